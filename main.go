@@ -1,0 +1,87 @@
+//go:build !js
+
+// Command chat is the chat server and its tools in one binary:
+//
+//	chat serve   run the server: WebSocket hub, UI, embedded NATS
+//
+// The browser build of this package (main_js.go) holds only the UI.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	chatapp "chat/app"
+	"chat/server"
+)
+
+// version is set at build time (-ldflags "-X main.version=<git commit>").
+var version = "dev"
+
+func main() {
+	chatapp.Register() // the server prerenders the UI's routes
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: chat <command> [flags]
+
+commands:
+  serve    run the chat server (chat serve -h for its flags)
+  version  print the build version
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return 0
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "chat: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := server.DefaultConfig()
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (embedded NATS JetStream store)")
+	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
+	fs.BoolVar(&cfg.Benchmark, "benchmark", cfg.Benchmark, "serve GET /benchmark (broadcast \"test message\" to every client)")
+	fs.StringVar(&cfg.WebDir, "web", cfg.WebDir, "directory of the built UI assets (app.wasm, icons, CSS)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *origins != "" {
+		cfg.Origins = strings.Split(*origins, ",")
+	}
+	cfg.Version = version
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	cfg.UI = func(v string) http.Handler { return chatapp.Handler(v) }
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := server.Run(ctx, cfg); err != nil && !errors.Is(err, context.Canceled) {
+		cfg.Logger.Error("serve", "err", err)
+		return 1
+	}
+	return 0
+}

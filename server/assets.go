@@ -1,0 +1,106 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// assets serves the built UI files under /web/. app.wasm is compressed once,
+// at build time (web/app.wasm.gz), and served with Content-Encoding from
+// memory; its uncompressed length goes in X-Wasm-Content-Length so go-app's
+// loading progress stays right.
+type assets struct {
+	dir    string
+	files  http.Handler
+	wasm   []byte // app.wasm as built, nil if missing
+	wasmGz []byte // app.wasm.gz, nil if missing
+	hash   string // first 12 hex digits of app.wasm's sha256
+	mod    time.Time
+	log    *slog.Logger
+}
+
+func newAssets(dir string, log *slog.Logger) *assets {
+	a := &assets{dir: dir, files: http.StripPrefix("/web/", http.FileServer(http.Dir(dir))), log: log}
+	wasmPath := filepath.Join(dir, "app.wasm")
+	if fi, err := os.Stat(wasmPath); err == nil {
+		a.mod = fi.ModTime()
+	}
+	var err error
+	if a.wasm, err = os.ReadFile(wasmPath); err != nil {
+		log.Warn("no app.wasm: the UI will not load; run make build", "path", wasmPath)
+		return a
+	}
+	sum := sha256.Sum256(a.wasm)
+	a.hash = hex.EncodeToString(sum[:])[:12]
+	if gz, err := os.ReadFile(wasmPath + ".gz"); err == nil {
+		a.wasmGz = gz
+	} else {
+		log.Warn("no app.wasm.gz: serving app.wasm uncompressed", "path", wasmPath+".gz")
+	}
+	return a
+}
+
+// uiVersion is the version go-app compares to offer an update: the build's
+// version plus app.wasm's hash, so it changes exactly when the UI does (not
+// at every restart, and also for an uncommitted rebuild).
+func (a *assets) uiVersion(build string) string {
+	if a.hash == "" {
+		return build
+	}
+	return build + "-" + a.hash
+}
+
+func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/web/app.wasm" && a.wasm != nil {
+		a.serveWasm(w, r)
+		return
+	}
+	a.files.ServeHTTP(w, r)
+}
+
+func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/wasm")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("X-Wasm-Content-Length", strconv.Itoa(len(a.wasm)))
+	body := a.wasm
+	etag := `"` + a.hash + `"`
+	if a.wasmGz != nil && acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = a.wasmGz
+		etag = `"` + a.hash + `-gz"`
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, "app.wasm", a.mod, bytes.NewReader(body))
+}
+
+// wasmExec serves the wasm_exec.js of the Go toolchain that built app.wasm
+// (copied next to it by make): go-app's bundled copy can lag the toolchain,
+// and a mismatch breaks the page (go-app#569).
+func (a *assets) wasmExec() http.Handler {
+	path := filepath.Join(a.dir, "wasm_exec.js")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFile(w, r, path)
+	})
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}

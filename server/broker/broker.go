@@ -1,0 +1,64 @@
+// Package broker carries chat traffic between nodes over NATS: room messages
+// through a JetStream stream (the history, whose sequence is the message id),
+// and transient events (the benchmark broadcast, presence) over plain NATS
+// subjects. A single process uses an embedded NATS server, a cluster an
+// external one; the data path is the same.
+package broker
+
+import (
+	"context"
+
+	"chat/wire"
+)
+
+// Subjects. Room names are validated by wire.ValidRoom, so each is one token.
+const (
+	StreamName       = "CHAT"
+	roomSubject      = "chat.room."     // + room: stored messages
+	roomWildcard     = "chat.room.*"    // the stream's subjects
+	broadcastSubject = "chat.broadcast" // GET /benchmark, to every node
+	presenceSubject  = "chat.presence"  // nodes' local presence snapshots
+	healthSubject    = "chat.health."   // + node id: /healthz round trip
+)
+
+// Broker is what the server needs from the message layer.
+type Broker interface {
+	// Store appends a chat message to room's history. m.ID is the dedupe
+	// key: a message whose ID was stored within the dedupe window is not
+	// stored again, and Store returns the first copy's sequence with dup set.
+	// Delivery to clients happens through Handlers.Message, on every node.
+	Store(ctx context.Context, room string, m wire.Event) (seq uint64, dup bool, err error)
+	// Broadcast sends a transient text to every node's Handlers.Broadcast.
+	Broadcast(ctx context.Context, text string) error
+	// PublishPresence shares this node's presence snapshot with every node.
+	PublishPresence(ctx context.Context, p PresenceUpdate) error
+	// Healthy proves the data path: a publish and its receipt through NATS,
+	// and a JetStream API call.
+	Healthy(ctx context.Context) error
+	// NodeID names this node in presence updates.
+	NodeID() string
+	// Close stops subscriptions and the connection (and the embedded server).
+	Close() error
+}
+
+// Handlers receive what arrives from NATS. They are called from the broker's
+// goroutines, one at a time per kind, in order; they must not block for long.
+type Handlers struct {
+	// Message is a stored chat message, with its sequence, in stream order.
+	Message func(room string, seq uint64, m wire.Event)
+	// Broadcast is a transient text for every client of this node.
+	Broadcast func(text string)
+	// Presence is a node's snapshot (this node's own included).
+	Presence func(p PresenceUpdate)
+}
+
+// PresenceUpdate is one node's local membership of some rooms. Full is set
+// on the periodic refresh that lists every room the node has members in;
+// otherwise only rooms that changed are listed (Count 0: the node has none
+// left there).
+type PresenceUpdate struct {
+	Node  string         `json:"node"`
+	Full  bool           `json:"full,omitempty"`
+	Rooms []wire.Event `json:"rooms"` // presence events: room, count, names
+
+}

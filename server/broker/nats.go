@@ -1,0 +1,292 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"chat/wire"
+)
+
+// Options configures Open. A nil *Options or a zero field means the default
+// in the field's comment.
+type Options struct {
+	// URL of an external NATS (JetStream enabled), comma separated for a
+	// cluster. Empty: start an embedded server storing under DataDir.
+	URL string
+	// DataDir is the embedded server's store (its "nats" subfolder).
+	// Default "./data".
+	DataDir string
+	// EmbeddedListen makes the embedded server also listen on this
+	// host:port, for tools; default none (in-process only).
+	EmbeddedListen string
+	// HistoryPerRoom is how many messages each room keeps. Default 1000.
+	HistoryPerRoom int64
+	// DedupeWindow is how long a message id is remembered to drop a resent
+	// copy; it must cover a client's retry time. Default 15 minutes.
+	DedupeWindow time.Duration
+	// Logger for connection events. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (o *Options) withDefaults() Options {
+	var v Options
+	if o != nil {
+		v = *o
+	}
+	if v.DataDir == "" {
+		v.DataDir = "./data"
+	}
+	if v.HistoryPerRoom <= 0 {
+		v.HistoryPerRoom = 1000
+	}
+	if v.DedupeWindow <= 0 {
+		v.DedupeWindow = 15 * time.Minute
+	}
+	if v.Logger == nil {
+		v.Logger = slog.Default()
+	}
+	return v
+}
+
+// NATS is the Broker on NATS JetStream.
+type NATS struct {
+	opts     Options
+	node     string
+	embedded *server.Server // nil with an external NATS
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+
+	mu      sync.Mutex
+	subs    []*nats.Subscription
+	consume jetstream.ConsumeContext
+}
+
+var _ Broker = (*NATS)(nil)
+
+// Open connects to NATS (starting the embedded server when opts.URL is
+// empty) and makes sure the chat stream exists.
+func Open(ctx context.Context, opts *Options) (*NATS, error) {
+	o := opts.withDefaults()
+	b := &NATS{opts: o, node: nuid.Next()}
+	natsOpts := []nats.Option{
+		nats.Name("chat " + b.node),
+		nats.MaxReconnects(-1), // a cluster node rides out a NATS restart
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: we closed it
+				o.Logger.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			o.Logger.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+		}),
+	}
+	var err error
+	if o.URL == "" {
+		if b.embedded, err = startEmbedded(o.DataDir, o.EmbeddedListen); err != nil {
+			return nil, err
+		}
+		natsOpts = append(natsOpts, nats.InProcessServer(b.embedded))
+	}
+	if b.nc, err = nats.Connect(o.URL, natsOpts...); err != nil {
+		b.shutdownEmbedded()
+		return nil, fmt.Errorf("connect to NATS %q: %w", o.URL, err)
+	}
+	if b.js, err = jetstream.New(b.nc); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if b.stream, err = b.ensureStream(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// ensureStream creates or updates the chat stream. Several nodes may start at
+// once against a fresh cluster, and JetStream may still be electing a leader:
+// retry until ctx ends.
+func (b *NATS) ensureStream(ctx context.Context) (jetstream.Stream, error) {
+	cfg := jetstream.StreamConfig{
+		Name:              StreamName,
+		Description:       "chat history: one subject per room, the stream sequence is the message id",
+		Subjects:          []string{roomWildcard},
+		Storage:           jetstream.FileStorage,
+		MaxMsgsPerSubject: b.opts.HistoryPerRoom,
+		Discard:           jetstream.DiscardOld,
+		Duplicates:        b.opts.DedupeWindow,
+		AllowDirect:       true,
+	}
+	delay := 100 * time.Millisecond
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+		s, err := b.js.CreateOrUpdateStream(attempt, cfg)
+		cancel()
+		if err == nil {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
+}
+
+// NodeID implements Broker.
+func (b *NATS) NodeID() string { return b.node }
+
+// Conn is the underlying NATS connection, for tests and tools.
+func (b *NATS) Conn() *nats.Conn { return b.nc }
+
+// Store implements Broker.
+func (b *NATS) Store(ctx context.Context, room string, m wire.Event) (uint64, bool, error) {
+	msg := nats.NewMsg(roomSubject + room)
+	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, Text: m.Text, TS: m.TS})
+	msg.Header.Set(jetstream.MsgIDHeader, m.ID)
+	ack, err := b.js.PublishMsg(ctx, msg)
+	if err != nil {
+		return 0, false, err
+	}
+	return ack.Sequence, ack.Duplicate, nil
+}
+
+// Broadcast implements Broker.
+func (b *NATS) Broadcast(_ context.Context, text string) error {
+	return b.nc.Publish(broadcastSubject, []byte(text))
+}
+
+// PublishPresence implements Broker.
+func (b *NATS) PublishPresence(_ context.Context, p PresenceUpdate) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return b.nc.Publish(presenceSubject, data)
+}
+
+// Healthy implements Broker.
+func (b *NATS) Healthy(ctx context.Context) error {
+	if _, err := b.nc.RequestWithContext(ctx, healthSubject+b.node, []byte("ping")); err != nil {
+		return fmt.Errorf("nats round trip: %w", err)
+	}
+	if _, err := b.stream.Info(ctx); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	return nil
+}
+
+// Subscribe starts delivering to h. Room messages come from an ordered
+// consumer that starts at the stream's end: it is recreated by the client
+// library after a NATS restart and resumes where it left off, so a node
+// misses nothing while its connection is down.
+func (b *NATS) Subscribe(ctx context.Context, h Handlers) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	sub, err := b.nc.Subscribe(healthSubject+b.node, func(m *nats.Msg) { _ = m.Respond([]byte("ok")) })
+	if err != nil {
+		return err
+	}
+	b.subs = append(b.subs, sub)
+	if h.Broadcast != nil {
+		sub, err := b.nc.Subscribe(broadcastSubject, func(m *nats.Msg) { h.Broadcast(string(m.Data)) })
+		if err != nil {
+			return err
+		}
+		// The benchmark can fire faster than one node fans out; let it queue.
+		_ = sub.SetPendingLimits(-1, 256<<20)
+		b.subs = append(b.subs, sub)
+	}
+	if h.Presence != nil {
+		sub, err := b.nc.Subscribe(presenceSubject, func(m *nats.Msg) {
+			var p PresenceUpdate
+			if json.Unmarshal(m.Data, &p) == nil {
+				h.Presence(p)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		b.subs = append(b.subs, sub)
+	}
+	if h.Message != nil {
+		cons, err := b.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{roomWildcard},
+			DeliverPolicy:  jetstream.DeliverNewPolicy,
+		})
+		if err != nil {
+			return fmt.Errorf("live consumer: %w", err)
+		}
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			meta, err := m.Metadata()
+			if err != nil {
+				return
+			}
+			room := strings.TrimPrefix(m.Subject(), roomSubject)
+			ev, err := wire.Decode(m.Data())
+			if err != nil {
+				b.opts.Logger.Error("undecodable stored message", "room", room, "seq", meta.Sequence.Stream, "err", err)
+				return
+			}
+			h.Message(room, meta.Sequence.Stream, ev)
+		})
+		if err != nil {
+			return fmt.Errorf("live consumer: %w", err)
+		}
+		b.consume = cc
+	}
+	return b.nc.Flush()
+}
+
+// Close implements Broker.
+func (b *NATS) Close() error {
+	b.mu.Lock()
+	if b.consume != nil {
+		b.consume.Stop()
+	}
+	for _, s := range b.subs {
+		_ = s.Unsubscribe()
+	}
+	b.subs = nil
+	b.mu.Unlock()
+	if b.nc != nil {
+		// Drain would wait for in-flight handlers; the hub is going down anyway.
+		b.nc.Close()
+	}
+	b.shutdownEmbedded()
+	return nil
+}
+
+func (b *NATS) shutdownEmbedded() {
+	if b.embedded != nil {
+		b.embedded.Shutdown()
+		b.embedded.WaitForShutdown()
+	}
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return "", 0, errors.New("bad port in " + addr)
+	}
+	return host, port, nil
+}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"chat/wire"
+)
+
+func TestBenchmarkBroadcastReachesEveryRawClient(t *testing.T) {
+	s, hs := startServer(t, nil)
+	// Plain clients, as in the article's benchmark: they connect and read,
+	// and never say a word.
+	var clients []*client
+	for range 50 {
+		clients = append(clients, dial(t, hs))
+	}
+	waitClients(t, s, 50)
+	const triggers = 3
+	for range triggers {
+		if res := get(t, hs.URL+"/benchmark"); res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /benchmark: %s", res.Status)
+		}
+	}
+	for i, cl := range clients {
+		for range triggers {
+			if ev := cl.next(wire.TypeBroadcast); ev.Text != wire.BenchmarkText {
+				t.Fatalf("client %d: broadcast text %q", i, ev.Text)
+			}
+		}
+		cl.none(wire.TypeBroadcast, 50*time.Millisecond)
+	}
+}
+
+func TestBenchmarkCanBeSwitchedOff(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) { c.Benchmark = false })
+	if res := get(t, hs.URL+"/benchmark"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /benchmark with -benchmark=false: %s, want 404", res.Status)
+	}
+}
+
+func TestMessageReachesEveryMemberWithSeq(t *testing.T) {
+	_, hs := startServer(t, nil)
+	ana, bo := dial(t, hs), dial(t, hs)
+	ana.joinAs("ana", "lobby")
+	bo.joinAs("bo", "lobby")
+
+	ana.send(wire.Event{Type: wire.TypeSend, Room: "lobby", ID: "ana-1", Text: "hi <b>bo</b> & all"})
+	var seqs []uint64
+	for _, cl := range []*client{ana, bo} {
+		m := cl.next(wire.TypeMsg)
+		if m.Room != "lobby" || m.From != "ana" || m.ID != "ana-1" || m.Text != "hi <b>bo</b> & all" {
+			t.Fatalf("msg = %+v", m)
+		}
+		if m.Seq == 0 || m.TS.IsZero() || time.Since(m.TS) > time.Minute {
+			t.Fatalf("msg without seq or a recent ts: %+v", m)
+		}
+		seqs = append(seqs, m.Seq)
+	}
+	if seqs[0] != seqs[1] {
+		t.Fatalf("the two members saw seqs %v; a message has one seq", seqs)
+	}
+	bo.send(wire.Event{Type: wire.TypeSend, Room: "lobby", ID: "bo-1", Text: "hello"})
+	if m := ana.next(wire.TypeMsg); m.Seq <= seqs[0] || m.From != "bo" {
+		t.Fatalf("second message %+v: seq must grow", m)
+	}
+}
+
+func TestRoomsAreIsolatedEndToEnd(t *testing.T) {
+	_, hs := startServer(t, nil)
+	red, blue := dial(t, hs), dial(t, hs)
+	red.joinAs("r", "red")
+	blue.joinAs("b", "blue")
+	blue.send(wire.Event{Type: wire.TypeLeave, Room: "lobby"})
+	red.send(wire.Event{Type: wire.TypeLeave, Room: "lobby"})
+
+	red.send(wire.Event{Type: wire.TypeSend, Room: "red", ID: "r1", Text: "in red"})
+	if m := red.next(wire.TypeMsg); m.Room != "red" {
+		t.Fatalf("red got %+v", m)
+	}
+	blue.none(wire.TypeMsg, 200*time.Millisecond)
+
+	// Sending to a room one is not in is refused, and nothing is stored.
+	blue.send(wire.Event{Type: wire.TypeSend, Room: "red", ID: "b1", Text: "sneaky"})
+	if e := blue.next(wire.TypeError); e.Code != wire.CodeNotJoined || e.ID != "b1" {
+		t.Fatalf("send to a room not joined: %+v, want %s with the id", e, wire.CodeNotJoined)
+	}
+	red.none(wire.TypeMsg, 200*time.Millisecond)
+}
+
+func TestPresenceCountsAndNames(t *testing.T) {
+	_, hs := startServer(t, nil)
+	ana := dial(t, hs)
+	ana.joinAs("ana", "tea")
+	waitPresence(t, ana, "tea", 1)
+	bo := dial(t, hs)
+	bo.joinAs("bo", "tea")
+	p := waitPresence(t, ana, "tea", 2)
+	if fmt.Sprint(p.Names) != "[ana bo]" {
+		t.Fatalf("presence names %v, want [ana bo]", p.Names)
+	}
+	bo.c.CloseNow()
+	waitPresence(t, ana, "tea", 1)
+}
+
+func TestHealthzProvesTheDataPath(t *testing.T) {
+	s, hs := startServer(t, nil)
+	if res := get(t, hs.URL+"/healthz"); res.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %s", res.Status)
+	}
+	// With NATS gone, health must say so.
+	s.broker.Conn().Close()
+	if res := get(t, hs.URL+"/healthz"); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/healthz with NATS closed: %s, want 503", res.Status)
+	}
+}
+
+// waitPresence waits for a presence event of room with count members.
+func waitPresence(t *testing.T, cl *client, room string, count int) wire.Event {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		p := cl.next(wire.TypePresence)
+		if p.Room == room && p.Count == count {
+			return p
+		}
+	}
+	t.Fatalf("no presence of %d in %s within 5s", count, room)
+	return wire.Event{}
+}
+
+// waitClients waits until the hub has n clients registered: a dial returns
+// when the handshake is answered, a moment before the hub has the client.
+func waitClients(t *testing.T, s *Server, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Hub().Stats().Clients != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("hub has %d clients, want %d", s.Hub().Stats().Clients, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"chat/server/hub"
+)
+
+// Config is what `chat serve` passes to the server. Start from
+// DefaultConfig; every field's default is given there.
+type Config struct {
+	Addr      string   // listen address; ":8080"
+	DataDir   string   // embedded NATS store; "./data"
+	WebDir    string   // built UI assets (app.wasm, icons, CSS); "web"
+	NATSURL   string   // external NATS; empty starts the embedded one
+	Origins   []string // extra Origin host patterns allowed on /ws; same host is always allowed
+	Benchmark bool     // serve GET /benchmark; true
+	MaxConns  int      // WebSocket connections at once, beyond which /ws answers 503; 10000
+
+	// Per-connection inbound event rate (events per second) and burst.
+	// A client over it gets a rate_limited error; one that keeps on is
+	// closed with 1008. 20/s, burst 40.
+	EventRate  float64
+	EventBurst int
+
+	// HistoryPerRoom caps each room's stored messages; 1000.
+	HistoryPerRoom int64
+
+	// PresenceNames caps the names in a presence event; 50.
+	PresenceNames int
+	// PresenceEvery is the pace of presence events per room; 1 s.
+	PresenceEvery time.Duration
+
+	Hub *hub.Options // nil: the hub's defaults
+
+	Version string       // build version (git commit); the UI's version adds app.wasm's hash
+	Logger  *slog.Logger // slog.Default() if nil
+
+	// UI returns the handler for the app's pages, given the UI version. Nil
+	// serves no UI (tests of the protocol alone).
+	UI func(version string) http.Handler
+}
+
+// DefaultConfig returns the defaults of `chat serve`.
+func DefaultConfig() Config {
+	return Config{
+		Addr:           ":8080",
+		DataDir:        "./data",
+		WebDir:         "web",
+		Benchmark:      true,
+		MaxConns:       10000,
+		EventRate:      20,
+		EventBurst:     40,
+		HistoryPerRoom: 1000,
+		PresenceNames:  50,
+		PresenceEvery:  time.Second,
+		Version:        "dev",
+	}
+}

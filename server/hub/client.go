@@ -1,0 +1,231 @@
+package hub
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"chat/wire"
+)
+
+// Transport is the connection a Client writes to; the server adapts a
+// *websocket.Conn to it. Write may block (the hub's watchdog bounds it);
+// Close performs the close handshake and may block for seconds, CloseNow
+// does not block.
+type Transport interface {
+	Write(frame []byte) error
+	Close(d Disconnect) error
+	CloseNow() error
+	Ping(ctx context.Context) error
+}
+
+// Client is one connection's seat in the hub: its outgoing queue, its writer
+// and its room memberships.
+//
+// Enqueueing (from fan-out, on any goroutine) never blocks: events are
+// appended to a queue capped in bytes, and a writer goroutine, started only
+// while there is something to write, drains the whole queue into as few
+// frames as it can. A client whose queue overflows is disconnected as a slow
+// consumer; it never slows the others.
+//
+// Join, Leave, Rename and Unregister for one client must be called from one
+// goroutine (its session's read loop); everything else may be called
+// concurrently.
+type Client struct {
+	hub *Hub
+	t   Transport
+
+	mu      sync.Mutex // guards the fields below; never held across I/O
+	queue   [][]byte   // events waiting for the writer, shared with other clients: never modified
+	spare   [][]byte   // the writer's previous batch, reused as the next queue
+	queued  int        // bytes in queue
+	writing bool       // a writer goroutine is running (or the close is under way)
+	closing *closeRequest
+	dead    bool // the transport failed or was closed: drop everything
+
+	// writeStart is when the write in progress began (unix nanos), 0 when
+	// the writer is not inside Transport.Write; the sweeper reads it to find
+	// stalled writes without a timer or context per write.
+	writeStart atomic.Int64
+	nextPing   atomic.Int64 // unix nanos; owned by the sweeper
+	pinging    atomic.Bool
+
+	// Owned by the session goroutine (see the type's comment).
+	name  string
+	rooms []string
+
+	regShard, regIndex int // position in the hub's client registry, guarded by that shard's lock
+}
+
+type closeRequest struct {
+	d        Disconnect
+	farewell []byte // an error event written before the close frame, if any
+}
+
+// Name is the client's current nickname.
+func (c *Client) Name() string { return c.name }
+
+// Rooms lists the rooms the client is in. The slice is the client's own:
+// read it on the session goroutine only.
+func (c *Client) Rooms() []string { return c.rooms }
+
+// InRoom reports whether the client has joined room.
+func (c *Client) InRoom(room string) bool {
+	for _, r := range c.rooms {
+		if r == room {
+			return true
+		}
+	}
+	return false
+}
+
+// Send queues one encoded event for this client alone (replies, errors). It
+// reports false when the client is closing or was dropped as too slow.
+func (c *Client) Send(event []byte) bool { return c.enqueue(event) }
+
+// enqueue is the fan-out path's per-recipient step: an append under the
+// client's lock, and a goroutine started when no writer is running.
+func (c *Client) enqueue(event []byte) bool {
+	c.mu.Lock()
+	if c.dead || c.closing != nil {
+		c.mu.Unlock()
+		return false
+	}
+	if c.queued+len(event) > c.hub.opts.QueueBytes {
+		// Whatever was queued is stale for a client this far behind; it will
+		// resume from its last seq when it reconnects.
+		c.queue, c.queued = nil, 0
+		c.closing = &closeRequest{d: DisconnectSlow, farewell: farewell(DisconnectSlow)}
+		start := !c.writing
+		c.writing = true
+		c.mu.Unlock()
+		c.hub.stats.slowConsumers.Add(1)
+		if start {
+			go c.writeLoop()
+		}
+		return false
+	}
+	c.queue = append(c.queue, event)
+	c.queued += len(event)
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+	return true
+}
+
+// Close sends what is queued, then an error event with d's reason, then the
+// close frame with d's code. It returns at once; the writer does the work.
+func (c *Client) Close(d Disconnect) {
+	c.mu.Lock()
+	if c.dead || c.closing != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.closing = &closeRequest{d: d, farewell: farewell(d)}
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// kill closes the transport without a handshake and drops the queue: for a
+// connection that is already broken or stalled.
+func (c *Client) kill() {
+	c.mu.Lock()
+	c.dead = true
+	c.queue, c.queued = nil, 0
+	c.mu.Unlock()
+	_ = c.t.CloseNow()
+}
+
+func farewell(d Disconnect) []byte {
+	return wire.Encode(wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway, Text: d.Reason})
+}
+
+// writeLoop drains the queue until it is empty, coalescing each batch into
+// frames of up to MaxFrameBytes, then exits. At most one runs per client.
+func (c *Client) writeLoop() {
+	var batch [][]byte
+	var buf []byte
+	for {
+		c.mu.Lock()
+		if batch != nil && cap(batch) <= 1024 {
+			clear(batch) // the events belong to everyone; do not keep them alive
+			c.spare = batch[:0]
+		}
+		batch = c.queue
+		c.queue, c.spare = c.spare, nil
+		c.queued = 0
+		if c.dead {
+			c.mu.Unlock()
+			return
+		}
+		if len(batch) == 0 {
+			req := c.closing
+			if req == nil {
+				c.writing = false
+				c.mu.Unlock()
+				return
+			}
+			// writing stays true: no writer starts after the close.
+			c.mu.Unlock()
+			if c.write(req.farewell) == nil {
+				_ = c.t.Close(req.d)
+			}
+			c.kill()
+			return
+		}
+		c.mu.Unlock()
+
+		if err := c.writeBatch(batch, &buf); err != nil {
+			c.kill()
+			return
+		}
+	}
+}
+
+// writeBatch writes events as NDJSON frames. A single event goes out as is,
+// without a copy; several are joined in buf.
+func (c *Client) writeBatch(batch [][]byte, buf *[]byte) error {
+	if len(batch) == 1 {
+		return c.write(batch[0])
+	}
+	max := c.hub.opts.MaxFrameBytes
+	frame := (*buf)[:0]
+	for _, ev := range batch {
+		if len(frame) > 0 && len(frame)+1+len(ev) > max {
+			if err := c.write(frame); err != nil {
+				return err
+			}
+			frame = frame[:0]
+		}
+		frame = wire.AppendFrame(frame, ev)
+	}
+	*buf = frame
+	return c.write(frame)
+}
+
+func (c *Client) write(frame []byte) error {
+	c.writeStart.Store(time.Now().UnixNano())
+	err := c.t.Write(frame)
+	c.writeStart.Store(0)
+	if err == nil {
+		c.hub.stats.framesOut.Add(1)
+		c.hub.stats.bytesOut.Add(uint64(len(frame)))
+	}
+	return err
+}
+
+// idle reports whether the writer has nothing queued and is not running;
+// Shutdown waits for it.
+func (c *Client) idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dead || !c.writing
+}

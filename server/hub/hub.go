@@ -1,0 +1,335 @@
+// Package hub keeps the connected clients and their rooms, and fans events
+// out to them: each event is encoded once by the caller and the same bytes
+// are queued to every recipient.
+//
+// The path of a message, from the top: Hub.Publish finds the room's members
+// under its shard's read lock, fanout splits them over the cores,
+// Client.enqueue appends the shared bytes to each member's queue, and
+// Client.writeLoop coalesces a member's queue into frames on its socket.
+package hub
+
+import (
+	"hash/maphash"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"chat/wire"
+)
+
+// Options tunes a Hub. A nil *Options, or a zero field, means the default
+// given in the field's comment.
+type Options struct {
+	// QueueBytes caps each client's outgoing queue; a client that falls
+	// this far behind is disconnected as a slow consumer. Default 256 KiB.
+	QueueBytes int
+	// MaxFrameBytes caps a frame the writer builds from several queued
+	// events (a single larger event still goes out whole). Default 32 KiB,
+	// the default read limit of common WebSocket clients.
+	MaxFrameBytes int
+	// WriteTimeout bounds one socket write; a client whose write stalls
+	// longer is dropped. Default 5 s.
+	WriteTimeout time.Duration
+	// PingInterval is how often each client is pinged. Default 30 s.
+	PingInterval time.Duration
+	// PingTimeout bounds the wait for a pong. Default 10 s.
+	PingTimeout time.Duration
+	// MaxRoomsPerClient caps the rooms one connection may be in. Default 32.
+	MaxRoomsPerClient int
+}
+
+func (o *Options) withDefaults() Options {
+	var v Options
+	if o != nil {
+		v = *o
+	}
+	if v.QueueBytes <= 0 {
+		v.QueueBytes = 256 << 10
+	}
+	if v.MaxFrameBytes <= 0 {
+		v.MaxFrameBytes = 32 << 10
+	}
+	if v.WriteTimeout <= 0 {
+		v.WriteTimeout = 5 * time.Second
+	}
+	if v.PingInterval <= 0 {
+		v.PingInterval = 30 * time.Second
+	}
+	if v.PingTimeout <= 0 {
+		v.PingTimeout = 10 * time.Second
+	}
+	if v.MaxRoomsPerClient <= 0 {
+		v.MaxRoomsPerClient = 32
+	}
+	return v
+}
+
+const (
+	roomShards   = 64 // rooms are spread over this many locks by name hash
+	clientShards = 64 // the registry of all clients, for Broadcast and the sweeper
+)
+
+// Hub is the registry of clients and rooms. All methods may be called
+// concurrently, except as Client's comment says for one client's membership.
+type Hub struct {
+	opts    Options
+	seed    maphash.Seed
+	rooms   [roomShards]roomShard
+	clients [clientShards]clientShard
+	next    atomic.Uint64 // spreads clients over the registry shards
+	stats   counters
+
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+type roomShard struct {
+	mu    sync.RWMutex
+	rooms map[string]*room
+	dirty map[string]struct{} // rooms whose local presence changed since TakeDirty
+}
+
+type room struct {
+	members []*Client
+	index   map[*Client]int // position in members, for O(1) removal
+	names   map[string]int  // distinct member names, with how many connections use each
+}
+
+type clientShard struct {
+	mu   sync.RWMutex
+	list []*Client
+}
+
+// New returns a running hub; call Stop when done with it.
+func New(opts *Options) *Hub {
+	h := &Hub{opts: opts.withDefaults(), seed: maphash.MakeSeed(), stop: make(chan struct{})}
+	for i := range h.rooms {
+		h.rooms[i].rooms = make(map[string]*room)
+		h.rooms[i].dirty = make(map[string]struct{})
+	}
+	go h.sweep()
+	return h
+}
+
+// Stop ends the hub's background work. It does not close clients; see Shutdown.
+func (h *Hub) Stop() { h.stopOnce.Do(func() { close(h.stop) }) }
+
+func (h *Hub) roomShard(room string) *roomShard {
+	return &h.rooms[maphash.String(h.seed, room)%roomShards]
+}
+
+// Register adds a connection under name. It is in no room yet.
+func (h *Hub) Register(t Transport, name string) *Client {
+	c := &Client{hub: h, t: t, name: name}
+	c.nextPing.Store(time.Now().Add(h.opts.PingInterval).UnixNano())
+	c.regShard = int(h.next.Add(1) % clientShards)
+	s := &h.clients[c.regShard]
+	s.mu.Lock()
+	c.regIndex = len(s.list)
+	s.list = append(s.list, c)
+	s.mu.Unlock()
+	h.stats.clients.Add(1)
+	h.stats.connects.Add(1)
+	return c
+}
+
+// Unregister removes a client from its rooms and the registry, and drops its
+// queue. The session calls it once its read loop has ended.
+func (h *Hub) Unregister(c *Client) {
+	for _, r := range c.rooms {
+		h.removeMember(c, r)
+	}
+	c.rooms = nil
+	s := &h.clients[c.regShard]
+	s.mu.Lock()
+	last := len(s.list) - 1
+	moved := s.list[last]
+	s.list[c.regIndex] = moved
+	moved.regIndex = c.regIndex
+	s.list[last] = nil
+	s.list = s.list[:last]
+	s.mu.Unlock()
+	c.mu.Lock()
+	c.dead = true
+	c.queue, c.queued = nil, 0
+	c.mu.Unlock()
+	h.stats.clients.Add(-1)
+}
+
+// Join puts c in room. It reports false if c was already there, and an
+// error if c is in too many rooms.
+func (h *Hub) Join(c *Client, name string) (bool, error) {
+	if c.InRoom(name) {
+		return false, nil
+	}
+	if len(c.rooms) >= h.opts.MaxRoomsPerClient {
+		return false, wire.Errorf(wire.CodeTooMany, "a connection may be in at most %d rooms; leave one first", h.opts.MaxRoomsPerClient)
+	}
+	s := h.roomShard(name)
+	s.mu.Lock()
+	r := s.rooms[name]
+	if r == nil {
+		r = &room{index: make(map[*Client]int), names: make(map[string]int)}
+		s.rooms[name] = r
+		h.stats.rooms.Add(1)
+	}
+	r.index[c] = len(r.members)
+	r.members = append(r.members, c)
+	r.names[c.name]++
+	s.dirty[name] = struct{}{}
+	s.mu.Unlock()
+	c.rooms = append(c.rooms, name)
+	return true, nil
+}
+
+// Leave takes c out of room; it reports false if c was not there.
+func (h *Hub) Leave(c *Client, room string) bool {
+	for i, r := range c.rooms {
+		if r == room {
+			c.rooms = append(c.rooms[:i], c.rooms[i+1:]...)
+			h.removeMember(c, room)
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Hub) removeMember(c *Client, name string) {
+	s := h.roomShard(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rooms[name]
+	if r == nil {
+		return
+	}
+	i, ok := r.index[c]
+	if !ok {
+		return
+	}
+	last := len(r.members) - 1
+	moved := r.members[last]
+	r.members[i] = moved
+	r.index[moved] = i
+	r.members[last] = nil
+	r.members = r.members[:last]
+	delete(r.index, c)
+	if r.names[c.name]--; r.names[c.name] <= 0 {
+		delete(r.names, c.name)
+	}
+	if len(r.members) == 0 {
+		delete(s.rooms, name)
+		h.stats.rooms.Add(-1)
+	}
+	s.dirty[name] = struct{}{}
+}
+
+// Rename changes c's nickname in every room it is in.
+func (h *Hub) Rename(c *Client, name string) {
+	if name == c.name {
+		return
+	}
+	for _, room := range c.rooms {
+		s := h.roomShard(room)
+		s.mu.Lock()
+		if r := s.rooms[room]; r != nil {
+			if r.names[c.name]--; r.names[c.name] <= 0 {
+				delete(r.names, c.name)
+			}
+			r.names[name]++
+			s.dirty[room] = struct{}{}
+		}
+		s.mu.Unlock()
+	}
+	c.name = name
+}
+
+// Publish queues one encoded event to every member of room and returns how
+// many members it was queued to. The bytes are shared: callers must not
+// modify event afterwards.
+func (h *Hub) Publish(room string, event []byte) int {
+	s := h.roomShard(room)
+	s.mu.RLock()
+	// Enqueueing never blocks, so holding the read lock across the fan-out
+	// delays only joins and leaves in this shard, for microseconds.
+	n := 0
+	if r := s.rooms[room]; r != nil {
+		n = fanout(r.members, event)
+	}
+	s.mu.RUnlock()
+	h.stats.published.Add(1)
+	h.stats.delivered.Add(uint64(n))
+	return n
+}
+
+// Broadcast queues one encoded event to every connected client.
+func (h *Hub) Broadcast(event []byte) int {
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), clientShards)
+	for w := range workers {
+		wg.Go(func() {
+			n := 0
+			for i := w; i < clientShards; i += workers {
+				s := &h.clients[i]
+				s.mu.RLock()
+				for _, c := range s.list {
+					if c.enqueue(event) {
+						n++
+					}
+				}
+				s.mu.RUnlock()
+			}
+			total.Add(int64(n))
+		})
+	}
+	wg.Wait()
+	n := int(total.Load())
+	h.stats.published.Add(1)
+	h.stats.delivered.Add(uint64(n))
+	return n
+}
+
+// parallelFanout is the room size above which fan-out is split over cores:
+// below it, starting goroutines costs more than it saves.
+const parallelFanout = 1024
+
+// fanout enqueues event to each member and returns how many accepted it.
+func fanout(members []*Client, event []byte) int {
+	workers := min(runtime.GOMAXPROCS(0), len(members)/parallelFanout)
+	if workers <= 1 {
+		return enqueueAll(members, event)
+	}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	chunk := (len(members) + workers - 1) / workers
+	for lo := 0; lo < len(members); lo += chunk {
+		part := members[lo:min(lo+chunk, len(members))]
+		wg.Go(func() { total.Add(int64(enqueueAll(part, event))) })
+	}
+	wg.Wait()
+	return int(total.Load())
+}
+
+func enqueueAll(members []*Client, event []byte) int {
+	n := 0
+	for _, c := range members {
+		if c.enqueue(event) {
+			n++
+		}
+	}
+	return n
+}
+
+// Each calls fn for every connected client, under the registry's read lock:
+// fn must not block or call back into the hub's registry.
+func (h *Hub) Each(fn func(*Client)) {
+	for i := range h.clients {
+		s := &h.clients[i]
+		s.mu.RLock()
+		for _, c := range s.list {
+			fn(c)
+		}
+		s.mu.RUnlock()
+	}
+}

@@ -1,0 +1,367 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"chat/wire"
+)
+
+// memTransport is the hub's seam to a socket, kept in memory: Write records
+// frames, and a gate (when set) makes Write block the way a socket does when
+// the peer stops reading.
+type memTransport struct {
+	mu     sync.Mutex
+	frames [][]byte
+	closed *Disconnect
+	killed bool
+	gate   chan struct{} // nil: writes go through; else each write waits for it to close
+	wrote  chan struct{} // signalled after each write
+}
+
+func newMem() *memTransport { return &memTransport{wrote: make(chan struct{}, 1<<16)} }
+
+func (m *memTransport) Write(frame []byte) error {
+	if m.gate != nil {
+		<-m.gate
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.killed {
+		return errors.New("closed")
+	}
+	m.frames = append(m.frames, bytes.Clone(frame))
+	m.wrote <- struct{}{}
+	return nil
+}
+
+func (m *memTransport) Close(d Disconnect) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = &d
+	return nil
+}
+
+func (m *memTransport) CloseNow() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.killed = true
+	return nil
+}
+
+func (m *memTransport) Ping(context.Context) error { return nil }
+
+// events returns every event received so far, frames split on '\n'.
+func (m *memTransport) events() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, f := range m.frames {
+		for line := range wire.Lines(f) {
+			out = append(out, string(line))
+		}
+	}
+	return out
+}
+
+func (m *memTransport) closedWith() *Disconnect {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
+}
+
+// waitEvents waits until m has received n events.
+func waitEvents(t *testing.T, m *memTransport, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ev := m.events()
+		if len(ev) >= n {
+			return ev
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d events, want %d: %q", len(ev), n, ev)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func newHub(t *testing.T, opts *Options) *Hub {
+	h := New(opts)
+	t.Cleanup(h.Stop)
+	return h
+}
+
+func TestPublishReachesEveryMemberOnce(t *testing.T) {
+	h := newHub(t, nil)
+	// Above parallelFanout, so that the split over cores is exercised too.
+	const members = 3000
+	ts := make([]*memTransport, members)
+	for i := range ts {
+		ts[i] = newMem()
+		c := h.Register(ts[i], fmt.Sprint("u", i))
+		if _, err := h.Join(c, "big"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		if n := h.Publish("big", []byte(fmt.Sprintf(`{"n":%d}`, i))); n != members {
+			t.Fatalf("Publish reached %d members, want %d", n, members)
+		}
+	}
+	for i, m := range ts {
+		got := waitEvents(t, m, 3)
+		want := []string{`{"n":0}`, `{"n":1}`, `{"n":2}`}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("member %d got %q, want %q in order", i, got, want)
+		}
+	}
+}
+
+func TestRoomsAreIsolated(t *testing.T) {
+	h := newHub(t, nil)
+	a, b, both := newMem(), newMem(), newMem()
+	ca, cb, cboth := h.Register(a, "a"), h.Register(b, "b"), h.Register(both, "both")
+	mustJoin(t, h, ca, "red")
+	mustJoin(t, h, cb, "blue")
+	mustJoin(t, h, cboth, "red")
+	mustJoin(t, h, cboth, "blue")
+
+	h.Publish("red", []byte("r1"))
+	h.Publish("blue", []byte("b1"))
+	h.Publish("green", []byte("nobody")) // no such room: no one gets it
+
+	waitEvents(t, both, 2)
+	if got := waitEvents(t, a, 1); fmt.Sprint(got) != "[r1]" {
+		t.Errorf("red member got %q", got)
+	}
+	if got := waitEvents(t, b, 1); fmt.Sprint(got) != "[b1]" {
+		t.Errorf("blue member got %q", got)
+	}
+
+	// After leaving, nothing more arrives from that room.
+	if !h.Leave(cboth, "red") {
+		t.Fatal("Leave reported not a member")
+	}
+	h.Publish("red", []byte("r2"))
+	h.Publish("blue", []byte("b2"))
+	if got := waitEvents(t, both, 3); fmt.Sprint(got) != "[r1 b1 b2]" {
+		t.Errorf("after leaving red, member got %q", got)
+	}
+}
+
+func TestBroadcastReachesEveryClient(t *testing.T) {
+	h := newHub(t, nil)
+	var ts []*memTransport
+	for i := range 200 {
+		m := newMem()
+		ts = append(ts, m)
+		c := h.Register(m, "u")
+		if i%2 == 0 {
+			mustJoin(t, h, c, "some-room") // rooms do not matter to Broadcast
+		}
+	}
+	if n := h.Broadcast([]byte("all")); n != len(ts) {
+		t.Fatalf("Broadcast reached %d, want %d", n, len(ts))
+	}
+	for _, m := range ts {
+		waitEvents(t, m, 1)
+	}
+}
+
+func TestQueuedEventsAreCoalescedIntoFrames(t *testing.T) {
+	h := newHub(t, &Options{MaxFrameBytes: 64})
+	m := newMem()
+	m.gate = make(chan struct{})
+	c := h.Register(m, "u")
+	mustJoin(t, h, c, "r")
+	// The first write blocks at the gate; the rest pile up in the queue.
+	h.Publish("r", []byte(`{"i":0}`))
+	for c.writeStart.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i < 10; i++ {
+		h.Publish("r", []byte(fmt.Sprintf(`{"i":%d}`, i)))
+	}
+	close(m.gate)
+	got := waitEvents(t, m, 10)
+	for i, ev := range got {
+		if want := fmt.Sprintf(`{"i":%d}`, i); ev != want {
+			t.Fatalf("event %d = %s, want %s", i, ev, want)
+		}
+	}
+	m.mu.Lock()
+	frames := len(m.frames)
+	for _, f := range m.frames {
+		if len(f) > 64 && bytes.Contains(f, []byte{'\n'}) {
+			t.Errorf("coalesced frame of %d bytes exceeds MaxFrameBytes 64: %q", len(f), f)
+		}
+	}
+	m.mu.Unlock()
+	// 1 frame for the event at the gate, then 9 events of 7 bytes joined
+	// into frames of at most 64 bytes: 8 per frame, so 2 more frames.
+	if frames != 3 {
+		t.Errorf("10 events went out in %d frames, want 3 (coalesced)", frames)
+	}
+}
+
+func TestSlowClientIsDroppedAndOthersUnaffected(t *testing.T) {
+	h := newHub(t, &Options{QueueBytes: 1000})
+	slow := newMem()
+	slow.gate = make(chan struct{}) // never opens: the peer stopped reading
+	defer close(slow.gate)
+	fast := newMem()
+	cs, cf := h.Register(slow, "slow"), h.Register(fast, "fast")
+	mustJoin(t, h, cs, "r")
+	mustJoin(t, h, cf, "r")
+
+	event := bytes.Repeat([]byte("x"), 100)
+	const sent = 50 // 5000 bytes: five times the slow client's queue
+	for i := range sent {
+		h.Publish("r", event)
+		waitEvents(t, fast, i+1) // the fast client keeps up
+	}
+	if st := h.Stats(); st.SlowConsumers != 1 {
+		t.Fatalf("SlowConsumers = %d, want 1", st.SlowConsumers)
+	}
+	// Once dropped, the slow client takes no more events.
+	if cs.Send([]byte("more")) {
+		t.Error("a client dropped as slow still accepts events")
+	}
+	// Its writer is stuck in Write; the fast one keeps receiving.
+	h.Publish("r", []byte("after"))
+	if ev := waitEvents(t, fast, sent+1); ev[sent] != "after" {
+		t.Errorf("fast client's last event = %q", ev[sent])
+	}
+}
+
+func TestSlowClientGetsReasonAndCloseCode(t *testing.T) {
+	h := newHub(t, &Options{QueueBytes: 300})
+	m := newMem()
+	m.gate = make(chan struct{})
+	c := h.Register(m, "u")
+	mustJoin(t, h, c, "r")
+	for range 10 {
+		h.Publish("r", bytes.Repeat([]byte("y"), 100))
+	}
+	close(m.gate) // the peer reads again: it gets the farewell and the close
+	deadline := time.Now().Add(5 * time.Second)
+	for m.closedWith() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("slow client was never closed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if d := *m.closedWith(); d != DisconnectSlow {
+		t.Errorf("closed with %v, want %v", d, DisconnectSlow)
+	}
+	ev := m.events()
+	last := ev[len(ev)-1]
+	if !bytes.Contains([]byte(last), []byte(`"type":"error"`)) || !bytes.Contains([]byte(last), []byte(DisconnectSlow.Reason)) {
+		t.Errorf("last event before the close = %s, want an error event with the reason", last)
+	}
+}
+
+func TestStalledWriteIsCutByWatchdog(t *testing.T) {
+	h := newHub(t, &Options{WriteTimeout: 50 * time.Millisecond})
+	m := newMem()
+	m.gate = make(chan struct{})
+	defer close(m.gate)
+	c := h.Register(m, "u")
+	c.Send([]byte("stuck"))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m.mu.Lock()
+		killed := m.killed
+		m.mu.Unlock()
+		if killed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("stalled write was not cut")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := h.Stats(); st.WriteTimeouts != 1 {
+		t.Errorf("WriteTimeouts = %d, want 1", st.WriteTimeouts)
+	}
+}
+
+func TestPresenceSnapshots(t *testing.T) {
+	h := newHub(t, nil)
+	a := h.Register(newMem(), "ana")
+	b := h.Register(newMem(), "bo")
+	b2 := h.Register(newMem(), "bo") // a second tab: one name
+	for _, c := range []*Client{a, b, b2} {
+		mustJoin(t, h, c, "r")
+	}
+	got := h.TakeDirty(10)
+	if len(got) != 1 || got[0].Room != "r" || got[0].Count != 2 || fmt.Sprint(got[0].Names) != "[ana bo]" {
+		t.Fatalf("TakeDirty = %+v, want room r, 2 names [ana bo]", got)
+	}
+	if again := h.TakeDirty(10); len(again) != 0 {
+		t.Fatalf("second TakeDirty = %+v, want nothing changed", again)
+	}
+	h.Rename(a, "cy")
+	h.Unregister(b)
+	got = h.TakeDirty(1)
+	if len(got) != 1 || got[0].Count != 2 || fmt.Sprint(got[0].Names) != "[bo]" {
+		t.Fatalf("after rename and one tab gone: %+v, want count 2, names capped to [bo]", got)
+	}
+	h.Unregister(a)
+	h.Unregister(b2)
+	got = h.TakeDirty(10)
+	if len(got) != 1 || got[0].Count != 0 {
+		t.Fatalf("emptied room: %+v, want count 0", got)
+	}
+	if st := h.Stats(); st.Rooms != 0 || st.Clients != 0 {
+		t.Errorf("after all left: %+v", st)
+	}
+}
+
+func TestMaxRoomsPerClient(t *testing.T) {
+	h := newHub(t, &Options{MaxRoomsPerClient: 2})
+	c := h.Register(newMem(), "u")
+	mustJoin(t, h, c, "a")
+	mustJoin(t, h, c, "b")
+	_, err := h.Join(c, "c")
+	var pe *wire.ProtocolError
+	if !errors.As(err, &pe) || pe.Code != wire.CodeTooMany {
+		t.Fatalf("third join: err = %v, want %s", err, wire.CodeTooMany)
+	}
+}
+
+func TestShutdownClosesEveryoneAfterFlushing(t *testing.T) {
+	h := newHub(t, nil)
+	var ts []*memTransport
+	for range 20 {
+		m := newMem()
+		ts = append(ts, m)
+		mustJoin(t, h, h.Register(m, "u"), "r")
+	}
+	h.Publish("r", []byte("last words"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h.Shutdown(ctx, DisconnectShutdown)
+	for i, m := range ts {
+		ev := m.events()
+		if len(ev) < 1 || ev[0] != "last words" {
+			t.Errorf("client %d: events %q, want the queued event first", i, ev)
+		}
+		if d := m.closedWith(); d == nil || *d != DisconnectShutdown {
+			t.Errorf("client %d closed with %v, want %v", i, d, DisconnectShutdown)
+		}
+	}
+}
+
+func mustJoin(t *testing.T, h *Hub, c *Client, room string) {
+	t.Helper()
+	if _, err := h.Join(c, room); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,230 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"chat/server/hub"
+	"chat/wire"
+)
+
+func TestBadEventsGetNamedErrorsAndTheConnectionLives(t *testing.T) {
+	_, hs := startServer(t, nil)
+	cl, other := dial(t, hs), dial(t, hs)
+	other.joinAs("other", "lobby")
+	cases := []struct {
+		line string
+		code string
+		says string // a part of the error text
+	}{
+		{`{"type":"join","room":`, wire.CodeBadJSON, "invalid JSON"},
+		{`[1,2]`, wire.CodeBadJSON, "JSON object"},
+		{`{"room":"lobby"}`, wire.CodeUnknownType, "type"},
+		{`{"type":"shout"}`, wire.CodeUnknownType, `"shout"`},
+		{`{"type":"join","room":"lobby","after":"yesterday"}`, wire.CodeBadField, `"after"`},
+		{`{"type":"join","room":42}`, wire.CodeBadField, `"room"`},
+		{`{"type":"join","room":"Bad Room!"}`, wire.CodeBadRoom, "a-z"},
+		{`{"type":"join","room":"` + strings.Repeat("a", 33) + `"}`, wire.CodeBadRoom, "32"},
+		{`{"type":"hello","name":""}`, wire.CodeBadName, "empty"},
+		{`{"type":"hello","name":"` + strings.Repeat("é", 25) + `"}`, wire.CodeBadName, "24"},
+		{`{"type":"send","room":"lobby","id":"x1","text":"   "}`, wire.CodeBadText, "empty"},
+		{`{"type":"send","room":"lobby","id":"x2","text":"` + strings.Repeat("a", wire.MaxTextBytes+1) + `"}`, wire.CodeBadText, "4000"},
+		{`{"type":"send","room":"lobby","text":"no id"}`, wire.CodeBadID, "id"},
+		{`{"type":"send","room":"lobby","id":"a b","text":"bad id"}`, wire.CodeBadID, "id"},
+		{`{"type":"leave","room":"never-joined"}`, wire.CodeNotJoined, "never-joined"},
+	}
+	for _, c := range cases {
+		cl.sendRaw(websocket.MessageText, []byte(c.line))
+		e := cl.next(wire.TypeError)
+		if e.Code != c.code || !strings.Contains(e.Text, c.says) {
+			t.Errorf("%s\n  got  %s: %s\n  want %s mentioning %s", c.line, e.Code, e.Text, c.code, c.says)
+		}
+	}
+	// Several events in one frame are each answered.
+	cl.sendRaw(websocket.MessageText, []byte("{\"type\":\"nope\"}\n{\"type\":\"hello\",\"name\":\"fine\"}"))
+	cl.next(wire.TypeError)
+	if w := cl.next(wire.TypeWelcome); w.Name != "fine" {
+		t.Fatalf("welcome after a bad event in the same frame: %+v", w)
+	}
+	// Nothing was stored or sent to others along the way.
+	other.none(wire.TypeMsg, 100*time.Millisecond)
+	cl.send(wire.Event{Type: wire.TypeSend, Room: "lobby", ID: "ok-1", Text: "still here"})
+	if m := other.next(wire.TypeMsg); m.Text != "still here" {
+		t.Fatalf("after the bad events: %+v", m)
+	}
+}
+
+func TestProtocolBreakersAreClosedWithTheirCode(t *testing.T) {
+	_, hs := startServer(t, nil)
+	bystander := dial(t, hs)
+	bystander.joinAs("bystander", "lobby")
+	cases := []struct {
+		name string
+		typ  websocket.MessageType
+		data []byte
+		code websocket.StatusCode
+	}{
+		{"binary frame", websocket.MessageBinary, []byte{1, 2, 3}, websocket.StatusUnsupportedData},
+		{"invalid UTF-8", websocket.MessageText, []byte("{\"type\":\"hello\",\"name\":\"\xff\xfe\"}"), websocket.StatusInvalidFramePayloadData},
+		{"over the size limit", websocket.MessageText, bytes.Repeat([]byte("a"), wire.MaxFrame+1), websocket.StatusMessageTooBig},
+		{"far over the size limit", websocket.MessageText, bytes.Repeat([]byte("a"), readLimit+10), websocket.StatusMessageTooBig},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cl := dial(t, hs)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = cl.c.Write(ctx, c.typ, c.data) // the server may close before all of it is written
+			if got := cl.closed(); got != c.code {
+				t.Fatalf("closed with %v (%v), want %v", got, cl.err, c.code)
+			}
+		})
+	}
+	t.Run("the reason comes first as an error event", func(t *testing.T) {
+		cl := dial(t, hs)
+		cl.sendRaw(websocket.MessageBinary, []byte{0})
+		if e := cl.next(wire.TypeError); e.Code != wire.CodeGoingAway || !strings.Contains(e.Text, "binary") {
+			t.Fatalf("farewell = %+v", e)
+		}
+	})
+	// The others never noticed.
+	bystander.send(wire.Event{Type: wire.TypeSend, Room: "lobby", ID: "b-1", Text: "all well"})
+	if m := bystander.next(wire.TypeMsg); m.Text != "all well" {
+		t.Fatalf("bystander: %+v", m)
+	}
+}
+
+func TestFloodIsToldThenClosedWithPolicy(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) { c.EventRate, c.EventBurst = 5, 5 })
+	bystander := dial(t, hs)
+	bystander.joinAs("bystander", "lobby")
+	cl := dial(t, hs)
+	// One frame of 60 events: the first 5 pass, then rate_limited errors,
+	// then the close.
+	var frame []byte
+	for range 60 {
+		frame = wire.AppendFrame(frame, wire.Encode(wire.Event{Type: wire.TypeHello, Name: "flood"}))
+	}
+	cl.sendRaw(websocket.MessageText, frame)
+	for range 5 {
+		cl.next(wire.TypeWelcome)
+	}
+	if e := cl.next(wire.TypeError); e.Code != wire.CodeRateLimited {
+		t.Fatalf("first refused event: %+v, want %s", e, wire.CodeRateLimited)
+	}
+	if got := cl.closed(); got != websocket.StatusPolicyViolation {
+		t.Fatalf("flood closed with %v, want 1008", got)
+	}
+	bystander.send(wire.Event{Type: wire.TypeSend, Room: "lobby", ID: "b-2", Text: "unaffected"})
+	if m := bystander.next(wire.TypeMsg); m.Text != "unaffected" {
+		t.Fatalf("bystander: %+v", m)
+	}
+}
+
+func TestOriginCheck(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) { c.Origins = []string{"chat.example.org"} })
+	try := func(origin string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h := http.Header{}
+		h.Set("Origin", origin)
+		c, res, err := websocket.Dial(ctx, wsURL(hs), &websocket.DialOptions{HTTPHeader: h})
+		if err == nil {
+			c.CloseNow()
+			return http.StatusSwitchingProtocols
+		}
+		if res == nil {
+			t.Fatalf("dial with Origin %s: %v", origin, err)
+		}
+		return res.StatusCode
+	}
+	if got := try(hs.URL); got != http.StatusSwitchingProtocols {
+		t.Errorf("same-host Origin: %d, want 101", got)
+	}
+	if got := try("https://chat.example.org"); got != http.StatusSwitchingProtocols {
+		t.Errorf("Origin listed in -origins: %d, want 101", got)
+	}
+	if got := try("https://evil.example.com"); got != http.StatusForbidden {
+		t.Errorf("cross-site Origin: %d, want 403", got)
+	}
+	if res := get(t, hs.URL+"/ws"); res.StatusCode != http.StatusUpgradeRequired {
+		t.Errorf("plain GET /ws: %s, want 426", res.Status)
+	}
+}
+
+func TestMaxConnsAnswers503BeforeTheUpgrade(t *testing.T) {
+	s, hs := startServer(t, func(c *Config) { c.MaxConns = 3 })
+	var cls []*client
+	for range 3 {
+		cls = append(cls, dial(t, hs))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, res, err := websocket.Dial(ctx, wsURL(hs), nil)
+	if err == nil || res == nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("4th connection over -max-conns 3: err %v, response %v; want 503", err, res)
+	}
+	// A seat frees when someone leaves.
+	cls[0].c.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for s.conns.Load() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("open connections %d after one left, want 2", s.conns.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	dial(t, hs)
+	for _, cl := range cls[1:] {
+		cl.send(wire.Event{Type: wire.TypeHello, Name: "still"})
+		cl.next(wire.TypeWelcome)
+	}
+}
+
+func TestClientThatStopsReadingIsDroppedOthersGetEverything(t *testing.T) {
+	s, hs := startServer(t, func(c *Config) {
+		c.Hub = &hub.Options{QueueBytes: 64 << 10}
+	})
+	reader := dial(t, hs)
+	reader.joinAs("reader", "lobby")
+	// A raw TCP client with a tiny receive buffer that never reads.
+	stalled := dialStalled(t, hs)
+	defer stalled.Close()
+	waitClients(t, s, 2)
+
+	// Broadcast big events until the stalled client's socket buffers and
+	// queue are full and it is dropped; the reader must get every one.
+	text := strings.Repeat("x", 2000)
+	received := make(chan int)
+	sent := 0
+	go func() {
+		n := 0
+		for ev := range reader.events {
+			if ev.Type == wire.TypeBroadcast && ev.Text == text {
+				n++
+				received <- n
+			}
+		}
+	}()
+	for dropped := false; !dropped; {
+		if sent == 20000 {
+			t.Fatalf("stalled client not dropped after %d broadcasts: %+v", sent, s.Hub().Stats())
+		}
+		if err := s.broker.Broadcast(context.Background(), text); err != nil {
+			t.Fatal(err)
+		}
+		sent++
+		<-received // the reader keeps up, as a healthy client does
+		st := s.Hub().Stats()
+		dropped = st.SlowConsumers+st.WriteTimeouts == 1
+	}
+	t.Logf("stalled client dropped after %d broadcasts of 2 KB", sent)
+	// Its farewell cannot be written to a full socket: the write watchdog
+	// ends it, and its seat is freed.
+	waitClients(t, s, 1)
+}

@@ -1,0 +1,204 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"chat/server/broker"
+	"chat/server/hub"
+	"chat/wire"
+)
+
+const (
+	// presenceTick is how often local changes are published and aggregate
+	// changes considered; each room still gets at most one presence event
+	// per Config.PresenceEvery.
+	presenceTick = 250 * time.Millisecond
+	// presenceRefresh is how often a node republishes all its rooms, so
+	// that a node that joins late learns them and a dead node's entries age.
+	presenceRefresh = 10 * time.Second
+	// presenceExpiry drops a node not heard from in this long: its members
+	// leave every room's count.
+	presenceExpiry = 3 * presenceRefresh
+)
+
+// presence aggregates the nodes' local room memberships (each node publishes
+// its own through the broker) into one count and name list per room, and
+// sends it to the room's local members at a bounded pace. Ten thousand
+// clients joining a room cost each member a few presence events, not ten
+// thousand.
+type presence struct {
+	hub      *hub.Hub
+	broker   broker.Broker
+	maxNames int
+	every    time.Duration
+	log      *slog.Logger
+
+	mu       sync.Mutex
+	nodes    map[string]*nodeRooms
+	changed  map[string]struct{}  // rooms whose aggregate may differ from what was sent
+	sent     map[string]sentState // per room: what was last sent and when
+	lastFull time.Time
+}
+
+type nodeRooms struct {
+	seen  time.Time
+	rooms map[string]wire.Event
+}
+
+type sentState struct {
+	at    time.Time
+	count int
+	names []string
+}
+
+func newPresence(h *hub.Hub, b broker.Broker, maxNames int, every time.Duration, log *slog.Logger) *presence {
+	return &presence{
+		hub: h, broker: b, maxNames: maxNames, every: every, log: log,
+		nodes:   make(map[string]*nodeRooms),
+		changed: make(map[string]struct{}),
+		sent:    make(map[string]sentState),
+	}
+}
+
+// run publishes local changes and emits aggregate presence until ctx ends.
+func (p *presence) run(ctx context.Context) {
+	tick := time.NewTicker(presenceTick)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			p.publishLocal(ctx, now)
+			p.expire(now)
+			p.emit(now)
+		}
+	}
+}
+
+func (p *presence) publishLocal(ctx context.Context, now time.Time) {
+	update := broker.PresenceUpdate{Node: p.broker.NodeID()}
+	if now.Sub(p.lastFull) >= presenceRefresh {
+		p.hub.TakeDirty(p.maxNames) // the full list below covers them
+		update.Full, update.Rooms = true, p.hub.Presence(p.maxNames)
+		p.lastFull = now
+	} else {
+		update.Rooms = p.hub.TakeDirty(p.maxNames)
+		if len(update.Rooms) == 0 {
+			return
+		}
+	}
+	if err := p.broker.PublishPresence(ctx, update); err != nil {
+		p.log.Warn("presence publish failed", "err", err)
+	}
+}
+
+// leaveAll tells the other nodes this one has no members any more, so their
+// counts drop now rather than at expiry.
+func (p *presence) leaveAll() {
+	_ = p.broker.PublishPresence(context.Background(), broker.PresenceUpdate{Node: p.broker.NodeID(), Full: true})
+}
+
+// update is the broker's handler for every node's presence (ours included).
+func (p *presence) update(u broker.PresenceUpdate) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.nodes[u.Node]
+	if n == nil {
+		n = &nodeRooms{rooms: make(map[string]wire.Event)}
+		p.nodes[u.Node] = n
+	}
+	n.seen = time.Now()
+	if u.Full {
+		for room := range n.rooms {
+			p.changed[room] = struct{}{}
+		}
+		clear(n.rooms)
+	}
+	for _, r := range u.Rooms {
+		if r.Count == 0 {
+			delete(n.rooms, r.Room)
+		} else {
+			n.rooms[r.Room] = r
+		}
+		p.changed[r.Room] = struct{}{}
+	}
+	if len(n.rooms) == 0 && u.Full {
+		delete(p.nodes, u.Node)
+	}
+}
+
+func (p *presence) expire(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, n := range p.nodes {
+		if now.Sub(n.seen) > presenceExpiry {
+			for room := range n.rooms {
+				p.changed[room] = struct{}{}
+			}
+			delete(p.nodes, id)
+			p.log.Info("presence: node expired", "node", id)
+		}
+	}
+}
+
+// emit sends the aggregate of each changed room to its local members, at
+// most once per p.every per room, and only if it differs from the last one.
+func (p *presence) emit(now time.Time) {
+	type out struct {
+		room  string
+		frame []byte
+	}
+	var outs []out
+	p.mu.Lock()
+	for room := range p.changed {
+		last := p.sent[room]
+		if now.Sub(last.at) < p.every {
+			continue // stays in changed until its turn
+		}
+		delete(p.changed, room)
+		ev := p.aggregateLocked(room)
+		if ev.Count == last.count && slices.Equal(ev.Names, last.names) {
+			continue
+		}
+		if ev.Count == 0 {
+			delete(p.sent, room)
+		} else {
+			p.sent[room] = sentState{at: now, count: ev.Count, names: ev.Names}
+		}
+		outs = append(outs, out{room, wire.Encode(ev)})
+	}
+	p.mu.Unlock()
+	for _, o := range outs {
+		p.hub.Publish(o.room, o.frame)
+	}
+}
+
+// current is the room's aggregate presence now, for a client that just joined.
+func (p *presence) current(room string) wire.Event {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.aggregateLocked(room)
+}
+
+func (p *presence) aggregateLocked(room string) wire.Event {
+	ev := wire.Event{Type: wire.TypePresence, Room: room}
+	for _, n := range p.nodes {
+		r, ok := n.rooms[room]
+		if !ok {
+			continue
+		}
+		ev.Count += r.Count
+		ev.Names = append(ev.Names, r.Names...)
+	}
+	slices.Sort(ev.Names)
+	ev.Names = slices.Compact(ev.Names)
+	if len(ev.Names) > p.maxNames {
+		ev.Names = ev.Names[:p.maxNames]
+	}
+	return ev
+}

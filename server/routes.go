@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"chat/wire"
+)
+
+// Handler returns the server's routes:
+//
+//	/ws          WebSocket endpoint (the chat protocol)
+//	/benchmark   GET: broadcast "test message" to every client (the seed's endpoint)
+//	/healthz     200 when a round trip through NATS and JetStream works, else 503
+//	/web/        static assets; app.wasm precompressed
+//	/            the UI (go-app: pages, manifest, service worker)
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws", s.serveWS)
+	if s.cfg.Benchmark {
+		mux.HandleFunc("/benchmark", s.serveBenchmark)
+	}
+	mux.HandleFunc("/healthz", s.serveHealth)
+	assets := newAssets(s.cfg.WebDir, s.log)
+	mux.Handle("/web/", assets)
+	if s.cfg.UI != nil {
+		mux.Handle("/wasm_exec.js", assets.wasmExec())
+		mux.Handle("/", s.cfg.UI(assets.uiVersion(s.cfg.Version)))
+	}
+	return mux
+}
+
+// serveBenchmark broadcasts the benchmark event to every client of every
+// node, as the seed's endpoint did: a transient event, not stored.
+func (s *Server) serveBenchmark(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "use GET", http.StatusMethodNotAllowed)
+		return
+	}
+	if err := s.broker.Broadcast(r.Context(), wire.BenchmarkText); err != nil {
+		http.Error(w, "broadcast failed: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+type health struct {
+	Status  string  `json:"status"`
+	Error   string  `json:"error,omitempty"`
+	Version string  `json:"version"`
+	Node    string  `json:"node"`
+	Clients int64   `json:"clients"`
+	NATSms  float64 `json:"nats_ms"`
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := s.broker.Healthy(ctx)
+	h := health{
+		Status:  "ok",
+		Version: s.cfg.Version,
+		Node:    s.broker.NodeID(),
+		Clients: s.hub.Stats().Clients,
+		NATSms:  float64(time.Since(start).Microseconds()) / 1000,
+	}
+	code := http.StatusOK
+	if err != nil {
+		h.Status, h.Error, code = "unavailable", err.Error(), http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(h)
+}

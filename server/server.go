@@ -1,0 +1,175 @@
+// Package server is the chat server: HTTP routes, the WebSocket endpoint and
+// the glue between the hub (local fan-out) and the broker (NATS).
+//
+// A message's way through: session.handleSend stores it with broker.Store;
+// every node's broker delivers it to Server.deliver in stream order; deliver
+// encodes it once and hub.Publish fans the bytes out to the room's members.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"chat/server/broker"
+	"chat/server/hub"
+	"chat/wire"
+)
+
+// Server is one chat node. Create it with New, serve its Handler, and call
+// Shutdown once; all methods may be called concurrently.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	hub      *hub.Hub
+	broker   *broker.NATS
+	presence *presence
+	conns    atomic.Int64 // open WebSocket connections, for MaxConns
+	closing  atomic.Bool  // shutting down: refuse new connections
+
+	broadcastFrame []byte // the /benchmark event, encoded once
+	stopPresence   context.CancelFunc
+	presenceDone   chan struct{}
+}
+
+// New opens the broker (starting the embedded NATS unless cfg.NATSURL is set)
+// and starts the hub.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	def := DefaultConfig()
+	if cfg.PresenceNames <= 0 {
+		cfg.PresenceNames = def.PresenceNames
+	}
+	if cfg.PresenceEvery <= 0 {
+		cfg.PresenceEvery = def.PresenceEvery
+	}
+	if cfg.EventRate <= 0 {
+		cfg.EventRate, cfg.EventBurst = def.EventRate, def.EventBurst
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = def.MaxConns
+	}
+	b, err := broker.Open(ctx, &broker.Options{
+		URL:            cfg.NATSURL,
+		DataDir:        cfg.DataDir,
+		HistoryPerRoom: cfg.HistoryPerRoom,
+		Logger:         cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:            cfg,
+		log:            cfg.Logger,
+		hub:            hub.New(cfg.Hub),
+		broker:         b,
+		broadcastFrame: wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText}),
+		presenceDone:   make(chan struct{}),
+	}
+	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.Logger)
+	err = b.Subscribe(ctx, broker.Handlers{
+		Message:   s.deliver,
+		Broadcast: s.deliverBroadcast,
+		Presence:  s.presence.update,
+	})
+	if err != nil {
+		s.hub.Stop()
+		b.Close()
+		return nil, err
+	}
+	pctx, cancel := context.WithCancel(context.Background())
+	s.stopPresence = cancel
+	go func() {
+		defer close(s.presenceDone)
+		s.presence.run(pctx)
+	}()
+	return s, nil
+}
+
+// deliver is the broker's stored-message handler: one encode per message per
+// node, then the fan-out.
+func (s *Server) deliver(room string, seq uint64, m wire.Event) {
+	m.Type, m.Room, m.Seq = wire.TypeMsg, room, seq
+	s.hub.Publish(room, wire.Encode(m))
+}
+
+func (s *Server) deliverBroadcast(text string) {
+	frame := s.broadcastFrame
+	if text != wire.BenchmarkText {
+		frame = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: text})
+	}
+	s.hub.Broadcast(frame)
+}
+
+// Hub is the server's hub, for tests and metrics.
+func (s *Server) Hub() *hub.Hub { return s.hub }
+
+// Broker is the server's broker, for tests.
+func (s *Server) Broker() *broker.NATS { return s.broker }
+
+// Shutdown stops accepting WebSocket clients, closes every client with 1001
+// after flushing what is queued to it, and closes the broker. Stored messages
+// are safe once acknowledged; nothing else needs saving.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.closing.Store(true)
+	s.stopPresence()
+	<-s.presenceDone
+	s.presence.leaveAll()
+	s.hub.Shutdown(ctx, hub.DisconnectShutdown)
+	s.hub.Stop()
+	s.broker.Close()
+}
+
+// Run serves cfg.Addr until ctx ends, then shuts down gracefully.
+func Run(ctx context.Context, cfg Config) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	s, err := New(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second, // a request whose headers never finish is cut off
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
+	}
+	s.log.Info("chat serving", "addr", ln.Addr().String(), "version", cfg.Version,
+		"nats", natsMode(cfg.NATSURL), "data", cfg.DataDir, "max_conns", cfg.MaxConns)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		s.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Refuse new work first, then close the WebSockets (hijacked, so
+	// http.Server.Shutdown does not see them), then the broker.
+	herr := hs.Shutdown(sctx)
+	s.Shutdown(sctx)
+	if herr != nil && !errors.Is(herr, context.DeadlineExceeded) {
+		return fmt.Errorf("http shutdown: %w", herr)
+	}
+	return nil
+}
+
+func natsMode(url string) string {
+	if url == "" {
+		return "embedded"
+	}
+	return url
+}

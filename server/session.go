@@ -1,0 +1,231 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"chat/server/hub"
+	"chat/wire"
+)
+
+// maxRateStrikes is how many events in a row a client may send while rate
+// limited (each answered with an error) before it is disconnected.
+const maxRateStrikes = 20
+
+// storeTimeout bounds the wait for JetStream to acknowledge a message.
+const storeTimeout = 5 * time.Second
+
+// session is one WebSocket connection's protocol: it reads client events,
+// checks them and acts on them. Its read loop is the only goroutine that
+// touches its fields, and it is the client's membership goroutine (see
+// hub.Client).
+type session struct {
+	srv     *Server
+	conn    *websocket.Conn
+	client  *hub.Client
+	limiter *rate.Limiter
+	strikes int    // events refused in a row by the rate limit
+	buf     []byte // the last message read, reused
+}
+
+func (ss *session) run() {
+	defer ss.end()
+	// A client that says nothing is in the lobby, so that a plain WebSocket
+	// client (the article's benchmark) gets what the lobby gets.
+	if _, err := ss.srv.hub.Join(ss.client, wire.DefaultRoom); err != nil {
+		return
+	}
+	for {
+		typ, r, err := ss.conn.Reader(context.Background())
+		if err != nil {
+			return
+		}
+		data, err := ss.readMessage(r)
+		switch {
+		case errors.Is(err, errTooBig):
+			ss.closeAndDrain(hub.DisconnectTooBig)
+			return
+		case err != nil:
+			return
+		case typ != websocket.MessageText:
+			ss.closeAndDrain(hub.DisconnectBinary)
+			return
+		case !utf8.Valid(data):
+			ss.closeAndDrain(hub.DisconnectBadUTF8)
+			return
+		}
+		for line := range wire.Lines(data) {
+			if d, ok := ss.handle(line); !ok {
+				ss.closeAndDrain(d)
+				return
+			}
+		}
+	}
+}
+
+var errTooBig = errors.New("message over wire.MaxFrame")
+
+// readMessage reads one message into the session's buffer. A message over
+// wire.MaxFrame is read to its end (coder/websocket caps that at readLimit)
+// and refused.
+func (ss *session) readMessage(r io.Reader) ([]byte, error) {
+	if cap(ss.buf) > 4096 {
+		ss.buf = nil // one long message should not pin its buffer for the connection's life
+	}
+	buf := ss.buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > wire.MaxFrame {
+			_, _ = io.Copy(io.Discard, r)
+			return nil, errTooBig
+		}
+		if err == io.EOF {
+			ss.buf = buf
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// closeAndDrain has the writer send an error event and the close frame, and
+// keeps reading so that the peer's close reply is seen; coder/websocket's
+// close handshake timeouts bound how long that takes.
+func (ss *session) closeAndDrain(d hub.Disconnect) {
+	ss.client.Close(d)
+	for {
+		_, r, err := ss.conn.Reader(context.Background())
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return
+		}
+	}
+}
+
+func (ss *session) end() {
+	ss.srv.hub.Unregister(ss.client)
+	_ = ss.conn.CloseNow()
+	ss.srv.conns.Add(-1)
+}
+
+// handle acts on one event. It returns false with the reason when the
+// connection must be closed.
+func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
+	ev, err := wire.Decode(line)
+	if !ss.limiter.Allow() {
+		ss.strikes++
+		if ss.strikes > maxRateStrikes {
+			return hub.DisconnectRateLimited, false
+		}
+		e := wire.Errorf(wire.CodeRateLimited, "too many events: at most %g a second (burst %d); this one was dropped", ss.srv.cfg.EventRate, ss.srv.cfg.EventBurst)
+		ss.replyError(e, ev.ID)
+		return hub.Disconnect{}, true
+	}
+	ss.strikes = 0
+	if err != nil {
+		ss.replyError(err, "")
+		return hub.Disconnect{}, true
+	}
+	switch ev.Type {
+	case wire.TypeHello:
+		err = ss.hello(ev)
+	case wire.TypeJoin:
+		err = ss.join(ev)
+	case wire.TypeLeave:
+		err = ss.leave(ev)
+	case wire.TypeSend:
+		err = ss.send(ev)
+	default:
+		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send or leave", ev.Type)
+	}
+	if err != nil {
+		ss.replyError(err, ev.ID)
+	}
+	return hub.Disconnect{}, true
+}
+
+func (ss *session) hello(ev wire.Event) error {
+	if err := wire.ValidName(ev.Name); err != nil {
+		return err
+	}
+	ss.srv.hub.Rename(ss.client, ev.Name)
+	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: ev.Name, Version: ss.srv.cfg.Version})
+	return nil
+}
+
+func (ss *session) join(ev wire.Event) error {
+	if err := wire.ValidRoom(ev.Room); err != nil {
+		return err
+	}
+	if _, err := ss.srv.hub.Join(ss.client, ev.Room); err != nil {
+		return err
+	}
+	ss.reply(wire.Event{Type: wire.TypeJoined, Room: ev.Room})
+	// The room's presence as known now; the change this join makes follows
+	// with the room's next presence event.
+	ss.client.Send(wire.Encode(ss.srv.presence.current(ev.Room)))
+	return nil
+}
+
+func (ss *session) leave(ev wire.Event) error {
+	if err := wire.ValidRoom(ev.Room); err != nil {
+		return err
+	}
+	if !ss.srv.hub.Leave(ss.client, ev.Room) {
+		return wire.Errorf(wire.CodeNotJoined, "not in room %q", ev.Room)
+	}
+	return nil
+}
+
+func (ss *session) send(ev wire.Event) error {
+	if err := wire.ValidRoom(ev.Room); err != nil {
+		return err
+	}
+	if !ss.client.InRoom(ev.Room) {
+		return wire.Errorf(wire.CodeNotJoined, "join room %q before sending to it", ev.Room)
+	}
+	if err := wire.ValidID(ev.ID); err != nil {
+		return err
+	}
+	if err := wire.ValidText(ev.Text); err != nil {
+		return err
+	}
+	m := wire.Event{
+		ID:   ev.ID,
+		From: ss.client.Name(),
+		Text: ev.Text,
+		TS:   time.Now().UTC().Truncate(time.Millisecond),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if _, _, err := ss.srv.broker.Store(ctx, ev.Room, m); err != nil {
+		ss.srv.log.Warn("store failed", "room", ev.Room, "err", err)
+		return wire.Errorf(wire.CodeUnavailable, "message not stored (%v); send it again", err)
+	}
+	// No reply: the stored message comes back to the sender, with its seq,
+	// through the same fan-out as everyone else's copy.
+	return nil
+}
+
+func (ss *session) reply(ev wire.Event) { ss.client.Send(wire.Encode(ev)) }
+
+func (ss *session) replyError(err error, id string) {
+	var pe *wire.ProtocolError
+	if !errors.As(err, &pe) {
+		pe = wire.Errorf(wire.CodeUnavailable, "%v", err)
+	}
+	ss.reply(wire.Event{Type: wire.TypeError, Code: pe.Code, Text: pe.Text, ID: id})
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"chat/server/hub"
+	"chat/wire"
+)
+
+// readLimit is coder/websocket's hard cap on one inbound message. Messages
+// between wire.MaxFrame and this are read, refused with an error event and a
+// 1009 close; beyond it the library closes with 1009 by itself, having read
+// no more than this.
+const readLimit = 1 << 20
+
+// serveWS upgrades /ws. The connection count is checked before the upgrade,
+// so a full server answers 503 instead of accepting and dropping.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if s.closing.Load() {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if s.conns.Add(1) > int64(s.cfg.MaxConns) {
+		s.conns.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		OriginPatterns: s.cfg.Origins,
+		// Compression stays off: it costs tens of KB per connection and
+		// Safari has had bugs with it; chat events are small.
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		// Accept has answered (403 for a foreign Origin, 426 for a plain GET).
+		s.conns.Add(-1)
+		return
+	}
+	conn.SetReadLimit(readLimit)
+	ss := &session{
+		srv:     s,
+		conn:    conn,
+		limiter: rate.NewLimiter(rate.Limit(s.cfg.EventRate), s.cfg.EventBurst),
+	}
+	ss.client = s.hub.Register(&transport{conn}, wire.GuestName())
+	// The handler returns now: its goroutine and the request's memory go,
+	// and the session's read loop lives on in a small new goroutine.
+	go ss.run()
+}
+
+// transport adapts *websocket.Conn to hub.Transport. Writes use a context
+// without a deadline, so coder/websocket sets up no timer per write; the
+// hub's sweeper bounds stalled writes instead.
+type transport struct{ c *websocket.Conn }
+
+func (t *transport) Write(frame []byte) error {
+	return t.c.Write(context.Background(), websocket.MessageText, frame)
+}
+
+func (t *transport) Close(d hub.Disconnect) error { return t.c.Close(d.Code, d.Reason) }
+
+func (t *transport) CloseNow() error { return t.c.CloseNow() }
+
+func (t *transport) Ping(ctx context.Context) error { return t.c.Ping(ctx) }
+
+var _ hub.Transport = (*transport)(nil)

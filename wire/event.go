@@ -1,0 +1,51 @@
+// Package wire holds the chat protocol shared by the server and the browser
+// app: the event type, its encoding as NDJSON frames, the validation rules and
+// the error codes. It depends on the standard library only, so that app.wasm
+// stays small.
+//
+// A WebSocket text frame carries one or more events separated by '\n'. Every
+// event is a JSON object with a "type".
+package wire
+
+import "time"
+
+// Event types, client to server.
+const (
+	TypeHello = "hello" // {"type":"hello","name":"ana"}
+	TypeJoin  = "join"  // {"type":"join","room":"R","after":0}
+	TypeSend  = "send"  // {"type":"send","room":"R","id":"<client id>","text":"..."}
+	TypeLeave = "leave" // {"type":"leave","room":"R"}
+)
+
+// Event types, server to client.
+const (
+	TypeWelcome   = "welcome"   // {"type":"welcome","name":"guest-1234","version":"..."}
+	TypeJoined    = "joined"    // {"type":"joined","room":"R","seq":N}: the room's last seq at join time
+	TypeMsg       = "msg"       // {"type":"msg","room":"R","seq":1,"id":"...","from":"ana","text":"...","ts":"<RFC 3339>"}
+	TypePresence  = "presence"  // {"type":"presence","room":"R","count":3,"names":["ana","bo","cy"]}
+	TypeError     = "error"     // {"type":"error","code":"bad_room","text":"...","id":"<client id, when about a send>"}
+	TypeBroadcast = "broadcast" // {"type":"broadcast","text":"test message"}: GET /benchmark, not stored
+)
+
+// Event is every event of the protocol, in both directions; each type uses
+// the fields its comment above shows and leaves the others empty. One flat
+// struct keeps decoding to one pass and the wasm free of reflection-heavy
+// type switches.
+type Event struct {
+	Type    string    `json:"type"`
+	Room    string    `json:"room,omitempty"`
+	Name    string    `json:"name,omitempty"`
+	After   uint64    `json:"after,omitempty"`
+	Seq     uint64    `json:"seq,omitempty"`
+	ID      string    `json:"id,omitempty"`
+	From    string    `json:"from,omitempty"`
+	Text    string    `json:"text,omitempty"`
+	TS      time.Time `json:"ts,omitzero"`
+	Count   int       `json:"count,omitempty"`
+	Names   []string  `json:"names,omitempty"`
+	Code    string    `json:"code,omitempty"`
+	Version string    `json:"version,omitempty"`
+}
+
+// BenchmarkText is what GET /benchmark broadcasts, as the seed's endpoint did.
+const BenchmarkText = "test message"

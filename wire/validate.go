@@ -1,0 +1,106 @@
+package wire
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of the protocol. The server enforces them; the app checks them first
+// so that a person gets the message before anything is sent.
+const (
+	MaxRoomLen   = 32    // bytes, see ValidRoom
+	MaxNameRunes = 24    // characters in a nickname
+	MaxTextBytes = 4000  // bytes of UTF-8 in a message's text
+	MaxIDLen     = 64    // bytes in a client message id
+	MaxFrame     = 16384 // bytes in one client frame; the server's read limit
+	DefaultRoom  = "lobby"
+)
+
+// ValidRoom checks a room name: 1 to 32 of a-z, 0-9, '-' and '_', starting
+// with a letter or digit. Room names are NATS subject tokens and URL parts,
+// so the alphabet is kept to what is safe in both.
+func ValidRoom(room string) error {
+	if room == "" {
+		return Errorf(CodeBadRoom, "room name is empty")
+	}
+	if len(room) > MaxRoomLen {
+		return Errorf(CodeBadRoom, "room name %q is longer than %d characters", room, MaxRoomLen)
+	}
+	for i := 0; i < len(room); i++ {
+		c := room[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || (i > 0 && (c == '-' || c == '_'))
+		if !ok {
+			return Errorf(CodeBadRoom, "room name %q may hold only a-z, 0-9, '-' and '_', and must start with a letter or digit", room)
+		}
+	}
+	return nil
+}
+
+// NormalizeRoom turns what a person typed into a room name where it can:
+// lower case, spaces to '-'. The result still needs ValidRoom.
+func NormalizeRoom(typed string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(typed)), " ", "-")
+}
+
+// ValidName checks a nickname: 1 to 24 printable characters, no leading or
+// trailing space.
+func ValidName(name string) error {
+	if name == "" {
+		return Errorf(CodeBadName, "name is empty")
+	}
+	if !utf8.ValidString(name) {
+		return Errorf(CodeBadName, "name is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(name); n > MaxNameRunes {
+		return Errorf(CodeBadName, "name is %d characters, the limit is %d", n, MaxNameRunes)
+	}
+	if strings.TrimSpace(name) != name {
+		return Errorf(CodeBadName, "name may not start or end with a space")
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return Errorf(CodeBadName, "name may not hold control or invisible characters")
+		}
+	}
+	return nil
+}
+
+// ValidText checks a message's text: not blank, at most MaxTextBytes.
+func ValidText(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return Errorf(CodeBadText, "message is empty")
+	}
+	if len(text) > MaxTextBytes {
+		return Errorf(CodeBadText, "message is %d bytes, the limit is %d", len(text), MaxTextBytes)
+	}
+	if !utf8.ValidString(text) {
+		return Errorf(CodeBadText, "message is not valid UTF-8")
+	}
+	return nil
+}
+
+// ValidID checks a client message id: 1 to 64 of A-Z, a-z, 0-9, '-' and '_'.
+// It becomes the NATS message id that deduplicates a resent message.
+func ValidID(id string) error {
+	if id == "" {
+		return Errorf(CodeBadID, `"id" is empty: every send needs a client message id`)
+	}
+	if len(id) > MaxIDLen {
+		return Errorf(CodeBadID, "id is longer than %d characters", MaxIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return Errorf(CodeBadID, "id may hold only A-Z, a-z, 0-9, '-' and '_'")
+		}
+	}
+	return nil
+}
+
+// GuestName is the name of someone who has not chosen one: guest-1234.
+func GuestName() string {
+	return "guest-" + strconv.Itoa(1000+rand.IntN(9000))
+}
