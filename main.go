@@ -3,6 +3,7 @@
 // Command chat is the chat server and its tools in one binary:
 //
 //	chat serve   run the server: WebSocket hub, UI, embedded NATS
+//	chat bench   the load generator: many clients, timed broadcasts
 //
 // The browser build of this package (main_js.go) holds only the UI.
 package main
@@ -36,6 +37,7 @@ const usage = `usage: chat <command> [flags]
 
 commands:
   serve    run the chat server (chat serve -h for its flags)
+  bench    open many clients against a server and time broadcast fan-out
   version  print the build version
 `
 
@@ -47,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return 0
@@ -66,6 +70,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (embedded NATS JetStream store)")
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
 	fs.BoolVar(&cfg.Benchmark, "benchmark", cfg.Benchmark, "serve GET /benchmark (broadcast \"test message\" to every client)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "WebSocket connections at once; more get 503 before the upgrade")
 	fs.StringVar(&cfg.WebDir, "web", cfg.WebDir, "directory of the built UI assets (app.wasm, icons, CSS)")
 	if err := fs.Parse(args); err != nil {
 		return 2

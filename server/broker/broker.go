@@ -57,8 +57,8 @@ type Handlers struct {
 // otherwise only rooms that changed are listed (Count 0: the node has none
 // left there).
 type PresenceUpdate struct {
-	Node  string         `json:"node"`
-	Full  bool           `json:"full,omitempty"`
+	Node  string       `json:"node"`
+	Full  bool         `json:"full,omitempty"`
 	Rooms []wire.Event `json:"rooms"` // presence events: room, count, names
 
 }

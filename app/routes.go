@@ -1,0 +1,16 @@
+// Package app is the chat UI, written with go-app and compiled to
+// WebAssembly. The same routes are registered in the server build, which
+// prerenders the pages, and in app.wasm, which runs them.
+package app
+
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+// Register declares the UI's routes; both builds call it before anything else.
+func Register() {
+	app.Route("/", func() app.Composer { return &chatPage{} })
+}
+
+// Run starts the UI in the browser; on the server it returns at once.
+func Run() {
+	app.RunWhenOnBrowser()
+}

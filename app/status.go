@@ -1,0 +1,78 @@
+package app
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// statusLabel is the readable text of each connection state.
+func statusLabel(s connStatus) string {
+	switch s {
+	case statusConnected:
+		return "Connected"
+	case statusReconnecting:
+		return "Reconnecting…"
+	}
+	return "Connecting…"
+}
+
+// onlineLabel is the text of #online; the count leads so it reads at a glance.
+func onlineLabel(count int) string {
+	return strconv.Itoa(count) + " online"
+}
+
+// onlineTitle lists who is here, for the tooltip: the server sends names
+// for rooms small enough to list and a count only for big ones.
+func onlineTitle(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, ", ")
+}
+
+// renderStatus is #status, with a button to skip the wait while a reconnect
+// is pending.
+func (p *chatPage) renderStatus() app.UI {
+	state := p.st.status
+	return app.Div().Class("status-wrap").Body(
+		app.P().
+			ID("status").
+			Class("status").
+			DataSet("state", string(state)).
+			Role("status").
+			Body(
+				app.Span().Class("status-dot").Aria("hidden", "true"),
+				app.Span().Class("status-text").Text(statusLabel(state)),
+			),
+		app.If(state == statusReconnecting, func() app.UI {
+			return app.Button().
+				ID("reconnect").
+				Type("button").
+				Class("button link").
+				OnClick(p.onRetryNow).
+				Text("Retry now")
+		}),
+	)
+}
+
+// renderOnline is #online, the room's member count. While disconnected it
+// keeps the last count, marked stale, rather than claim an empty room.
+func (p *chatPage) renderOnline() app.UI {
+	class := "online"
+	if p.st.status != statusConnected {
+		class += " stale"
+	}
+	return app.P().
+		ID("online").
+		Class(class).
+		Title(onlineTitle(p.st.names)).
+		Text(onlineLabel(p.st.online))
+}
+
+func (p *chatPage) onRetryNow(ctx app.Context, e app.Event) {
+	if p.sock != nil {
+		p.sock.retry()
+	}
+}

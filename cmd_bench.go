@@ -1,0 +1,65 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"chat/bench"
+)
+
+func benchCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	urls := fs.String("url", "ws://127.0.0.1:8080/ws", "WebSocket URL(s) of the server(s), comma separated: clients are spread over them")
+	conns := fs.Int("conns", 1000, "clients to open")
+	n := fs.Int("n", 50, "sequential GET /benchmark triggers (fan-out latency)")
+	trig := fs.String("trigger", "", "GET /benchmark URL (default: the first -url's host)")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long one broadcast may take to reach every client")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, N: *n, Trigger: *trig, Timeout: *timeout, Log: stderr}
+	if len(o.URLs) == 0 {
+		fmt.Fprintln(stderr, "chat bench: -url is empty")
+		return 2
+	}
+	if o.Trigger == "" {
+		o.Trigger = triggerFor(o.URLs[0])
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(stderr, "chat bench:", err)
+		return 1
+	}
+	if *asJSON {
+		_ = rep.WriteJSON(stdout)
+	} else {
+		rep.WriteText(stdout)
+	}
+	if rep.Incomplete > 0 || rep.Dropped > 0 {
+		return 1
+	}
+	return 0
+}
+
+// triggerFor derives http://host/benchmark from ws://host/ws.
+func triggerFor(wsURL string) string {
+	u := strings.Replace(wsURL, "ws://", "http://", 1)
+	u = strings.Replace(u, "wss://", "https://", 1)
+	if i := strings.Index(u[len("http://"):], "/"); i >= 0 {
+		u = u[:len("http://")+i]
+	}
+	return u + "/benchmark"
+}
