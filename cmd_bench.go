@@ -25,10 +25,11 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	trig := fs.String("trigger", "", "GET /benchmark URL (default: the first -url's host)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one broadcast may take to reach every client")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
+	pid := fs.Int("pid", 0, "the server's process id: report its memory per client and CPU during fan-out")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, N: *n, Trigger: *trig, Timeout: *timeout, Log: stderr}
+	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, N: *n, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: stderr}
 	if len(o.URLs) == 0 {
 		fmt.Fprintln(stderr, "chat bench: -url is empty")
 		return 2

@@ -41,6 +41,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 		return
 	}
 	p.st.name = loadName(ctx.LocalStorage())
+	p.st.identity = loadIdentity(ctx.LocalStorage())
 	ctx.Handle(actionRetry, p.onRetry)
 	ctx.Handle(actionDiscard, p.onDiscard)
 

@@ -24,6 +24,24 @@ func loadName(storage app.BrowserStorage) string {
 	return name
 }
 
+// identityKey is where this browser's presence identity is kept.
+const identityKey = "chat.id"
+
+// loadIdentity returns this browser's identity, made up on the first visit.
+// Every tab sends it in hello, so that presence counts a person with several
+// tabs open once, and two guests who drew the same name twice.
+func loadIdentity(storage app.BrowserStorage) string {
+	var id string
+	if err := storage.Get(identityKey, &id); err == nil && wire.ValidID(id) == nil {
+		return id
+	}
+	id = newClientID()
+	if err := storage.Set(identityKey, id); err != nil {
+		app.Log("chat: saving the browser id:", err)
+	}
+	return id
+}
+
 // saveName remembers the name. Storage can be full or switched off (private
 // windows); the name then lasts for this page only, which is no reason to
 // bother anyone.

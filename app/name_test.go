@@ -40,3 +40,18 @@ func TestLoadName(t *testing.T) {
 		t.Errorf("invalid stored name kept: %q", got)
 	}
 }
+
+func TestLoadIdentityIsStableAndValid(t *testing.T) {
+	s := storage{}
+	id := loadIdentity(s)
+	if err := wire.ValidID(id); err != nil {
+		t.Fatalf("identity %q: %v", id, err)
+	}
+	if again := loadIdentity(s); again != id {
+		t.Fatalf("second tab got %q, want the same %q", again, id)
+	}
+	s[identityKey] = "not valid!"
+	if got := loadIdentity(s); got == "not valid!" || wire.ValidID(got) != nil {
+		t.Fatalf("invalid stored identity kept: %q", got)
+	}
+}

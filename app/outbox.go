@@ -67,7 +67,7 @@ func (s *chatState) sendEvent(id, text string) wire.Event {
 }
 
 func (s *chatState) helloEvent() wire.Event {
-	return wire.Event{Type: wire.TypeHello, Name: s.name}
+	return wire.Event{Type: wire.TypeHello, Name: s.name, ID: s.identity}
 }
 
 // resumeFrames is what a new connection sends first: hello, the join that

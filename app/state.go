@@ -50,9 +50,10 @@ type pendingSend struct {
 // goroutine (inside ctx.Dispatch), which is also what lets it be tested as
 // plain Go.
 type chatState struct {
-	room    string
-	name    string // the name asked for in hello; welcome may correct it
-	version string // the server's build, from welcome
+	room     string
+	name     string // the name asked for in hello; welcome may correct it
+	identity string // this browser's id in hello: presence counts it once
+	version  string // the server's build, from welcome
 
 	status        connStatus
 	serverUpdated bool // welcome brought a version other than the one seen before

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"chat/server/hub"
 	"chat/wire"
 )
 
@@ -141,5 +142,63 @@ func waitClients(t *testing.T, s *Server, n int64) {
 			t.Fatalf("hub has %d clients, want %d", s.Hub().Stats().Clients, n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestPresenceIsCoalescedWhenManyJoin(t *testing.T) {
+	s, hs := startServer(t, nil) // presence paced at 100 ms per room
+	observer := dial(t, hs)
+	observer.joinAs("observer", "lobby")
+	start := time.Now()
+	const joiners = 300
+	for range joiners {
+		dial(t, hs) // a silent client is in the lobby
+	}
+	waitClients(t, s, joiners+1)
+	// Wait for the presence that counts everyone; count all presence events
+	// the observer got since it joined.
+	events := 0
+	deadline := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-observer.events:
+			if ev.Type == wire.TypePresence {
+				events++
+				done = ev.Count == joiners+1
+			}
+		case <-deadline:
+			t.Fatalf("no presence with %d members within 10s", joiners+1)
+		}
+	}
+	elapsed := time.Since(start)
+	// At most one per pacing period (plus the one at join and slack for
+	// timer edges); without coalescing it would be one per joiner.
+	if limit := int(elapsed/(100*time.Millisecond)) + 3; events > limit {
+		t.Fatalf("%d joins over %v cost the observer %d presence events, want at most %d", joiners, elapsed, events, limit)
+	}
+	t.Logf("%d joins over %v: %d presence events", joiners, elapsed.Round(time.Millisecond), events)
+}
+
+func TestPingKeepsLiveClientsAndDropsDeadOnes(t *testing.T) {
+	s, hs := startServer(t, func(c *Config) {
+		c.Hub = &hub.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 300 * time.Millisecond}
+	})
+	live := dial(t, hs) // coder/websocket answers pings while it reads
+	dead := dialStalled(t, hs)
+	defer dead.Close()
+	waitClients(t, s, 2)
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Hub().Stats().PingTimeouts != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the silent peer was not dropped: %+v", s.Hub().Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitClients(t, s, 1)
+	// The live client went through several pings and is still served.
+	live.send(wire.Event{Type: wire.TypeHello, Name: "alive"})
+	live.next(wire.TypeWelcome)
+	if st := s.Hub().Stats(); st.PingTimeouts != 1 {
+		t.Fatalf("ping timeouts %d, want only the dead peer's", st.PingTimeouts)
 	}
 }

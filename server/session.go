@@ -161,7 +161,12 @@ func (ss *session) hello(ev wire.Event) error {
 	if err := wire.ValidName(ev.Name); err != nil {
 		return err
 	}
-	ss.srv.hub.Rename(ss.client, ev.Name)
+	if ev.ID != "" {
+		if err := wire.ValidID(ev.ID); err != nil {
+			return err
+		}
+	}
+	ss.srv.hub.Identify(ss.client, ev.Name, ev.ID)
 	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: ev.Name, Version: ss.srv.cfg.Version})
 	return nil
 }

@@ -11,7 +11,7 @@ import "time"
 
 // Event types, client to server.
 const (
-	TypeHello = "hello" // {"type":"hello","name":"ana"}
+	TypeHello = "hello" // {"type":"hello","name":"ana","id":"<browser id, optional>"}
 	TypeJoin  = "join"  // {"type":"join","room":"R","after":0}
 	TypeSend  = "send"  // {"type":"send","room":"R","id":"<client id>","text":"..."}
 	TypeLeave = "leave" // {"type":"leave","room":"R"}

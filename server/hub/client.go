@@ -29,7 +29,7 @@ type Transport interface {
 // frames as it can. A client whose queue overflows is disconnected as a slow
 // consumer; it never slows the others.
 //
-// Join, Leave, Rename and Unregister for one client must be called from one
+// Join, Leave, Identify and Unregister for one client must be called from one
 // goroutine (its session's read loop); everything else may be called
 // concurrently.
 type Client struct {
@@ -52,8 +52,9 @@ type Client struct {
 	pinging    atomic.Bool
 
 	// Owned by the session goroutine (see the type's comment).
-	name  string
-	rooms []string
+	name     string
+	identity string // who presence counts: one per browser, or per connection
+	rooms    []string
 
 	regShard, regIndex int // position in the hub's client registry, guarded by that shard's lock
 }

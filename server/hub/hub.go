@@ -10,6 +10,7 @@ package hub
 
 import (
 	"hash/maphash"
+	"strconv"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -94,6 +95,19 @@ type room struct {
 	members []*Client
 	index   map[*Client]int // position in members, for O(1) removal
 	names   map[string]int  // distinct member names, with how many connections use each
+	people  map[string]int  // distinct member identities (a browser's tabs share one), likewise
+}
+
+// count adds (+1) or removes (-1) a member's name and identity.
+func (r *room) count(name, identity string, delta int) {
+	bump(r.names, name, delta)
+	bump(r.people, identity, delta)
+}
+
+func bump(m map[string]int, key string, delta int) {
+	if m[key] += delta; m[key] <= 0 {
+		delete(m, key)
+	}
 }
 
 type clientShard struct {
@@ -119,11 +133,13 @@ func (h *Hub) roomShard(room string) *roomShard {
 	return &h.rooms[maphash.String(h.seed, room)%roomShards]
 }
 
-// Register adds a connection under name. It is in no room yet.
+// Register adds a connection under name. It is in no room yet, and it is a
+// person of its own until Identify says otherwise.
 func (h *Hub) Register(t Transport, name string) *Client {
-	c := &Client{hub: h, t: t, name: name}
+	n := h.next.Add(1)
+	c := &Client{hub: h, t: t, name: name, identity: "conn:" + strconv.FormatUint(n, 36)}
 	c.nextPing.Store(time.Now().Add(h.opts.PingInterval).UnixNano())
-	c.regShard = int(h.next.Add(1) % clientShards)
+	c.regShard = int(n % clientShards)
 	s := &h.clients[c.regShard]
 	s.mu.Lock()
 	c.regIndex = len(s.list)
@@ -170,13 +186,13 @@ func (h *Hub) Join(c *Client, name string) (bool, error) {
 	s.mu.Lock()
 	r := s.rooms[name]
 	if r == nil {
-		r = &room{index: make(map[*Client]int), names: make(map[string]int)}
+		r = &room{index: make(map[*Client]int), names: make(map[string]int), people: make(map[string]int)}
 		s.rooms[name] = r
 		h.stats.rooms.Add(1)
 	}
 	r.index[c] = len(r.members)
 	r.members = append(r.members, c)
-	r.names[c.name]++
+	r.count(c.name, c.identity, +1)
 	s.dirty[name] = struct{}{}
 	s.mu.Unlock()
 	c.rooms = append(c.rooms, name)
@@ -214,9 +230,7 @@ func (h *Hub) removeMember(c *Client, name string) {
 	r.members[last] = nil
 	r.members = r.members[:last]
 	delete(r.index, c)
-	if r.names[c.name]--; r.names[c.name] <= 0 {
-		delete(r.names, c.name)
-	}
+	r.count(c.name, c.identity, -1)
 	if len(r.members) == 0 {
 		delete(s.rooms, name)
 		h.stats.rooms.Add(-1)
@@ -224,24 +238,27 @@ func (h *Hub) removeMember(c *Client, name string) {
 	s.dirty[name] = struct{}{}
 }
 
-// Rename changes c's nickname in every room it is in.
-func (h *Hub) Rename(c *Client, name string) {
-	if name == c.name {
+// Identify sets c's nickname and identity in every room it is in. identity
+// is what presence counts: the tabs of one browser share one, so a person
+// with three tabs open counts once. An empty identity keeps the current one.
+func (h *Hub) Identify(c *Client, name, identity string) {
+	if identity == "" {
+		identity = c.identity
+	}
+	if name == c.name && identity == c.identity {
 		return
 	}
 	for _, room := range c.rooms {
 		s := h.roomShard(room)
 		s.mu.Lock()
 		if r := s.rooms[room]; r != nil {
-			if r.names[c.name]--; r.names[c.name] <= 0 {
-				delete(r.names, c.name)
-			}
-			r.names[name]++
+			r.count(c.name, c.identity, -1)
+			r.count(name, identity, +1)
 			s.dirty[room] = struct{}{}
 		}
 		s.mu.Unlock()
 	}
-	c.name = name
+	c.name, c.identity = name, identity
 }
 
 // Publish queues one encoded event to every member of room and returns how

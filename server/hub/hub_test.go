@@ -296,22 +296,28 @@ func TestPresenceSnapshots(t *testing.T) {
 	h := newHub(t, nil)
 	a := h.Register(newMem(), "ana")
 	b := h.Register(newMem(), "bo")
-	b2 := h.Register(newMem(), "bo") // a second tab: one name
-	for _, c := range []*Client{a, b, b2} {
+	b2 := h.Register(newMem(), "bo") // bo's second tab: one person
+	g1 := h.Register(newMem(), "guest-1234")
+	g2 := h.Register(newMem(), "guest-1234") // another guest who drew the same name
+	h.Identify(b, "bo", "browser-of-bo")
+	h.Identify(b2, "bo", "browser-of-bo")
+	for _, c := range []*Client{a, b, b2, g1, g2} {
 		mustJoin(t, h, c, "r")
 	}
 	got := h.TakeDirty(10)
-	if len(got) != 1 || got[0].Room != "r" || got[0].Count != 2 || fmt.Sprint(got[0].Names) != "[ana bo]" {
-		t.Fatalf("TakeDirty = %+v, want room r, 2 names [ana bo]", got)
+	if len(got) != 1 || got[0].Room != "r" || got[0].Count != 4 || fmt.Sprint(got[0].Names) != "[ana bo guest-1234]" {
+		t.Fatalf("TakeDirty = %+v, want room r, 4 people named [ana bo guest-1234]", got)
 	}
 	if again := h.TakeDirty(10); len(again) != 0 {
 		t.Fatalf("second TakeDirty = %+v, want nothing changed", again)
 	}
-	h.Rename(a, "cy")
+	h.Identify(a, "cy", "")
 	h.Unregister(b)
+	h.Unregister(g1)
+	h.Unregister(g2)
 	got = h.TakeDirty(1)
 	if len(got) != 1 || got[0].Count != 2 || fmt.Sprint(got[0].Names) != "[bo]" {
-		t.Fatalf("after rename and one tab gone: %+v, want count 2, names capped to [bo]", got)
+		t.Fatalf("after a rename and some leaving: %+v, want count 2, names capped to [bo]", got)
 	}
 	h.Unregister(a)
 	h.Unregister(b2)

@@ -6,8 +6,8 @@ import (
 	"chat/wire"
 )
 
-// TakeDirty returns presence events (room, count of distinct names, names up
-// to maxNames, sorted) for the rooms whose membership changed since the last call
+// TakeDirty returns presence events (room, count of distinct people, their
+// names up to maxNames, sorted) for the rooms whose membership changed since the last call
 // (with Count 0 for rooms that emptied) and clears their marks. Presence is
 // sent from these snapshots at a fixed pace, so a thousand joins in a second
 // cost one presence event per room, not a thousand.
@@ -48,7 +48,7 @@ func snapshot(name string, r *room) wire.Event {
 	if r == nil {
 		return p
 	}
-	p.Count = len(r.names)
+	p.Count = len(r.people)
 	p.Names = make([]string, 0, len(r.names))
 	for n := range r.names {
 		p.Names = append(p.Names, n)
