@@ -10,8 +10,8 @@ package hub
 
 import (
 	"hash/maphash"
-	"strconv"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
