@@ -158,6 +158,11 @@ func TestPresenceIsCoalescedWhenManyJoin(t *testing.T) {
 	// Wait for the presence that counts everyone; count all presence events
 	// the observer got since it joined.
 	events := 0
+	for _, ev := range observer.stash {
+		if ev.Type == wire.TypePresence {
+			events++
+		}
+	}
 	deadline := time.After(10 * time.Second)
 	for done := false; !done; {
 		select {

@@ -27,11 +27,17 @@ type Config struct {
 
 	// HistoryPerRoom caps each room's stored messages; 1000.
 	HistoryPerRoom int64
+	// HistoryOnJoin is how many of a room's last messages a join without
+	// "after" gets; 100.
+	HistoryOnJoin int
 
 	// PresenceNames caps the names in a presence event; 50.
 	PresenceNames int
 	// PresenceEvery is the pace of presence events per room; 1 s.
 	PresenceEvery time.Duration
+	// PresenceExpiry is how long a node may be silent before its members are
+	// taken out of presence everywhere (a node that died); 30 s.
+	PresenceExpiry time.Duration
 
 	Hub *hub.Options // nil: the hub's defaults
 
@@ -54,8 +60,10 @@ func DefaultConfig() Config {
 		EventRate:      20,
 		EventBurst:     40,
 		HistoryPerRoom: 1000,
+		HistoryOnJoin:  100,
 		PresenceNames:  50,
 		PresenceEvery:  time.Second,
+		PresenceExpiry: 30 * time.Second,
 		Version:        "dev",
 	}
 }

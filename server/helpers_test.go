@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"chat/wire"
 )
@@ -54,6 +56,9 @@ type client struct {
 	events chan wire.Event
 	done   chan struct{}
 	err    error // why reading stopped; read after done is closed
+	// stash keeps, in order, events a next call passed over while looking
+	// for another type, for the next calls that want them.
+	stash []wire.Event
 }
 
 func dial(t *testing.T, hs *httptest.Server) *client {
@@ -109,40 +114,60 @@ func (cl *client) sendRaw(typ websocket.MessageType, data []byte) {
 	}
 }
 
-// next returns the next event of type typ, skipping others (presence comes
-// and goes on its own schedule); it fails the test after 5 s.
+// next returns the next event of type typ; events of other types are kept
+// for later calls. It fails the test after 5 s.
 func (cl *client) next(typ string) wire.Event {
 	cl.t.Helper()
+	return cl.nextOf(typ)
+}
+
+// next2 returns the next event of either type.
+func (cl *client) next2(a, b string) wire.Event {
+	cl.t.Helper()
+	return cl.nextOf(a, b)
+}
+
+func (cl *client) nextOf(types ...string) wire.Event {
+	cl.t.Helper()
+	want := func(ev wire.Event) bool { return slices.Contains(types, ev.Type) }
+	for i, ev := range cl.stash {
+		if want(ev) {
+			cl.stash = slices.Delete(cl.stash, i, i+1)
+			return ev
+		}
+	}
 	timeout := time.After(5 * time.Second)
 	for {
 		select {
 		case ev := <-cl.events:
-			if ev.Type == typ {
+			if want(ev) {
 				return ev
 			}
+			cl.stash = append(cl.stash, ev)
 		case <-cl.done:
 			// Events read before the end are still to be looked at.
-			for {
-				select {
-				case ev := <-cl.events:
-					if ev.Type == typ {
-						return ev
-					}
-					continue
-				default:
+			for len(cl.events) > 0 {
+				if ev := <-cl.events; want(ev) {
+					return ev
+				} else {
+					cl.stash = append(cl.stash, ev)
 				}
-				break
 			}
-			cl.t.Fatalf("connection ended (%v) while waiting for a %q event", cl.err, typ)
+			cl.t.Fatalf("connection ended (%v) while waiting for a %v event", cl.err, types)
 		case <-timeout:
-			cl.t.Fatalf("no %q event within 5s", typ)
+			cl.t.Fatalf("no %v event within 5s", types)
 		}
 	}
 }
 
-// none checks that no event of type typ arrives within d.
+// none checks that no event of type typ is waiting or arrives within d.
 func (cl *client) none(typ string, d time.Duration) {
 	cl.t.Helper()
+	for _, ev := range cl.stash {
+		if ev.Type == typ {
+			cl.t.Fatalf("unexpected %s event: %+v", typ, ev)
+		}
+	}
 	timeout := time.After(d)
 	for {
 		select {
@@ -150,6 +175,7 @@ func (cl *client) none(typ string, d time.Duration) {
 			if ev.Type == typ {
 				cl.t.Fatalf("unexpected %s event: %+v", typ, ev)
 			}
+			cl.stash = append(cl.stash, ev)
 		case <-timeout:
 			return
 		}
@@ -220,4 +246,77 @@ func dialStalled(t *testing.T, hs *httptest.Server) net.Conn {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// startNATS runs a standalone NATS server with JetStream on a free loopback
+// port, as a cluster's NATS would be, and returns its client URL.
+func startNATS(t *testing.T, storeDir string, port int) (*natsserver.Server, string) {
+	t.Helper()
+	if port == 0 {
+		port = -1
+	}
+	ns, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: storeDir, NoSigs: true, NoLog: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	t.Cleanup(ns.Shutdown)
+	return ns, ns.ClientURL()
+}
+
+// startNodes runs n chat servers on one external NATS.
+func startNodes(t *testing.T, natsURL string, n int, mutate func(*Config)) ([]*Server, []*httptest.Server) {
+	t.Helper()
+	var ss []*Server
+	var hs []*httptest.Server
+	for range n {
+		s, h := startServer(t, func(c *Config) {
+			c.NATSURL = natsURL
+			if mutate != nil {
+				mutate(c)
+			}
+		})
+		ss, hs = append(ss, s), append(hs, h)
+	}
+	return ss, hs
+}
+
+// say sends a message and waits for its ack, returning the seq.
+func (cl *client) say(room, id, text string) uint64 {
+	cl.t.Helper()
+	cl.send(wire.Event{Type: wire.TypeSend, Room: room, ID: id, Text: text})
+	for {
+		ev := cl.next(wire.TypeAck)
+		if ev.ID == id {
+			return ev.Seq
+		}
+	}
+}
+
+// joinAfter joins room resuming after seq and returns the joined event.
+func (cl *client) joinAfter(room string, after uint64) wire.Event {
+	cl.t.Helper()
+	cl.send(wire.Event{Type: wire.TypeJoin, Room: room, After: after})
+	for {
+		if ev := cl.next(wire.TypeJoined); ev.Room == room {
+			return ev
+		}
+	}
+}
+
+// msgs collects n msg events of room.
+func (cl *client) msgs(room string, n int) []wire.Event {
+	cl.t.Helper()
+	var out []wire.Event
+	for len(out) < n {
+		if ev := cl.next(wire.TypeMsg); ev.Room == room {
+			out = append(out, ev)
+		}
+	}
+	return out
 }

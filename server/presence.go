@@ -12,18 +12,10 @@ import (
 	"chat/wire"
 )
 
-const (
-	// presenceTick is how often local changes are published and aggregate
-	// changes considered; each room still gets at most one presence event
-	// per Config.PresenceEvery.
-	presenceTick = 250 * time.Millisecond
-	// presenceRefresh is how often a node republishes all its rooms, so
-	// that a node that joins late learns them and a dead node's entries age.
-	presenceRefresh = 10 * time.Second
-	// presenceExpiry drops a node not heard from in this long: its members
-	// leave every room's count.
-	presenceExpiry = 3 * presenceRefresh
-)
+// presenceTick is how often local changes are published and aggregate
+// changes considered; each room still gets at most one presence event per
+// Config.PresenceEvery.
+const presenceTick = 250 * time.Millisecond
 
 // presence aggregates the nodes' local room memberships (each node publishes
 // its own through the broker) into one count and name list per room, and
@@ -35,7 +27,11 @@ type presence struct {
 	broker   broker.Broker
 	maxNames int
 	every    time.Duration
-	log      *slog.Logger
+	// expiry drops a node not heard from in this long: its members leave
+	// every room's count. Nodes republish all their rooms every expiry/3,
+	// so that a node that starts late learns them and a dead one ages out.
+	expiry time.Duration
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	nodes    map[string]*nodeRooms
@@ -55,9 +51,9 @@ type sentState struct {
 	names []string
 }
 
-func newPresence(h *hub.Hub, b broker.Broker, maxNames int, every time.Duration, log *slog.Logger) *presence {
+func newPresence(h *hub.Hub, b broker.Broker, maxNames int, every, expiry time.Duration, log *slog.Logger) *presence {
 	return &presence{
-		hub: h, broker: b, maxNames: maxNames, every: every, log: log,
+		hub: h, broker: b, maxNames: maxNames, every: every, expiry: expiry, log: log,
 		nodes:   make(map[string]*nodeRooms),
 		changed: make(map[string]struct{}),
 		sent:    make(map[string]sentState),
@@ -82,7 +78,7 @@ func (p *presence) run(ctx context.Context) {
 
 func (p *presence) publishLocal(ctx context.Context, now time.Time) {
 	update := broker.PresenceUpdate{Node: p.broker.NodeID()}
-	if now.Sub(p.lastFull) >= presenceRefresh {
+	if now.Sub(p.lastFull) >= p.expiry/3 {
 		p.hub.TakeDirty(p.maxNames) // the full list below covers them
 		update.Full, update.Rooms = true, p.hub.Presence(p.maxNames)
 		p.lastFull = now
@@ -136,7 +132,7 @@ func (p *presence) expire(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for id, n := range p.nodes {
-		if now.Sub(n.seen) > presenceExpiry {
+		if now.Sub(n.seen) > p.expiry {
 			for room := range n.rooms {
 				p.changed[room] = struct{}{}
 			}

@@ -29,6 +29,7 @@ type Server struct {
 	hub      *hub.Hub
 	broker   *broker.NATS
 	presence *presence
+	live     liveFeed
 	conns    atomic.Int64 // open WebSocket connections, for MaxConns
 	closing  atomic.Bool  // shutting down: refuse new connections
 
@@ -50,8 +51,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PresenceEvery <= 0 {
 		cfg.PresenceEvery = def.PresenceEvery
 	}
+	if cfg.PresenceExpiry <= 0 {
+		cfg.PresenceExpiry = def.PresenceExpiry
+	}
 	if cfg.EventRate <= 0 {
 		cfg.EventRate, cfg.EventBurst = def.EventRate, def.EventBurst
+	}
+	if cfg.HistoryOnJoin <= 0 {
+		cfg.HistoryOnJoin = def.HistoryOnJoin
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = def.MaxConns
@@ -73,12 +80,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		broadcastFrame: wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText}),
 		presenceDone:   make(chan struct{}),
 	}
-	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.Logger)
-	err = b.Subscribe(ctx, broker.Handlers{
+	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
+	last, err := b.Subscribe(ctx, broker.Handlers{
 		Message:   s.deliver,
 		Broadcast: s.deliverBroadcast,
 		Presence:  s.presence.update,
 	})
+	s.live.reset(last)
 	if err != nil {
 		s.hub.Stop()
 		b.Close()
@@ -93,11 +101,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// deliver is the broker's stored-message handler: one encode per message per
-// node, then the fan-out.
+// deliver is the broker's stored-message handler, called in stream order:
+// one encode per message per node, then the fan-out.
 func (s *Server) deliver(room string, seq uint64, m wire.Event) {
 	m.Type, m.Room, m.Seq = wire.TypeMsg, room, seq
-	s.hub.Publish(room, wire.Encode(m))
+	s.hub.PublishMsg(room, seq, wire.Encode(m))
+	s.live.advance(seq)
 }
 
 func (s *Server) deliverBroadcast(text string) {

@@ -32,15 +32,15 @@ type session struct {
 	limiter *rate.Limiter
 	strikes int    // events refused in a row by the rate limit
 	buf     []byte // the last message read, reused
+
+	// lobbyHold releases the implicit lobby membership's held messages if
+	// the client does not join the lobby itself soon (see joinLobbyQuietly).
+	lobbyHold *time.Timer
 }
 
 func (ss *session) run() {
 	defer ss.end()
-	// A client that says nothing is in the lobby, so that a plain WebSocket
-	// client (the article's benchmark) gets what the lobby gets.
-	if _, err := ss.srv.hub.Join(ss.client, wire.DefaultRoom); err != nil {
-		return
-	}
+	ss.joinLobbyQuietly()
 	for {
 		typ, r, err := ss.conn.Reader(context.Background())
 		if err != nil {
@@ -116,6 +116,9 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 }
 
 func (ss *session) end() {
+	if ss.lobbyHold != nil {
+		ss.lobbyHold.Stop()
+	}
 	ss.srv.hub.Unregister(ss.client)
 	_ = ss.conn.CloseNow()
 	ss.srv.conns.Add(-1)
@@ -148,8 +151,10 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 		err = ss.leave(ev)
 	case wire.TypeSend:
 		err = ss.send(ev)
+	case wire.TypeHistory:
+		err = ss.history(ev)
 	default:
-		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send or leave", ev.Type)
+		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave or history", ev.Type)
 	}
 	if err != nil {
 		ss.replyError(err, ev.ID)
@@ -168,20 +173,6 @@ func (ss *session) hello(ev wire.Event) error {
 	}
 	ss.srv.hub.Identify(ss.client, ev.Name, ev.ID)
 	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: ev.Name, Version: ss.srv.cfg.Version})
-	return nil
-}
-
-func (ss *session) join(ev wire.Event) error {
-	if err := wire.ValidRoom(ev.Room); err != nil {
-		return err
-	}
-	if _, err := ss.srv.hub.Join(ss.client, ev.Room); err != nil {
-		return err
-	}
-	ss.reply(wire.Event{Type: wire.TypeJoined, Room: ev.Room})
-	// The room's presence as known now; the change this join makes follows
-	// with the room's next presence event.
-	ss.client.Send(wire.Encode(ss.srv.presence.current(ev.Room)))
 	return nil
 }
 
@@ -216,12 +207,15 @@ func (ss *session) send(ev wire.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	if _, _, err := ss.srv.broker.Store(ctx, ev.Room, m); err != nil {
+	seq, _, err := ss.srv.broker.Store(ctx, ev.Room, m)
+	if err != nil {
 		ss.srv.log.Warn("store failed", "room", ev.Room, "err", err)
 		return wire.Errorf(wire.CodeUnavailable, "message not stored (%v); send it again", err)
 	}
-	// No reply: the stored message comes back to the sender, with its seq,
-	// through the same fan-out as everyone else's copy.
+	// The stored message also comes back to the sender through the same
+	// fan-out as everyone's copy; the ack says "stored" even when this send
+	// was a resend that the store recognised and dropped.
+	ss.reply(wire.Event{Type: wire.TypeAck, Room: ev.Room, ID: ev.ID, Seq: seq})
 	return nil
 }
 

@@ -15,17 +15,27 @@ const (
 	TypeJoin  = "join"  // {"type":"join","room":"R","after":0}
 	TypeSend  = "send"  // {"type":"send","room":"R","id":"<client id>","text":"..."}
 	TypeLeave = "leave" // {"type":"leave","room":"R"}
+	// TypeHistory asks for older messages: {"type":"history","room":"R","before":120}.
+	// The answer is the msg events (oldest first), then a history event.
+	TypeHistory = "history"
 )
 
 // Event types, server to client.
 const (
 	TypeWelcome   = "welcome"   // {"type":"welcome","name":"guest-1234","version":"..."}
-	TypeJoined    = "joined"    // {"type":"joined","room":"R","seq":N}: the room's last seq at join time
+	TypeJoined    = "joined"    // {"type":"joined","room":"R","seq":N}: the room's last seq at join time; history up to it follows
+	TypeAck       = "ack"       // {"type":"ack","room":"R","id":"<client id>","seq":N}: your message is stored as seq N
+	TypeGap       = "gap"       // {"type":"gap","room":"R","after":N,"seq":M}: messages after N and before M are no longer kept
 	TypeMsg       = "msg"       // {"type":"msg","room":"R","seq":1,"id":"...","from":"ana","text":"...","ts":"<RFC 3339>"}
 	TypePresence  = "presence"  // {"type":"presence","room":"R","count":3,"names":["ana","bo","cy"]}
 	TypeError     = "error"     // {"type":"error","code":"bad_room","text":"...","id":"<client id, when about a send>"}
 	TypeBroadcast = "broadcast" // {"type":"broadcast","text":"test message"}: GET /benchmark, not stored
 )
+
+// The server's answer to TypeHistory is also a history event, after the
+// messages: {"type":"history","room":"R","before":120,"seq":71,"count":50}
+// where seq is the oldest seq sent and count how many were sent (0: there is
+// nothing older).
 
 // Event is every event of the protocol, in both directions; each type uses
 // the fields its comment above shows and leaves the others empty. One flat
@@ -36,6 +46,7 @@ type Event struct {
 	Room    string    `json:"room,omitempty"`
 	Name    string    `json:"name,omitempty"`
 	After   uint64    `json:"after,omitempty"`
+	Before  uint64    `json:"before,omitempty"`
 	Seq     uint64    `json:"seq,omitempty"`
 	ID      string    `json:"id,omitempty"`
 	From    string    `json:"from,omitempty"`

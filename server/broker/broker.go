@@ -28,6 +28,13 @@ type Broker interface {
 	// stored again, and Store returns the first copy's sequence with dup set.
 	// Delivery to clients happens through Handlers.Message, on every node.
 	Store(ctx context.Context, room string, m wire.Event) (seq uint64, dup bool, err error)
+	// History reads room's messages with after < seq <= upTo (upTo 0: all),
+	// oldest first; head is the last seq read, or after if none.
+	History(ctx context.Context, room string, after, upTo uint64) (msgs []wire.Event, head uint64, err error)
+	// Last is the seq of room's last message, 0 if it has none.
+	Last(ctx context.Context, room string) (uint64, error)
+	// Has reports whether room still keeps the message with this seq.
+	Has(ctx context.Context, room string, seq uint64) (bool, error)
 	// Broadcast sends a transient text to every node's Handlers.Broadcast.
 	Broadcast(ctx context.Context, text string) error
 	// PublishPresence shares this node's presence snapshot with every node.

@@ -154,8 +154,16 @@ func (b *NATS) NodeID() string { return b.node }
 // Conn is the underlying NATS connection, for tests and tools.
 func (b *NATS) Conn() *nats.Conn { return b.nc }
 
+// ErrUnreachable is returned while the connection to NATS is down: failing
+// at once lets the client keep the message and send it again, instead of
+// waiting out a timeout.
+var ErrUnreachable = errors.New("the message store (NATS) is unreachable")
+
 // Store implements Broker.
 func (b *NATS) Store(ctx context.Context, room string, m wire.Event) (uint64, bool, error) {
+	if !b.nc.IsConnected() {
+		return 0, false, ErrUnreachable
+	}
 	msg := nats.NewMsg(roomSubject + room)
 	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, Text: m.Text, TS: m.TS})
 	msg.Header.Set(jetstream.MsgIDHeader, m.ID)
@@ -192,21 +200,22 @@ func (b *NATS) Healthy(ctx context.Context) error {
 }
 
 // Subscribe starts delivering to h. Room messages come from an ordered
-// consumer that starts at the stream's end: it is recreated by the client
-// library after a NATS restart and resumes where it left off, so a node
-// misses nothing while its connection is down.
-func (b *NATS) Subscribe(ctx context.Context, h Handlers) error {
+// consumer that starts right after the stream's last message, whose seq it
+// returns: every message with a higher seq will reach h.Message. The client
+// library recreates the consumer after a NATS restart and resumes where it
+// left off, so a node misses nothing while its connection is down.
+func (b *NATS) Subscribe(ctx context.Context, h Handlers) (lastSeq uint64, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	sub, err := b.nc.Subscribe(healthSubject+b.node, func(m *nats.Msg) { _ = m.Respond([]byte("ok")) })
 	if err != nil {
-		return err
+		return 0, err
 	}
 	b.subs = append(b.subs, sub)
 	if h.Broadcast != nil {
 		sub, err := b.nc.Subscribe(broadcastSubject, func(m *nats.Msg) { h.Broadcast(string(m.Data)) })
 		if err != nil {
-			return err
+			return 0, err
 		}
 		// The benchmark can fire faster than one node fans out; let it queue.
 		_ = sub.SetPendingLimits(-1, 256<<20)
@@ -220,17 +229,23 @@ func (b *NATS) Subscribe(ctx context.Context, h Handlers) error {
 			}
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		b.subs = append(b.subs, sub)
 	}
 	if h.Message != nil {
+		info, err := b.stream.Info(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("stream info: %w", err)
+		}
+		lastSeq = info.State.LastSeq
 		cons, err := b.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
 			FilterSubjects: []string{roomWildcard},
-			DeliverPolicy:  jetstream.DeliverNewPolicy,
+			DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+			OptStartSeq:    lastSeq + 1,
 		})
 		if err != nil {
-			return fmt.Errorf("live consumer: %w", err)
+			return 0, fmt.Errorf("live consumer: %w", err)
 		}
 		cc, err := cons.Consume(func(m jetstream.Msg) {
 			meta, err := m.Metadata()
@@ -246,11 +261,11 @@ func (b *NATS) Subscribe(ctx context.Context, h Handlers) error {
 			h.Message(room, meta.Sequence.Stream, ev)
 		})
 		if err != nil {
-			return fmt.Errorf("live consumer: %w", err)
+			return 0, fmt.Errorf("live consumer: %w", err)
 		}
 		b.consume = cc
 	}
-	return b.nc.Flush()
+	return lastSeq, b.nc.Flush()
 }
 
 // Close implements Broker.

@@ -43,6 +43,10 @@ type Client struct {
 	writing bool       // a writer goroutine is running (or the close is under way)
 	closing *closeRequest
 	dead    bool // the transport failed or was closed: drop everything
+	// syncing holds, per room being joined, the live messages that arrive
+	// while the room's history is read, so that history and live traffic
+	// reach the client in order, without gap or duplicate. Nil almost always.
+	syncing map[string]*roomSync
 
 	// writeStart is when the write in progress began (unix nanos), 0 when
 	// the writer is not inside Transport.Write; the sweeper reads it to find
@@ -57,6 +61,16 @@ type Client struct {
 	rooms    []string
 
 	regShard, regIndex int // position in the hub's client registry, guarded by that shard's lock
+}
+
+type roomSync struct {
+	held  []heldEvent
+	bytes int
+}
+
+type heldEvent struct {
+	seq   uint64
+	event []byte
 }
 
 type closeRequest struct {
@@ -89,33 +103,126 @@ func (c *Client) Send(event []byte) bool { return c.enqueue(event) }
 // client's lock, and a goroutine started when no writer is running.
 func (c *Client) enqueue(event []byte) bool {
 	c.mu.Lock()
-	if c.dead || c.closing != nil {
-		c.mu.Unlock()
-		return false
+	ok, start := c.queueLocked(event, true)
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
 	}
-	if c.queued+len(event) > c.hub.opts.QueueBytes {
-		// Whatever was queued is stale for a client this far behind; it will
-		// resume from its last seq when it reconnects.
-		c.queue, c.queued = nil, 0
-		c.closing = &closeRequest{d: DisconnectSlow, farewell: farewell(DisconnectSlow)}
-		start := !c.writing
-		c.writing = true
-		c.mu.Unlock()
-		c.hub.stats.slowConsumers.Add(1)
-		if start {
-			go c.writeLoop()
+	return ok
+}
+
+// enqueueMsg is enqueue for a room's stored message: while the room is being
+// synced for this client, the message waits in the sync's hold.
+func (c *Client) enqueueMsg(room string, seq uint64, event []byte) bool {
+	c.mu.Lock()
+	if rs := c.syncing[room]; rs != nil && !c.dead && c.closing == nil {
+		rs.held = append(rs.held, heldEvent{seq, event})
+		rs.bytes += len(event)
+		if rs.bytes > c.hub.opts.QueueBytes {
+			start := c.dropSlowLocked()
+			c.mu.Unlock()
+			if start {
+				go c.writeLoop()
+			}
+			return false
 		}
-		return false
+		c.mu.Unlock()
+		return true
+	}
+	ok, start := c.queueLocked(event, true)
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+	return ok
+}
+
+// queueLocked appends event to the queue; counted events count against
+// QueueBytes. It reports whether the event was queued and whether the caller
+// must start the writer.
+func (c *Client) queueLocked(event []byte, counted bool) (ok, startWriter bool) {
+	if c.dead || c.closing != nil {
+		return false, false
+	}
+	if counted && c.queued+len(event) > c.hub.opts.QueueBytes {
+		return false, c.dropSlowLocked()
 	}
 	c.queue = append(c.queue, event)
-	c.queued += len(event)
+	if counted {
+		c.queued += len(event)
+	}
+	startWriter = !c.writing
+	c.writing = true
+	return true, startWriter
+}
+
+// dropSlowLocked turns the client away as a slow consumer. Whatever was
+// queued is stale for a client this far behind; it resumes from its last
+// seq when it reconnects. It reports whether the caller must start the
+// writer, which sends the farewell and the close.
+func (c *Client) dropSlowLocked() bool {
+	c.queue, c.queued, c.syncing = nil, 0, nil
+	c.closing = &closeRequest{d: DisconnectSlow, farewell: farewell(DisconnectSlow)}
 	start := !c.writing
 	c.writing = true
+	c.hub.stats.slowConsumers.Add(1)
+	return start
+}
+
+// BeginSync starts holding room's live messages for this client, before it
+// joins the room and reads the history; EndSync releases them. Calling it
+// for a room already held keeps what is held.
+func (c *Client) BeginSync(room string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.syncing == nil {
+		c.syncing = make(map[string]*roomSync)
+	}
+	if c.syncing[room] == nil {
+		c.syncing[room] = &roomSync{}
+	}
+}
+
+// EndSync queues the room's history (encoded msg events, in seq order, up to
+// head), then the held live messages that came after head, and stops
+// holding. History does not count against QueueBytes: it is bounded by the
+// room's history cap, and a client catching up should not be taken for a
+// slow one. It reports false if the sync was no longer going on (the client
+// left the room or was dropped).
+func (c *Client) EndSync(room string, history [][]byte, head uint64) bool {
+	c.mu.Lock()
+	rs := c.syncing[room]
+	if rs == nil {
+		c.mu.Unlock()
+		return false
+	}
+	delete(c.syncing, room)
+	if len(c.syncing) == 0 {
+		c.syncing = nil
+	}
+	start := false
+	for _, ev := range history {
+		_, s := c.queueLocked(ev, false)
+		start = start || s
+	}
+	for _, h := range rs.held {
+		if h.seq > head {
+			_, s := c.queueLocked(h.event, true)
+			start = start || s
+		}
+	}
 	c.mu.Unlock()
 	if start {
 		go c.writeLoop()
 	}
 	return true
+}
+
+// stopSync forgets a room's sync, dropping what it held: the client left.
+func (c *Client) stopSync(room string) {
+	c.mu.Lock()
+	delete(c.syncing, room)
+	c.mu.Unlock()
 }
 
 // Close sends what is queued, then an error event with d's reason, then the

@@ -201,6 +201,7 @@ func (h *Hub) Join(c *Client, name string) (bool, error) {
 
 // Leave takes c out of room; it reports false if c was not there.
 func (h *Hub) Leave(c *Client, room string) bool {
+	c.stopSync(room)
 	for i, r := range c.rooms {
 		if r == room {
 			c.rooms = append(c.rooms[:i], c.rooms[i+1:]...)
@@ -263,15 +264,21 @@ func (h *Hub) Identify(c *Client, name, identity string) {
 
 // Publish queues one encoded event to every member of room and returns how
 // many members it was queued to. The bytes are shared: callers must not
-// modify event afterwards.
+// modify event afterwards. Use PublishMsg for stored messages.
 func (h *Hub) Publish(room string, event []byte) int {
+	return h.PublishMsg(room, 0, event)
+}
+
+// PublishMsg is Publish for a stored message with its seq: members whose
+// join is still reading the room's history get it after that history.
+func (h *Hub) PublishMsg(room string, seq uint64, event []byte) int {
 	s := h.roomShard(room)
 	s.mu.RLock()
 	// Enqueueing never blocks, so holding the read lock across the fan-out
 	// delays only joins and leaves in this shard, for microseconds.
 	n := 0
 	if r := s.rooms[room]; r != nil {
-		n = fanout(r.members, event)
+		n = fanout(r.members, delivery{room, seq, event})
 	}
 	s.mu.RUnlock()
 	h.stats.published.Add(1)
@@ -311,27 +318,40 @@ func (h *Hub) Broadcast(event []byte) int {
 // below it, starting goroutines costs more than it saves.
 const parallelFanout = 1024
 
-// fanout enqueues event to each member and returns how many accepted it.
-func fanout(members []*Client, event []byte) int {
+// delivery is one event for a room's members; seq is set for stored messages.
+type delivery struct {
+	room  string
+	seq   uint64
+	event []byte
+}
+
+// fanout enqueues d to each member and returns how many accepted it.
+func fanout(members []*Client, d delivery) int {
 	workers := min(runtime.GOMAXPROCS(0), len(members)/parallelFanout)
 	if workers <= 1 {
-		return enqueueAll(members, event)
+		return enqueueAll(members, d)
 	}
 	var total atomic.Int64
 	var wg sync.WaitGroup
 	chunk := (len(members) + workers - 1) / workers
 	for lo := 0; lo < len(members); lo += chunk {
 		part := members[lo:min(lo+chunk, len(members))]
-		wg.Go(func() { total.Add(int64(enqueueAll(part, event))) })
+		wg.Go(func() { total.Add(int64(enqueueAll(part, d))) })
 	}
 	wg.Wait()
 	return int(total.Load())
 }
 
-func enqueueAll(members []*Client, event []byte) int {
+func enqueueAll(members []*Client, d delivery) int {
 	n := 0
 	for _, c := range members {
-		if c.enqueue(event) {
+		var ok bool
+		if d.seq != 0 {
+			ok = c.enqueueMsg(d.room, d.seq, d.event)
+		} else {
+			ok = c.enqueue(d.event)
+		}
+		if ok {
 			n++
 		}
 	}

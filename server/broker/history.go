@@ -1,0 +1,137 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"chat/wire"
+)
+
+// historyBatch is how many messages one direct-get request asks for; a room
+// holds at most HistoryPerRoom, so one or two requests read a whole room.
+const historyBatch = 1000
+
+// History reads room's stored messages with after < seq <= upTo (upTo 0: no
+// bound), oldest first, as msg events. head is the last seq it read, or after
+// when there was nothing: the room's end as of the read, which JetStream
+// makes consistent (a batched direct get does not interleave with writes).
+//
+// It uses batched direct gets: one request streams up to historyBatch
+// messages back, with no consumer to create or delete.
+func (b *NATS) History(ctx context.Context, room string, after, upTo uint64) (msgs []wire.Event, head uint64, err error) {
+	head = after
+	subject := roomSubject + room
+	for {
+		// (up_to_seq applies to multi_last requests only: bound by hand.)
+		req := directGetRequest{Seq: head + 1, NextFor: subject, Batch: historyBatch}
+		batch, last, pending, err := b.directGet(ctx, req)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range batch {
+			if upTo > 0 && m.Seq > upTo {
+				return msgs, head, nil
+			}
+			m.Room = room
+			msgs = append(msgs, m)
+			head = m.Seq
+		}
+		if last <= head && pending > 0 {
+			head = last // skipped an undecodable message at the batch's end
+		}
+		if pending == 0 || last == 0 || (upTo > 0 && head >= upTo) {
+			return msgs, head, nil
+		}
+	}
+}
+
+// Has reports whether room still keeps the message with this seq: false
+// once the room's cap has dropped it (or if the seq is another room's).
+func (b *NATS) Has(ctx context.Context, room string, seq uint64) (bool, error) {
+	msgs, _, _, err := b.directGet(ctx, directGetRequest{Seq: seq, NextFor: roomSubject + room, Batch: 1})
+	if err != nil {
+		return false, err
+	}
+	return len(msgs) == 1 && msgs[0].Seq == seq, nil
+}
+
+// Last is the seq of room's last message, 0 if it has none.
+func (b *NATS) Last(ctx context.Context, room string) (uint64, error) {
+	m, err := b.stream.GetLastMsgForSubject(ctx, roomSubject+room)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return m.Sequence, nil
+}
+
+// directGetRequest is JetStream's $JS.API.DIRECT.GET request, batch form.
+type directGetRequest struct {
+	Seq     uint64 `json:"seq,omitempty"`
+	NextFor string `json:"next_by_subj,omitempty"`
+	Batch   int    `json:"batch,omitempty"`
+}
+
+// directGet sends one batched direct get and collects the replies until the
+// end-of-batch marker. last is the seq of the last message read (0 if none),
+// pending how many more matched past the batch when it ended.
+func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire.Event, last, pending uint64, err error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	data, err := json.Marshal(req)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	inbox := b.nc.NewRespInbox()
+	replies := make(chan *nats.Msg, 256)
+	sub, err := b.nc.ChanSubscribe(inbox, replies)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer sub.Unsubscribe()
+	_ = sub.SetPendingLimits(-1, -1) // the batch is bounded by the request
+	if err := b.nc.PublishRequest("$JS.API.DIRECT.GET."+StreamName, inbox, data); err != nil {
+		return nil, 0, 0, err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, 0, 0, fmt.Errorf("history read: %w", ctx.Err())
+		case m := <-replies:
+			switch status := m.Header.Get("Status"); status {
+			case "":
+			case "204": // end of batch
+				pending, _ = strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
+				last, _ = strconv.ParseUint(m.Header.Get("Nats-Last-Sequence"), 10, 64)
+				return msgs, last, pending, nil
+			case "404": // nothing matched
+				return nil, 0, 0, nil
+			default:
+				return nil, 0, 0, fmt.Errorf("history read: status %s %s", status, m.Header.Get("Description"))
+			}
+			seq, err := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
+			if err != nil {
+				return nil, 0, 0, errors.New("history read: reply without Nats-Sequence")
+			}
+			ev, err := wire.Decode(m.Data)
+			if err != nil {
+				b.opts.Logger.Error("undecodable stored message", "seq", seq, "err", err)
+				continue
+			}
+			ev.Type, ev.Seq = wire.TypeMsg, seq
+			msgs = append(msgs, ev)
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"chat/wire"
+)
+
+const (
+	// lobbyHoldFor is how long the implicit lobby membership holds the
+	// lobby's messages, waiting for the client to join the lobby with its
+	// last seq (a UI does so in its first frame).
+	lobbyHoldFor = time.Second
+	// historyTimeout bounds reading a room's history.
+	historyTimeout = 10 * time.Second
+	// liveWaitTimeout bounds the wait for this node's live feed to pass a
+	// history read. It only runs out if NATS is unwell; the join then goes
+	// on, and a message might come twice (clients dedupe by seq).
+	liveWaitTimeout = 5 * time.Second
+	// historyPage is how many older messages one history request returns.
+	historyPage = 50
+)
+
+// joinLobbyQuietly puts a new connection in the lobby, so that a plain
+// WebSocket client (the article's benchmark) gets what the lobby gets. The
+// lobby's messages are held for a moment: a client that then joins the lobby
+// with its last seq resumes exactly (history, then live, no duplicate); one
+// that does not gets the held messages when the moment ends.
+func (ss *session) joinLobbyQuietly() {
+	c := ss.client
+	c.BeginSync(wire.DefaultRoom)
+	if _, err := ss.srv.hub.Join(c, wire.DefaultRoom); err != nil {
+		c.EndSync(wire.DefaultRoom, nil, 0)
+		return
+	}
+	ss.lobbyHold = time.AfterFunc(lobbyHoldFor, func() { c.EndSync(wire.DefaultRoom, nil, 0) })
+}
+
+// join puts the client in a room and sends, in this order: joined (with the
+// room's last seq), a gap event if messages after "after" are no longer kept,
+// the history (every kept message after "after", or the last HistoryOnJoin
+// with no "after"), then live messages. The room's live messages are held
+// while the history is read, and released after it without those it holds.
+func (ss *session) join(ev wire.Event) error {
+	if err := wire.ValidRoom(ev.Room); err != nil {
+		return err
+	}
+	c, room := ss.client, ev.Room
+	if room == wire.DefaultRoom && ss.lobbyHold != nil {
+		ss.lobbyHold.Stop() // if it already fired, this is a join like any other
+		ss.lobbyHold = nil
+	}
+	c.BeginSync(room)
+	if !c.InRoom(room) {
+		if _, err := ss.srv.hub.Join(c, room); err != nil {
+			c.EndSync(room, nil, 0)
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
+	defer cancel()
+	msgs, head, err := ss.srv.broker.History(ctx, room, ev.After, 0)
+	if err != nil {
+		c.EndSync(room, nil, 0)
+		ss.srv.log.Warn("history read failed", "room", room, "err", err)
+		return wire.Errorf(wire.CodeUnavailable, "joined %q, but its history could not be read (%v); join again to resume", room, err)
+	}
+	if ev.After == 0 && len(msgs) > ss.srv.cfg.HistoryOnJoin {
+		msgs = msgs[len(msgs)-ss.srv.cfg.HistoryOnJoin:]
+	}
+	joined := wire.Event{Type: wire.TypeJoined, Room: room, Seq: head}
+	if len(msgs) == 0 && ev.After > 0 {
+		// Nothing after "after": head says so, unless the room's end is
+		// behind the client's (a store that was reset); say where it is.
+		if last, err := ss.srv.broker.Last(ctx, room); err == nil && last < ev.After {
+			joined.Seq = last
+		}
+	}
+	ss.reply(joined)
+	if gap, ok := ss.gap(ctx, room, ev.After, msgs, head); ok {
+		ss.reply(gap)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), liveWaitTimeout)
+	if err := ss.srv.live.wait(wctx, head); err != nil {
+		ss.srv.log.Warn("live feed behind the history read; joining anyway", "room", room, "head", head)
+	}
+	wcancel()
+	events := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		events[i] = wire.Encode(m)
+	}
+	c.EndSync(room, events, head)
+	// The room's presence as known now; the change this join makes follows
+	// with the room's next presence event.
+	c.Send(wire.Encode(ss.srv.presence.current(room)))
+	return nil
+}
+
+// gap reports whether messages after "after" were dropped by the room's
+// history cap: the message "after" itself is gone (drops take the oldest
+// first), and what is sent does not start right after it.
+func (ss *session) gap(ctx context.Context, room string, after uint64, msgs []wire.Event, head uint64) (wire.Event, bool) {
+	if after == 0 || (len(msgs) > 0 && msgs[0].Seq == after+1) {
+		return wire.Event{}, false
+	}
+	if has, err := ss.srv.broker.Has(ctx, room, after); err != nil || has {
+		return wire.Event{}, false
+	}
+	first := head + 1
+	if len(msgs) > 0 {
+		first = msgs[0].Seq
+	}
+	return wire.Event{Type: wire.TypeGap, Room: room, After: after, Seq: first}, true
+}
+
+// history answers a request for older messages: up to historyPage messages
+// before "before", oldest first, then a history event that closes the
+// answer with the oldest seq sent and how many.
+func (ss *session) history(ev wire.Event) error {
+	if err := wire.ValidRoom(ev.Room); err != nil {
+		return err
+	}
+	if !ss.client.InRoom(ev.Room) {
+		return wire.Errorf(wire.CodeNotJoined, "join room %q before asking for its history", ev.Room)
+	}
+	if ev.Before == 0 {
+		return wire.Errorf(wire.CodeBadField, `"before" is required: the oldest seq you have`)
+	}
+	var msgs []wire.Event
+	if ev.Before > 1 {
+		ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
+		defer cancel()
+		var err error
+		if msgs, _, err = ss.srv.broker.History(ctx, ev.Room, 0, ev.Before-1); err != nil {
+			return wire.Errorf(wire.CodeUnavailable, "history of %q could not be read (%v); ask again", ev.Room, err)
+		}
+	}
+	msgs = msgs[max(0, len(msgs)-historyPage):]
+	end := wire.Event{Type: wire.TypeHistory, Room: ev.Room, Before: ev.Before, Count: len(msgs)}
+	for _, m := range msgs {
+		ss.reply(m)
+	}
+	if len(msgs) > 0 {
+		end.Seq = msgs[0].Seq
+	}
+	ss.reply(end)
+	return nil
+}
