@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 ADDR    ?= :8080
 DATA    ?= ./data
 
-.PHONY: all build serve test vet wasm clean
+.PHONY: all build serve test vet wasm clean cluster cluster-stop
 
 all: build
 
@@ -32,6 +32,35 @@ vet:
 # The browser tests use the web/app.wasm built here.
 test: build vet
 	$(GO) test -race -count=1 ./...
+
+# A NATS server (built from the nats-server module in go.mod, no download of
+# a binary) and three chat processes on :8081, :8082, :8083 sharing it.
+# Logs and pids go to $(CLUSTER); `make cluster-stop` ends them.
+CLUSTER ?= ./data/cluster
+NATS_PORT ?= 4222
+
+bin/nats-server: go.mod
+	$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2
+
+cluster: build bin/nats-server
+	@mkdir -p $(CLUSTER)
+	@if [ -f $(CLUSTER)/nats.pid ] && kill -0 $$(cat $(CLUSTER)/nats.pid) 2>/dev/null; then \
+		echo "cluster already running (make cluster-stop first)"; exit 1; fi
+	./bin/nats-server -a 127.0.0.1 -p $(NATS_PORT) -js -sd $(CLUSTER)/nats -n chat-nats \
+		> $(CLUSTER)/nats.log 2>&1 & echo $$! > $(CLUSTER)/nats.pid
+	@for i in 1 2 3; do \
+		./bin/chat serve -addr :808$$i -data $(CLUSTER)/node$$i -nats nats://127.0.0.1:$(NATS_PORT) \
+			> $(CLUSTER)/node$$i.log 2>&1 & echo $$! > $(CLUSTER)/node$$i.pid; \
+	done
+	@./bin/chat health -wait 30s http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083 \
+		|| { echo "a node did not start: see $(CLUSTER)/node*.log"; exit 1; }
+	@echo "cluster up: NATS on 127.0.0.1:$(NATS_PORT), chat on http://localhost:8081 :8082 :8083 (logs in $(CLUSTER))"
+
+cluster-stop:
+	@for p in node1 node2 node3 nats; do \
+		if [ -f $(CLUSTER)/$$p.pid ]; then kill $$(cat $(CLUSTER)/$$p.pid) 2>/dev/null || true; rm -f $(CLUSTER)/$$p.pid; fi; \
+	done
+	@echo "cluster stopped"
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/wasm_exec.js

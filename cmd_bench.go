@@ -21,7 +21,12 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	urls := fs.String("url", "ws://127.0.0.1:8080/ws", "WebSocket URL(s) of the server(s), comma separated: clients are spread over them")
 	conns := fs.Int("conns", 1000, "clients to open")
-	n := fs.Int("n", 50, "sequential GET /benchmark triggers (fan-out latency)")
+	n := fs.Int("n", 50, "fan-out: sequential GET /benchmark triggers, each timed to the last client")
+	burst := fs.Int("burst", 0, "burst: GET /benchmark triggers fired with -c in flight (like hey -n)")
+	conc := fs.Int("c", 10, "burst: triggers in flight")
+	senders := fs.Int("senders", 0, "chat load: clients that send messages into the lobby")
+	rate := fs.Float64("rate", 5, "chat load: messages per second per sender")
+	dur := fs.Duration("duration", 10*time.Second, "chat load: how long the senders send")
 	trig := fs.String("trigger", "", "GET /benchmark URL (default: the first -url's host)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one broadcast may take to reach every client")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
@@ -29,7 +34,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, N: *n, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: stderr}
+	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: stderr,
+		N: *n, Burst: *burst, Concurrency: *conc, Senders: *senders, Rate: *rate, Duration: *dur}
 	if len(o.URLs) == 0 {
 		fmt.Fprintln(stderr, "chat bench: -url is empty")
 		return 2
@@ -49,7 +55,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	} else {
 		rep.WriteText(stdout)
 	}
-	if rep.Incomplete > 0 || rep.Dropped > 0 {
+	if rep.Failed() {
 		return 1
 	}
 	return 0

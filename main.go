@@ -38,6 +38,7 @@ const usage = `usage: chat <command> [flags]
 commands:
   serve    run the chat server (chat serve -h for its flags)
   bench    open many clients against a server and time broadcast fan-out
+  health   wait until servers answer /healthz with 200
   version  print the build version
 `
 
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
+	case "health":
+		return healthCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return 0
@@ -68,6 +71,9 @@ func serve(args []string, stderr io.Writer) int {
 	cfg := server.DefaultConfig()
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (embedded NATS JetStream store)")
+	fs.StringVar(&cfg.NATSURL, "nats", "", "external NATS with JetStream, e.g. nats://host:4222[,nats://host2:4222]; empty runs NATS embedded")
+	fs.IntVar(&cfg.HistoryOnJoin, "history", cfg.HistoryOnJoin, "messages a client gets when it joins a room without a last seq")
+	fs.Int64Var(&cfg.HistoryPerRoom, "history-per-room", cfg.HistoryPerRoom, "messages each room keeps")
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
 	fs.BoolVar(&cfg.Benchmark, "benchmark", cfg.Benchmark, "serve GET /benchmark (broadcast \"test message\" to every client)")
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "WebSocket connections at once; more get 503 before the upgrade")

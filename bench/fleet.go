@@ -23,7 +23,8 @@ type Fleet struct {
 	connectIn time.Duration
 
 	phase    atomic.Pointer[phase]
-	armed    int64 // broadcasts expected by all phases so far
+	chat     atomic.Pointer[[]chatMark] // the chat load's messages, while it runs
+	armed    int64                      // broadcasts expected by all phases so far
 	dropped  atomic.Int64
 	mu       sync.Mutex
 	closeErr map[uint16]int // close codes received, for the report
@@ -141,6 +142,9 @@ func (cl *client) read() {
 		for range countBroadcasts(msg) {
 			k := cl.got.Add(1)
 			cl.fleet.reach(k)
+		}
+		if cl.fleet.chat.Load() != nil {
+			countLoadMessages(msg, cl.fleet.reachChat)
 		}
 	})
 	cl.fleet.dropped.Add(1)

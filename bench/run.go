@@ -9,36 +9,76 @@ import (
 	"time"
 )
 
-// Options is one `chat bench` run.
+// Options is one `chat bench` run: connect, then any of the three loads.
 type Options struct {
 	URLs    []string      // ws:// URLs the clients connect to
 	Conns   int           // clients
 	Trigger string        // GET /benchmark URL
-	N       int           // sequential fan-out triggers
-	Timeout time.Duration // per broadcast
+	Timeout time.Duration // per broadcast or message
 	PID     int           // the server's process id, to report its CPU and memory; 0 for none
 	Log     io.Writer     // progress lines; nil for none
+
+	N int // fan-out: sequential triggers
+
+	Burst       int // burst: triggers ...
+	Concurrency int // ... with this many in flight
+
+	Senders  int           // chat load: senders ...
+	Rate     float64       // ... each sending this many messages a second ...
+	Duration time.Duration // ... for this long
 }
 
-// Report is what a run measured.
+// Report is what a run measured. Durations are in nanoseconds in JSON.
 type Report struct {
 	Clients       int     `json:"clients"`
 	ConnectFailed int     `json:"connect_failed"`
 	ConnectSecs   float64 `json:"connect_seconds"`
-	Fanout        Summary `json:"fanout"`
-	Incomplete    int     `json:"fanout_incomplete"`
 	Dropped       int     `json:"clients_dropped"`
 
-	// With Options.PID: the server's resident memory growth per client
-	// connected, and its CPU time during the fan-out run.
-	ServerKBPerConn     float64 `json:"server_kb_per_conn,omitempty"`
-	ServerRSSMB         float64 `json:"server_rss_mb,omitempty"`
-	FanoutCPUSecs       float64 `json:"fanout_cpu_seconds,omitempty"`
-	CPUPerBroadcastMs   float64 `json:"cpu_ms_per_broadcast,omitempty"`
-	CPUSecsPerMDelivery float64 `json:"cpu_seconds_per_million_deliveries,omitempty"`
+	Fanout *FanoutReport `json:"fanout,omitempty"`
+	Burst  *BurstReport  `json:"burst,omitempty"`
+	Chat   *ChatReport   `json:"chat,omitempty"`
+	Server *ServerReport `json:"server,omitempty"`
 }
 
-// Run connects the clients, measures fan-out and disconnects.
+// FanoutReport is the sequential trigger measurement.
+type FanoutReport struct {
+	Latency    Summary `json:"latency"` // trigger to last client
+	Incomplete int     `json:"incomplete"`
+}
+
+// BurstReport is the concurrent trigger measurement.
+type BurstReport struct {
+	Triggers       int     `json:"triggers"`
+	Concurrency    int     `json:"concurrency"`
+	TriggersPerSec float64 `json:"triggers_per_second"`
+	DeliveriesPerS float64 `json:"deliveries_per_second"`
+	Trigger        Summary `json:"trigger_latency"` // one GET, request to response
+	Expected       int64   `json:"deliveries_expected"`
+	Delivered      int64   `json:"deliveries"`
+	Incomplete     int     `json:"incomplete"`
+}
+
+// ChatReport is the chat load.
+type ChatReport struct {
+	Senders        int     `json:"senders"`
+	Sent           int     `json:"sent"`
+	MessagesPerSec float64 `json:"messages_per_second"`
+	DeliveriesPerS float64 `json:"deliveries_per_second"`
+	Latency        Summary `json:"latency"` // send to last member
+	Incomplete     int     `json:"incomplete"`
+}
+
+// ServerReport is the server process's cost, with Options.PID.
+type ServerReport struct {
+	RSSMB            float64 `json:"rss_mb"`      // resident after connecting
+	KBPerConn        float64 `json:"kb_per_conn"` // resident growth per client connected
+	CPUSecs          float64 `json:"cpu_seconds"` // during the loads
+	CPUSecsPerMDeliv float64 `json:"cpu_seconds_per_million_deliveries"`
+}
+
+// Run connects the clients, runs the loads that Options asks for, and
+// disconnects.
 func Run(ctx context.Context, o Options) (Report, error) {
 	progress := func(done, total int) {
 		if o.Log != nil {
@@ -62,27 +102,59 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	defer f.Close()
 	rep := Report{Clients: f.Connected(), ConnectFailed: f.Failed(), ConnectSecs: f.ConnectTime().Seconds()}
 	// Let the server finish registering the last clients (a dial returns
-	// when the handshake is answered, a moment before that) and settle.
-	time.Sleep(time.Second)
+	// when the handshake is answered, a moment before that), and let their
+	// lobby membership settle (the server holds the lobby for a second).
+	time.Sleep(1500 * time.Millisecond)
 	var connected procSample
 	if o.PID > 0 {
 		if connected, err = sampleProc(o.PID); err == nil && rep.Clients > 0 {
-			rep.ServerKBPerConn = float64(connected.rss-before.rss) / 1024 / float64(rep.Clients)
-			rep.ServerRSSMB = float64(connected.rss) / (1 << 20)
+			rep.Server = &ServerReport{
+				RSSMB:     float64(connected.rss) / (1 << 20),
+				KBPerConn: float64(connected.rss-before.rss) / 1024 / float64(rep.Clients),
+			}
 		}
 	}
+	var deliveries float64
 	if o.N > 0 {
 		fr, err := Fanout(ctx, f, FanoutOptions{Trigger: o.Trigger, N: o.N, Timeout: o.Timeout})
 		if err != nil {
 			return rep, err
 		}
-		rep.Fanout, rep.Incomplete = Summarize(fr.Latencies), fr.Incomplete
-		if o.PID > 0 {
-			if after, err := sampleProc(o.PID); err == nil {
-				cpu := (after.cpu - connected.cpu).Seconds()
-				rep.FanoutCPUSecs = cpu
-				rep.CPUPerBroadcastMs = cpu * 1000 / float64(o.N)
-				rep.CPUSecsPerMDelivery = cpu / (float64(o.N) * float64(rep.Clients)) * 1e6
+		rep.Fanout = &FanoutReport{Latency: Summarize(fr.Latencies), Incomplete: fr.Incomplete}
+		deliveries += float64(o.N * rep.Clients)
+	}
+	if o.Burst > 0 {
+		br, err := Burst(ctx, f, BurstOptions{Trigger: o.Trigger, N: o.Burst, Concurrency: o.Concurrency, Timeout: o.Timeout})
+		if err != nil {
+			return rep, err
+		}
+		r := &BurstReport{Triggers: br.Triggers, Concurrency: o.Concurrency, Trigger: Summarize(br.TriggerLatencies),
+			Expected: br.Expected, Delivered: br.Delivered, Incomplete: br.Incomplete}
+		if s := br.Elapsed.Seconds(); s > 0 {
+			r.TriggersPerSec = float64(br.Triggers) / s
+			r.DeliveriesPerS = float64(br.Delivered) / s
+		}
+		rep.Burst = r
+		deliveries += float64(br.Delivered)
+	}
+	if o.Senders > 0 {
+		cr, err := Chat(ctx, f, ChatOptions{Senders: o.Senders, Rate: o.Rate, Duration: o.Duration, Timeout: o.Timeout})
+		if err != nil {
+			return rep, err
+		}
+		r := &ChatReport{Senders: o.Senders, Sent: cr.Sent, Latency: Summarize(cr.Latencies), Incomplete: cr.Incomplete}
+		if s := cr.Elapsed.Seconds(); s > 0 {
+			r.MessagesPerSec = float64(cr.Sent) / s
+			r.DeliveriesPerS = float64(cr.Sent*rep.Clients) / s
+		}
+		rep.Chat = r
+		deliveries += float64(cr.Sent * rep.Clients)
+	}
+	if rep.Server != nil {
+		if after, err := sampleProc(o.PID); err == nil {
+			rep.Server.CPUSecs = (after.cpu - connected.cpu).Seconds()
+			if deliveries > 0 {
+				rep.Server.CPUSecsPerMDeliv = rep.Server.CPUSecs / deliveries * 1e6
 			}
 		}
 	}
@@ -90,22 +162,40 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	return rep, nil
 }
 
+// Failed reports whether the run saw a broadcast or message that did not
+// reach everyone, or a client that dropped.
+func (r Report) Failed() bool {
+	return r.Dropped > 0 || (r.Fanout != nil && r.Fanout.Incomplete > 0) ||
+		(r.Burst != nil && r.Burst.Incomplete > 0) || (r.Chat != nil && r.Chat.Incomplete > 0)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
+
+func (s Summary) String() string {
+	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s", ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
+}
+
 // WriteText prints the report as a small table.
 func (r Report) WriteText(w io.Writer) {
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
 	rate := 0.0
 	if r.ConnectSecs > 0 {
 		rate = float64(r.Clients) / r.ConnectSecs
 	}
-	fmt.Fprintf(w, "clients     %d connected, %d failed, in %.1f s (%.0f/s)\n", r.Clients, r.ConnectFailed, r.ConnectSecs, rate)
-	if r.Fanout.N > 0 || r.Incomplete > 0 {
-		fmt.Fprintf(w, "fan-out     %d broadcasts: p50 %s  p90 %s  p99 %s  max %s\n", r.Fanout.N, ms(r.Fanout.P50), ms(r.Fanout.P90), ms(r.Fanout.P99), ms(r.Fanout.Max))
-		fmt.Fprintf(w, "incomplete  %d broadcasts did not reach every client\n", r.Incomplete)
+	fmt.Fprintf(w, "clients     %d connected, %d failed, in %.1f s (%.0f/s); %d dropped during the run\n", r.Clients, r.ConnectFailed, r.ConnectSecs, rate, r.Dropped)
+	if f := r.Fanout; f != nil {
+		fmt.Fprintf(w, "fan-out     %d sequential broadcasts, trigger to last client: %s; %d incomplete\n", f.Latency.N, f.Latency, f.Incomplete)
 	}
-	fmt.Fprintf(w, "dropped     %d clients disconnected during the run\n", r.Dropped)
-	if r.ServerRSSMB > 0 {
-		fmt.Fprintf(w, "server      %.0f MB resident, %.1f KB per client; fan-out CPU %.2f s: %.2f ms per broadcast, %.2f s per million deliveries\n",
-			r.ServerRSSMB, r.ServerKBPerConn, r.FanoutCPUSecs, r.CPUPerBroadcastMs, r.CPUSecsPerMDelivery)
+	if b := r.Burst; b != nil {
+		fmt.Fprintf(w, "burst       %d triggers, %d in flight: %.0f triggers/s, %.0f deliveries/s (%d of %d); trigger %s; %d incomplete\n",
+			b.Triggers, b.Concurrency, b.TriggersPerSec, b.DeliveriesPerS, b.Delivered, b.Expected, b.Trigger, b.Incomplete)
+	}
+	if c := r.Chat; c != nil {
+		fmt.Fprintf(w, "chat        %d senders, %d messages: %.0f msg/s, %.0f deliveries/s; send to last member %s; %d incomplete\n",
+			c.Senders, c.Sent, c.MessagesPerSec, c.DeliveriesPerS, c.Latency, c.Incomplete)
+	}
+	if s := r.Server; s != nil {
+		fmt.Fprintf(w, "server      %.0f MB resident, %.1f KB per client; %.2f CPU s during the loads, %.2f per million deliveries\n",
+			s.RSSMB, s.KBPerConn, s.CPUSecs, s.CPUSecsPerMDeliv)
 	}
 }
 

@@ -142,7 +142,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	s, err := New(ctx, cfg)
+	// Starting waits for NATS (a cluster's may come up after its nodes),
+	// but not forever.
+	startCtx, cancelStart := context.WithTimeout(ctx, time.Minute)
+	s, err := New(startCtx, cfg)
+	cancelStart()
 	if err != nil {
 		ln.Close()
 		return err

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"chat/wire"
@@ -95,43 +94,44 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 		return nil, 0, 0, err
 	}
 	inbox := b.nc.NewRespInbox()
-	replies := make(chan *nats.Msg, 256)
-	sub, err := b.nc.ChanSubscribe(inbox, replies)
+	// A synchronous subscription with no pending limit: the batch is bounded
+	// by the request, and a channel subscription would drop replies when
+	// its channel is full.
+	sub, err := b.nc.SubscribeSync(inbox)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	defer sub.Unsubscribe()
-	_ = sub.SetPendingLimits(-1, -1) // the batch is bounded by the request
+	_ = sub.SetPendingLimits(-1, -1)
 	if err := b.nc.PublishRequest("$JS.API.DIRECT.GET."+StreamName, inbox, data); err != nil {
 		return nil, 0, 0, err
 	}
 	for {
-		select {
-		case <-ctx.Done():
-			return nil, 0, 0, fmt.Errorf("history read: %w", ctx.Err())
-		case m := <-replies:
-			switch status := m.Header.Get("Status"); status {
-			case "":
-			case "204": // end of batch
-				pending, _ = strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
-				last, _ = strconv.ParseUint(m.Header.Get("Nats-Last-Sequence"), 10, 64)
-				return msgs, last, pending, nil
-			case "404": // nothing matched
-				return nil, 0, 0, nil
-			default:
-				return nil, 0, 0, fmt.Errorf("history read: status %s %s", status, m.Header.Get("Description"))
-			}
-			seq, err := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
-			if err != nil {
-				return nil, 0, 0, errors.New("history read: reply without Nats-Sequence")
-			}
-			ev, err := wire.Decode(m.Data)
-			if err != nil {
-				b.opts.Logger.Error("undecodable stored message", "seq", seq, "err", err)
-				continue
-			}
-			ev.Type, ev.Seq = wire.TypeMsg, seq
-			msgs = append(msgs, ev)
+		m, err := sub.NextMsgWithContext(ctx)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("history read: %w", err)
 		}
+		switch status := m.Header.Get("Status"); status {
+		case "":
+		case "204": // end of batch
+			pending, _ = strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
+			last, _ = strconv.ParseUint(m.Header.Get("Nats-Last-Sequence"), 10, 64)
+			return msgs, last, pending, nil
+		case "404": // nothing matched
+			return nil, 0, 0, nil
+		default:
+			return nil, 0, 0, fmt.Errorf("history read: status %s %s", status, m.Header.Get("Description"))
+		}
+		seq, err := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
+		if err != nil {
+			return nil, 0, 0, errors.New("history read: reply without Nats-Sequence")
+		}
+		ev, err := wire.Decode(m.Data)
+		if err != nil {
+			b.opts.Logger.Error("undecodable stored message", "seq", seq, "err", err)
+			continue
+		}
+		ev.Type, ev.Seq = wire.TypeMsg, seq
+		msgs = append(msgs, ev)
 	}
 }

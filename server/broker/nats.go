@@ -86,6 +86,8 @@ func Open(ctx context.Context, opts *Options) (*NATS, error) {
 		nats.Name("chat " + b.node),
 		nats.MaxReconnects(-1), // a cluster node rides out a NATS restart
 		nats.ReconnectWait(250 * time.Millisecond),
+		// and may start before NATS does: Open waits for it (see ensureStream).
+		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil { // nil: we closed it
 				o.Logger.Warn("nats disconnected", "err", err)
@@ -132,12 +134,15 @@ func (b *NATS) ensureStream(ctx context.Context) (jetstream.Stream, error) {
 		AllowDirect:       true,
 	}
 	delay := 100 * time.Millisecond
-	for {
-		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
-		s, err := b.js.CreateOrUpdateStream(attempt, cfg)
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		s, err := b.js.CreateOrUpdateStream(actx, cfg)
 		cancel()
 		if err == nil {
 			return s, nil
+		}
+		if attempt%10 == 1 {
+			b.opts.Logger.Info("waiting for NATS JetStream", "url", b.opts.URL, "err", err)
 		}
 		select {
 		case <-ctx.Done():

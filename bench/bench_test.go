@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"chat/server"
+)
+
+// startChat runs the real chat server in this process.
+func startChat(t *testing.T) (*server.Server, string) {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := server.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	return s, hs.URL
+}
+
+func wsOf(httpURL string) string { return "ws" + strings.TrimPrefix(httpURL, "http") + "/ws" }
+
+func TestBenchAgainstTheChatServer(t *testing.T) {
+	_, url := startChat(t)
+	rep, err := Run(context.Background(), Options{
+		URLs: []string{wsOf(url)}, Conns: 300, Trigger: url + "/benchmark", Timeout: 10 * time.Second,
+		N: 20, Burst: 50, Concurrency: 5, Senders: 5, Rate: 10, Duration: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Clients != 300 || rep.ConnectFailed != 0 || rep.Failed() {
+		t.Fatalf("report %+v: want 300 clients, nothing failed", rep)
+	}
+	f := rep.Fanout.Latency
+	if f.N != 20 || f.P50 <= 0 || f.P50 > f.P90 || f.P90 > f.P99 || f.P99 > f.Max || f.Max > 10*time.Second {
+		t.Errorf("fan-out percentiles not sane: %+v", f)
+	}
+	if b := rep.Burst; b.Delivered != 50*300 || b.Expected != b.Delivered || b.DeliveriesPerS <= 0 {
+		t.Errorf("burst %+v: want 15000 deliveries", b)
+	}
+	if c := rep.Chat; c.Sent != 50 || c.Latency.N != 50 || c.Latency.P50 <= 0 {
+		t.Errorf("chat %+v: want 50 messages timed", c)
+	}
+}
+
+// lossyServer speaks the seed's protocol (raw "test message" frames) but
+// leaves one client out of one broadcast.
+type lossyServer struct {
+	mu       sync.Mutex
+	conns    []*websocket.Conn
+	triggers int
+	skipAt   int // the broadcast (1-based) that the first client misses
+}
+
+func (s *lossyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/benchmark" {
+		s.mu.Lock()
+		s.triggers++
+		for i, c := range s.conns {
+			if i == 0 && s.triggers == s.skipAt {
+				continue
+			}
+			_ = c.Write(r.Context(), websocket.MessageText, []byte("test message"))
+		}
+		s.mu.Unlock()
+		return
+	}
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.conns = append(s.conns, c)
+	s.mu.Unlock()
+	_, _, _ = c.Read(context.Background()) // hold until the client goes
+}
+
+func TestMissedBroadcastIsReportedIncomplete(t *testing.T) {
+	lossy := &lossyServer{skipAt: 3}
+	hs := httptest.NewServer(lossy)
+	defer hs.Close()
+	f, err := Connect(context.Background(), ConnectOptions{URLs: []string{wsOf(hs.URL)}, Conns: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	time.Sleep(100 * time.Millisecond)
+	res, err := Fanout(context.Background(), f, FanoutOptions{Trigger: hs.URL + "/benchmark", N: 5, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Incomplete == 0 {
+		t.Fatalf("a client missed broadcast 3, yet %d of 5 complete and 0 incomplete", len(res.Latencies))
+	}
+	if len(res.Latencies) != 2 {
+		t.Errorf("broadcasts 1 and 2 reached everyone: %d complete, want 2", len(res.Latencies))
+	}
+}

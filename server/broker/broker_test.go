@@ -1,0 +1,130 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"chat/wire"
+)
+
+func openEmbedded(t testing.TB, historyPerRoom int64) *NATS {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := Open(ctx, &Options{DataDir: t.TempDir(), HistoryPerRoom: historyPerRoom, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func store(t testing.TB, b *NATS, room string, n int, prefix string) []uint64 {
+	t.Helper()
+	ctx := context.Background()
+	var seqs []uint64
+	for i := range n {
+		seq, dup, err := b.Store(ctx, room, wire.Event{ID: fmt.Sprint(prefix, i), From: "t", Text: fmt.Sprint("text ", i), TS: time.Now()})
+		if err != nil || dup {
+			t.Fatalf("store %d: seq %d dup %v err %v", i, seq, dup, err)
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs
+}
+
+func TestHistoryReadsOneRoomInOrder(t *testing.T) {
+	b := openEmbedded(t, 1000)
+	// Interleave two rooms so that seqs of one room are not contiguous.
+	var red []uint64
+	for i := range 60 {
+		red = append(red, store(t, b, "red", 1, fmt.Sprint("r", i, "-"))...)
+		store(t, b, "blue", 2, fmt.Sprint("b", i, "-"))
+	}
+	ctx := context.Background()
+	msgs, head, err := b.History(ctx, "red", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 60 || head != red[59] {
+		t.Fatalf("History(red) = %d msgs, head %d; want 60, head %d", len(msgs), head, red[59])
+	}
+	for i, m := range msgs {
+		if m.Seq != red[i] || m.Room != "red" || m.Type != wire.TypeMsg || m.From != "t" || m.TS.IsZero() {
+			t.Fatalf("msgs[%d] = %+v, want seq %d", i, m, red[i])
+		}
+	}
+	after, head2, _ := b.History(ctx, "red", red[49], 0)
+	if len(after) != 10 || after[0].Seq != red[50] || head2 != red[59] {
+		t.Fatalf("after seq %d: %d msgs from %d", red[49], len(after), after[0].Seq)
+	}
+	upTo, head3, _ := b.History(ctx, "red", 0, red[9])
+	if len(upTo) != 10 || head3 != red[9] {
+		t.Fatalf("up to seq %d: %d msgs, head %d", red[9], len(upTo), head3)
+	}
+	none, head4, _ := b.History(ctx, "red", red[59], 0)
+	if len(none) != 0 || head4 != red[59] {
+		t.Fatalf("nothing after the end: %d msgs, head %d", len(none), head4)
+	}
+	empty, head5, _ := b.History(ctx, "green", 0, 0)
+	if len(empty) != 0 || head5 != 0 {
+		t.Fatalf("empty room: %d msgs, head %d", len(empty), head5)
+	}
+	if last, _ := b.Last(ctx, "red"); last != red[59] {
+		t.Fatalf("Last(red) = %d", last)
+	}
+	if last, _ := b.Last(ctx, "green"); last != 0 {
+		t.Fatalf("Last(green) = %d", last)
+	}
+}
+
+func TestHistoryCapAndHas(t *testing.T) {
+	b := openEmbedded(t, 5)
+	seqs := store(t, b, "r", 12, "m")
+	ctx := context.Background()
+	msgs, _, _ := b.History(ctx, "r", 0, 0)
+	if len(msgs) != 5 || msgs[0].Seq != seqs[7] {
+		t.Fatalf("capped room keeps %d from %d, want 5 from %d", len(msgs), msgs[0].Seq, seqs[7])
+	}
+	for i, want := range map[int]bool{0: false, 6: false, 7: true, 11: true} {
+		if has, err := b.Has(ctx, "r", seqs[i]); has != want || err != nil {
+			t.Errorf("Has(seq of message %d) = %v, %v; want %v", i, has, err, want)
+		}
+	}
+	if has, _ := b.Has(ctx, "other", seqs[11]); has {
+		t.Error("Has reports another room's message")
+	}
+}
+
+func TestStoreDedupesByID(t *testing.T) {
+	b := openEmbedded(t, 100)
+	ctx := context.Background()
+	m := wire.Event{ID: "same", From: "a", Text: "x", TS: time.Now()}
+	s1, dup1, err1 := b.Store(ctx, "r", m)
+	s2, dup2, err2 := b.Store(ctx, "r", m)
+	if err1 != nil || err2 != nil || dup1 || !dup2 || s1 != s2 {
+		t.Fatalf("first (%d, dup %v, %v), second (%d, dup %v, %v): want the second a duplicate of the first", s1, dup1, err1, s2, dup2, err2)
+	}
+	if msgs, _, _ := b.History(ctx, "r", 0, 0); len(msgs) != 1 {
+		t.Fatalf("%d stored", len(msgs))
+	}
+}
+
+// BenchmarkHistory1000 reads a full room (1,000 messages of about 100 bytes)
+// through the embedded NATS, as a join with an old last seq does.
+func BenchmarkHistory1000(b *testing.B) {
+	br := openEmbedded(b, 1000)
+	store(b, br, "full", 1000, "h")
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		msgs, _, err := br.History(ctx, "full", 0, 0)
+		if err != nil || len(msgs) != 1000 {
+			b.Fatalf("%d msgs, %v", len(msgs), err)
+		}
+	}
+}
