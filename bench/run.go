@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"chat/internal/procstat"
 )
 
 // Options is one `chat bench` run: connect, then any of the three loads.
@@ -85,10 +87,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			fmt.Fprintf(o.Log, "\rconnecting %d/%d", done, total)
 		}
 	}
-	var before procSample
+	var before procstat.Sample
 	if o.PID > 0 {
 		var err error
-		if before, err = sampleProc(o.PID); err != nil {
+		if before, err = procstat.Read(o.PID); err != nil {
 			return Report{}, fmt.Errorf("-pid: %w", err)
 		}
 	}
@@ -105,12 +107,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// when the handshake is answered, a moment before that), and let their
 	// lobby membership settle (the server holds the lobby for a second).
 	time.Sleep(1500 * time.Millisecond)
-	var connected procSample
+	var connected procstat.Sample
 	if o.PID > 0 {
-		if connected, err = sampleProc(o.PID); err == nil && rep.Clients > 0 {
+		if connected, err = procstat.Read(o.PID); err == nil && rep.Clients > 0 {
 			rep.Server = &ServerReport{
-				RSSMB:     float64(connected.rss) / (1 << 20),
-				KBPerConn: float64(connected.rss-before.rss) / 1024 / float64(rep.Clients),
+				RSSMB:     float64(connected.RSS) / (1 << 20),
+				KBPerConn: float64(connected.RSS-before.RSS) / 1024 / float64(rep.Clients),
 			}
 		}
 	}
@@ -151,8 +153,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		deliveries += float64(cr.Sent * rep.Clients)
 	}
 	if rep.Server != nil {
-		if after, err := sampleProc(o.PID); err == nil {
-			rep.Server.CPUSecs = (after.cpu - connected.cpu).Seconds()
+		if after, err := procstat.Read(o.PID); err == nil {
+			rep.Server.CPUSecs = (after.CPU - connected.CPU).Seconds()
 			if deliveries > 0 {
 				rep.Server.CPUSecsPerMDeliv = rep.Server.CPUSecs / deliveries * 1e6
 			}

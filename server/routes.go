@@ -14,6 +14,8 @@ import (
 //	/ws          WebSocket endpoint (the chat protocol)
 //	/benchmark   GET: broadcast "test message" to every client (the seed's endpoint)
 //	/healthz     200 when a round trip through NATS and JetStream works, else 503
+//	/metrics     Prometheus
+//	/stats.json  the live dashboard's series: one point a second, ten minutes
 //	/web/        static assets; app.wasm precompressed
 //	/            the UI (go-app: pages, manifest, service worker)
 func (s *Server) Handler() http.Handler {
@@ -23,6 +25,8 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("/benchmark", s.serveBenchmark)
 	}
 	mux.HandleFunc("/healthz", s.serveHealth)
+	mux.Handle("/metrics", s.metrics.serveMetrics())
+	mux.HandleFunc("/stats.json", s.metrics.serveStats)
 	assets := newAssets(s.cfg.WebDir, s.log)
 	mux.Handle("/web/", assets)
 	if s.cfg.UI != nil {

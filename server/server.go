@@ -29,6 +29,7 @@ type Server struct {
 	hub      *hub.Hub
 	broker   *broker.NATS
 	presence *presence
+	metrics  *metrics
 	live     liveFeed
 	conns    atomic.Int64 // open WebSocket connections, for MaxConns
 	closing  atomic.Bool  // shutting down: refuse new connections
@@ -75,11 +76,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:            cfg,
 		log:            cfg.Logger,
-		hub:            hub.New(cfg.Hub),
 		broker:         b,
 		broadcastFrame: wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText}),
 		presenceDone:   make(chan struct{}),
 	}
+	hubOpts := hub.Options{}
+	if cfg.Hub != nil {
+		hubOpts = *cfg.Hub
+	}
+	s.metrics = newMetrics(func() hub.Stats { return s.hub.Stats() })
+	hubOpts.ObserveFanout = s.metrics.observeFanout
+	s.hub = hub.New(&hubOpts)
+	go s.metrics.run()
 	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{
 		Message:   s.deliver,
@@ -88,6 +96,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	s.live.reset(last)
 	if err != nil {
+		s.metrics.close()
 		s.hub.Stop()
 		b.Close()
 		return nil, err
@@ -110,11 +119,16 @@ func (s *Server) deliver(room string, seq uint64, m wire.Event) {
 }
 
 func (s *Server) deliverBroadcast(text string) {
-	frame := s.broadcastFrame
-	if text != wire.BenchmarkText {
+	var frame []byte
+	if text == wire.BenchmarkText {
+		// A copy of the prebuilt event, not the same slice each time: the
+		// hub tells fan-outs apart by their bytes' address.
+		frame = append([]byte(nil), s.broadcastFrame...)
+	} else {
 		frame = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: text})
 	}
 	s.hub.Broadcast(frame)
+	s.metrics.broadcasts.Add(1)
 }
 
 // Hub is the server's hub, for tests and metrics.
@@ -133,6 +147,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	s.presence.leaveAll()
 	s.hub.Shutdown(ctx, hub.DisconnectShutdown)
 	s.hub.Stop()
+	s.metrics.close()
 	s.broker.Close()
 }
 

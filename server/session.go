@@ -127,6 +127,7 @@ func (ss *session) end() {
 // handle acts on one event. It returns false with the reason when the
 // connection must be closed.
 func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
+	ss.srv.metrics.eventsIn.Add(1)
 	ev, err := wire.Decode(line)
 	if !ss.limiter.Allow() {
 		ss.strikes++
@@ -207,10 +208,13 @@ func (ss *session) send(ev wire.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	seq, _, err := ss.srv.broker.Store(ctx, ev.Room, m)
+	seq, dup, err := ss.srv.broker.Store(ctx, ev.Room, m)
 	if err != nil {
 		ss.srv.log.Warn("store failed", "room", ev.Room, "err", err)
 		return wire.Errorf(wire.CodeUnavailable, "message not stored (%v); send it again", err)
+	}
+	if !dup {
+		ss.srv.metrics.messagesIn.Add(1)
 	}
 	// The stored message also comes back to the sender through the same
 	// fan-out as everyone's copy; the ack says "stored" even when this send

@@ -302,21 +302,31 @@ func (c *Client) writeLoop() {
 // without a copy; several are joined in buf.
 func (c *Client) writeBatch(batch [][]byte, buf *[]byte) error {
 	if len(batch) == 1 {
-		return c.write(batch[0])
+		if err := c.write(batch[0]); err != nil {
+			return err
+		}
+		c.hub.wrote(batch[0])
+		return nil
 	}
 	max := c.hub.opts.MaxFrameBytes
 	frame := (*buf)[:0]
-	for _, ev := range batch {
+	from := 0 // the first event in frame
+	for i, ev := range batch {
 		if len(frame) > 0 && len(frame)+1+len(ev) > max {
 			if err := c.write(frame); err != nil {
 				return err
 			}
-			frame = frame[:0]
+			c.hub.wroteAll(batch[from:i])
+			frame, from = frame[:0], i
 		}
 		frame = wire.AppendFrame(frame, ev)
 	}
 	*buf = frame
-	return c.write(frame)
+	if err := c.write(frame); err != nil {
+		return err
+	}
+	c.hub.wroteAll(batch[from:])
+	return nil
 }
 
 func (c *Client) write(frame []byte) error {

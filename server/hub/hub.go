@@ -38,6 +38,9 @@ type Options struct {
 	PingTimeout time.Duration
 	// MaxRoomsPerClient caps the rooms one connection may be in. Default 32.
 	MaxRoomsPerClient int
+	// ObserveFanout, if set, is given the latency of sampled fan-outs (one
+	// at a time is followed; see tracker).
+	ObserveFanout FanoutObserver
 }
 
 func (o *Options) withDefaults() Options {
@@ -81,6 +84,9 @@ type Hub struct {
 	next    atomic.Uint64 // spreads clients over the registry shards
 	stats   counters
 
+	observe  FanoutObserver
+	tracking atomic.Pointer[tracker]
+
 	stop     chan struct{}
 	stopOnce sync.Once
 }
@@ -118,6 +124,7 @@ type clientShard struct {
 // New returns a running hub; call Stop when done with it.
 func New(opts *Options) *Hub {
 	h := &Hub{opts: opts.withDefaults(), seed: maphash.MakeSeed(), stop: make(chan struct{})}
+	h.observe = h.opts.ObserveFanout
 	for i := range h.rooms {
 		h.rooms[i].rooms = make(map[string]*room)
 		h.rooms[i].dirty = make(map[string]struct{})
@@ -273,6 +280,7 @@ func (h *Hub) Publish(room string, event []byte) int {
 // join is still reading the room's history get it after that history.
 func (h *Hub) PublishMsg(room string, seq uint64, event []byte) int {
 	s := h.roomShard(room)
+	t := h.beginTrack(event)
 	s.mu.RLock()
 	// Enqueueing never blocks, so holding the read lock across the fan-out
 	// delays only joins and leaves in this shard, for microseconds.
@@ -281,6 +289,7 @@ func (h *Hub) PublishMsg(room string, seq uint64, event []byte) int {
 		n = fanout(r.members, delivery{room, seq, event})
 	}
 	s.mu.RUnlock()
+	h.endTrack(t, n)
 	h.stats.published.Add(1)
 	h.stats.delivered.Add(uint64(n))
 	return n
@@ -288,6 +297,7 @@ func (h *Hub) PublishMsg(room string, seq uint64, event []byte) int {
 
 // Broadcast queues one encoded event to every connected client.
 func (h *Hub) Broadcast(event []byte) int {
+	t := h.beginTrack(event)
 	var total atomic.Int64
 	var wg sync.WaitGroup
 	workers := min(runtime.GOMAXPROCS(0), clientShards)
@@ -309,6 +319,7 @@ func (h *Hub) Broadcast(event []byte) int {
 	}
 	wg.Wait()
 	n := int(total.Load())
+	h.endTrack(t, n)
 	h.stats.published.Add(1)
 	h.stats.delivered.Add(uint64(n))
 	return n

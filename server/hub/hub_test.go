@@ -371,3 +371,43 @@ func mustJoin(t *testing.T, h *Hub, c *Client, room string) {
 		t.Fatal(err)
 	}
 }
+
+func TestFanoutLatencyIsMeasuredToTheLastWrite(t *testing.T) {
+	got := make(chan time.Duration, 10)
+	h := newHub(t, &Options{ObserveFanout: func(d time.Duration) { got <- d }})
+	var members []*memTransport
+	for range 50 {
+		m := newMem()
+		members = append(members, m)
+		mustJoin(t, h, h.Register(m, "u"), "r")
+	}
+	late := members[7]
+	late.gate = make(chan struct{})
+	h.Publish("r", []byte("tracked"))
+	for _, m := range members {
+		if m != late {
+			waitEvents(t, m, 1)
+		}
+	}
+	select {
+	case d := <-got:
+		t.Fatalf("fan-out reported done (%v) while one write was still held", d)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(late.gate)
+	select {
+	case d := <-got:
+		if d < 50*time.Millisecond {
+			t.Fatalf("fan-out latency %v, want at least the 50 ms the last write was held", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no fan-out latency reported")
+	}
+	// The next fan-out is followed too.
+	h.Broadcast([]byte("next"))
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("second fan-out not measured")
+	}
+}

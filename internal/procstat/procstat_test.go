@@ -1,4 +1,4 @@
-package bench
+package procstat
 
 import (
 	"os"
@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-func TestSampleProcReadsThisProcess(t *testing.T) {
-	a, err := sampleProc(os.Getpid())
+func TestReadThisProcess(t *testing.T) {
+	a, err := Read(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,17 +20,17 @@ func TestSampleProcReadsThisProcess(t *testing.T) {
 	for x := 0; time.Now().Before(deadline); x++ {
 		buf[x%len(buf)]++
 	}
-	b, err := sampleProc(os.Getpid())
+	b, err := Read(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.cpu-a.cpu < 100*time.Millisecond {
-		t.Errorf("CPU went from %v to %v over a 300 ms busy loop", a.cpu, b.cpu)
+	if b.CPU-a.CPU < 100*time.Millisecond {
+		t.Errorf("CPU went from %v to %v over a 300 ms busy loop", a.CPU, b.CPU)
 	}
-	if b.rss < 64<<20 {
-		t.Errorf("RSS %d bytes after touching 64 MiB", b.rss)
+	if b.RSS < 64<<20 {
+		t.Errorf("RSS %d bytes after touching 64 MiB", b.RSS)
 	}
-	if _, err := sampleProc(1 << 30); err == nil {
+	if _, err := Read(1 << 30); err == nil {
 		t.Error("no error for a process that does not exist")
 	}
 }

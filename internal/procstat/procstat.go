@@ -1,4 +1,7 @@
-package bench
+// Package procstat reads a process's CPU time and resident memory from
+// /proc (Linux), for the load generator (the server it measures) and the
+// server's own stats page.
+package procstat
 
 import (
 	"bytes"
@@ -9,20 +12,20 @@ import (
 	"time"
 )
 
-// procSample is a process's CPU time and resident memory at one moment, read
-// from /proc (Linux).
-type procSample struct {
-	at  time.Time
-	cpu time.Duration // user + system
-	rss int64         // bytes
+// Sample is a process's CPU time and resident memory at one moment.
+type Sample struct {
+	At  time.Time
+	CPU time.Duration // user + system
+	RSS int64         // bytes
 }
 
 // clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
 // Linux this runs on (it is fixed in the kernel's ABI for x86 and arm).
 const clockTick = 100
 
-func sampleProc(pid int) (procSample, error) {
-	s := procSample{at: time.Now()}
+// Read samples process pid (os.Getpid() for this one).
+func Read(pid int) (Sample, error) {
+	s := Sample{At: time.Now()}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return s, err
@@ -38,8 +41,8 @@ func sampleProc(pid int) (procSample, error) {
 	}
 	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14 of stat
 	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
-	s.cpu = time.Duration(utime+stime) * time.Second / clockTick
+	s.CPU = time.Duration(utime+stime) * time.Second / clockTick
 	pages, _ := strconv.ParseInt(f[21], 10, 64) // field 24, rss in pages
-	s.rss = pages * int64(os.Getpagesize())
+	s.RSS = pages * int64(os.Getpagesize())
 	return s, nil
 }

@@ -1,0 +1,86 @@
+package hub
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// FanoutObserver receives fan-out latencies: from the moment an event enters
+// the hub to the moment the last recipient's write of it has returned.
+type FanoutObserver func(time.Duration)
+
+// tracker follows one fan-out at a time to its last write. Writers compare
+// each event they write with the tracked one by address (one atomic load per
+// event); the count of writes left goes negative as writers report and is
+// raised by the number of recipients once the fan-out has queued them all,
+// so whoever brings it to zero, writer or publisher, closes the measurement.
+type tracker struct {
+	event     *byte
+	start     time.Time
+	remaining atomic.Int64
+	closed    atomic.Bool
+}
+
+// trackStaleAfter abandons a tracked fan-out that never completes (a
+// recipient dropped before its write), so that tracking goes on.
+const trackStaleAfter = 10 * time.Second
+
+// beginTrack starts tracking event's fan-out if none is being tracked; it
+// returns nil when one is.
+func (h *Hub) beginTrack(event []byte) *tracker {
+	if h.observe == nil || len(event) == 0 {
+		return nil
+	}
+	if cur := h.tracking.Load(); cur != nil {
+		if time.Since(cur.start) < trackStaleAfter {
+			return nil
+		}
+		h.tracking.CompareAndSwap(cur, nil)
+	}
+	t := &tracker{event: &event[0], start: time.Now()}
+	if !h.tracking.CompareAndSwap(nil, t) {
+		return nil
+	}
+	return t
+}
+
+// endTrack is the publisher's side: the fan-out queued the event to n clients.
+func (h *Hub) endTrack(t *tracker, n int) {
+	if t == nil {
+		return
+	}
+	if n == 0 {
+		h.tracking.CompareAndSwap(t, nil)
+		return
+	}
+	if t.remaining.Add(int64(n)) == 0 {
+		h.closeTrack(t)
+	}
+}
+
+// wrote is the writer's side, for each event it has written.
+func (h *Hub) wrote(event []byte) {
+	t := h.tracking.Load()
+	if t == nil || t.event != &event[0] {
+		return
+	}
+	if t.remaining.Add(-1) == 0 {
+		h.closeTrack(t)
+	}
+}
+
+func (h *Hub) wroteAll(events [][]byte) {
+	if h.tracking.Load() == nil {
+		return
+	}
+	for _, ev := range events {
+		h.wrote(ev)
+	}
+}
+
+func (h *Hub) closeTrack(t *tracker) {
+	if t.closed.CompareAndSwap(false, true) {
+		h.observe(time.Since(t.start))
+		h.tracking.CompareAndSwap(t, nil)
+	}
+}

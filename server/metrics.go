@@ -1,0 +1,196 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"chat/internal/procstat"
+	"chat/server/hub"
+)
+
+// statsWindow is how much the live dashboard (/stats) shows: one point a
+// second for ten minutes.
+const statsWindow = 600
+
+// metrics holds the server's figures for Prometheus (/metrics) and for the
+// dashboard's time series (/stats.json). Hub counters are read when scraped;
+// the fan-out latency comes from the hub's tracker.
+type metrics struct {
+	reg        *prometheus.Registry
+	fanout     prometheus.Histogram
+	messagesIn atomic.Uint64 // messages stored through this node
+	eventsIn   atomic.Uint64 // client events read
+	broadcasts atomic.Uint64 // GET /benchmark broadcasts fanned out by this node
+	hub        func() hub.Stats
+	windowMu   sync.Mutex
+	window     []time.Duration // fan-out latencies of the current second
+	pointsMu   sync.Mutex
+	points     []Point // oldest first, at most statsWindow
+	prev       sample
+	stop, done chan struct{}
+}
+
+// Point is one second of the dashboard's series.
+type Point struct {
+	T           int64   `json:"t"`          // unix seconds
+	Conns       int64   `json:"conns"`      // connected clients
+	InPerSec    float64 `json:"in"`         // messages stored per second
+	OutPerSec   float64 `json:"out"`        // events delivered to clients per second
+	FanoutP50ms float64 `json:"fanout_p50"` // fan-out latency this second, ms (0: none measured)
+	FanoutP99ms float64 `json:"fanout_p99"` //
+	CPU         float64 `json:"cpu"`        // cores busy (1.0 = one core)
+	RSSMB       float64 `json:"rss_mb"`     // resident memory
+	Goroutines  int     `json:"goroutines"` //
+}
+
+type sample struct {
+	at        time.Time
+	in, out   uint64
+	cpu       time.Duration
+	haveProcs bool
+}
+
+func newMetrics(hubStats func() hub.Stats) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry(), hub: hubStats, stop: make(chan struct{}), done: make(chan struct{})}
+	m.fanout = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "chat_fanout_seconds",
+		Help:    "Time from an event entering the hub to the last recipient's write returning (sampled: one fan-out followed at a time).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16), // 0.5 ms .. 16 s
+	})
+	hubCounter := func(name, help string, v func(hub.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(m.hub())) })
+	}
+	hubGauge := func(name, help string, v func(hub.Stats) int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v(m.hub())) })
+	}
+	ownCounter := func(name, help string, v *atomic.Uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v.Load()) })
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.fanout,
+		hubGauge("chat_connections", "WebSocket clients connected to this node.", func(s hub.Stats) int64 { return s.Clients }),
+		hubGauge("chat_rooms", "Rooms with at least one member on this node.", func(s hub.Stats) int64 { return s.Rooms }),
+		hubCounter("chat_connects_total", "WebSocket clients accepted.", func(s hub.Stats) uint64 { return s.Connects }),
+		hubCounter("chat_fanouts_total", "Events fanned out (one per room message, presence event or broadcast).", func(s hub.Stats) uint64 { return s.Published }),
+		hubCounter("chat_deliveries_total", "Events queued to clients (a fan-out to N clients counts N).", func(s hub.Stats) uint64 { return s.Delivered }),
+		hubCounter("chat_frames_out_total", "WebSocket frames written; one frame may carry several events.", func(s hub.Stats) uint64 { return s.FramesOut }),
+		hubCounter("chat_bytes_out_total", "Payload bytes written to clients.", func(s hub.Stats) uint64 { return s.BytesOut }),
+		hubCounter("chat_slow_consumers_total", "Clients closed because their outgoing queue overflowed.", func(s hub.Stats) uint64 { return s.SlowConsumers }),
+		hubCounter("chat_write_timeouts_total", "Clients closed because a write stalled.", func(s hub.Stats) uint64 { return s.WriteTimeouts }),
+		hubCounter("chat_ping_timeouts_total", "Clients closed because they did not answer a ping.", func(s hub.Stats) uint64 { return s.PingTimeouts }),
+		ownCounter("chat_messages_in_total", "Chat messages stored through this node.", &m.messagesIn),
+		ownCounter("chat_events_in_total", "Client events read by this node.", &m.eventsIn),
+		ownCounter("chat_broadcasts_total", "GET /benchmark broadcasts fanned out by this node.", &m.broadcasts),
+	)
+	return m
+}
+
+// observeFanout is the hub's FanoutObserver.
+func (m *metrics) observeFanout(d time.Duration) {
+	m.fanout.Observe(d.Seconds())
+	m.windowMu.Lock()
+	m.window = append(m.window, d)
+	m.windowMu.Unlock()
+}
+
+// run records one dashboard point a second until stopped.
+func (m *metrics) run() {
+	defer close(m.done)
+	m.prev = m.read()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-tick.C:
+			m.record()
+		}
+	}
+}
+
+func (m *metrics) close() {
+	close(m.stop)
+	<-m.done
+}
+
+func (m *metrics) read() sample {
+	s := sample{at: time.Now(), in: m.messagesIn.Load(), out: m.hub().Delivered}
+	if p, err := procstat.Read(os.Getpid()); err == nil {
+		s.cpu, s.haveProcs = p.CPU, true
+	}
+	return s
+}
+
+func (m *metrics) record() {
+	cur := m.read()
+	secs := cur.at.Sub(m.prev.at).Seconds()
+	if secs <= 0 {
+		return
+	}
+	p := Point{
+		T:          cur.at.Unix(),
+		Conns:      m.hub().Clients,
+		InPerSec:   float64(cur.in-m.prev.in) / secs,
+		OutPerSec:  float64(cur.out-m.prev.out) / secs,
+		Goroutines: runtime.NumGoroutine(),
+	}
+	if cur.haveProcs && m.prev.haveProcs {
+		p.CPU = (cur.cpu - m.prev.cpu).Seconds() / secs
+	}
+	if r, err := procstat.Read(os.Getpid()); err == nil {
+		p.RSSMB = float64(r.RSS) / (1 << 20)
+	}
+	m.windowMu.Lock()
+	w := m.window
+	m.window = nil
+	m.windowMu.Unlock()
+	if len(w) > 0 {
+		slices.Sort(w)
+		p.FanoutP50ms = float64(w[len(w)/2]) / 1e6
+		p.FanoutP99ms = float64(w[min(len(w)-1, len(w)*99/100)]) / 1e6
+	}
+	m.prev = cur
+	m.pointsMu.Lock()
+	m.points = append(m.points, p)
+	if len(m.points) > statsWindow {
+		m.points = slices.Delete(m.points, 0, len(m.points)-statsWindow)
+	}
+	m.pointsMu.Unlock()
+}
+
+// serveMetrics is /metrics, for Prometheus.
+func (m *metrics) serveMetrics() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// serveStats is /stats.json: the dashboard's points, all of them or those
+// after ?since=<unix seconds>.
+func (m *metrics) serveStats(w http.ResponseWriter, r *http.Request) {
+	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	m.pointsMu.Lock()
+	i, _ := slices.BinarySearchFunc(m.points, since+1, func(p Point, t int64) int {
+		return int(p.T - t)
+	})
+	out := slices.Clone(m.points[i:])
+	m.pointsMu.Unlock()
+	if out == nil {
+		out = []Point{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}
