@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,8 +22,8 @@ import (
 	"chat/wire"
 )
 
-// Server is one chat node. Create it with New, serve its Handler, and call
-// Shutdown once; all methods may be called concurrently.
+// Server is one chat node. Create it with New, serve its Handler, and end it
+// with Shutdown; all methods may be called concurrently.
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
@@ -37,6 +38,7 @@ type Server struct {
 	broadcastFrame []byte // the /benchmark event, encoded once
 	stopPresence   context.CancelFunc
 	presenceDone   chan struct{}
+	shutdownOnce   sync.Once
 }
 
 // New opens the broker (starting the embedded NATS unless cfg.NATSURL is set)
@@ -139,8 +141,13 @@ func (s *Server) Broker() *broker.NATS { return s.broker }
 
 // Shutdown stops accepting WebSocket clients, closes every client with 1001
 // after flushing what is queued to it, and closes the broker. Stored messages
-// are safe once acknowledged; nothing else needs saving.
+// are safe once acknowledged; nothing else needs saving. Calls after the
+// first do nothing.
 func (s *Server) Shutdown(ctx context.Context) {
+	s.shutdownOnce.Do(func() { s.shutdown(ctx) })
+}
+
+func (s *Server) shutdown(ctx context.Context) {
 	s.closing.Store(true)
 	s.stopPresence()
 	<-s.presenceDone
