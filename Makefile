@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 ADDR    ?= :8080
 DATA    ?= ./data
 
-.PHONY: all build serve test vet wasm clean cluster cluster-stop
+.PHONY: all build serve test vet wasm clean cluster cluster-stop bench
 
 all: build
 
@@ -62,7 +62,12 @@ cluster-stop:
 	done
 	@echo "cluster stopped"
 
+# The seed's benchmark at its scale (10,000 clients) against this server, the
+# floor and seedhub, in one run; the table goes to bench-out/table.md.
+bench: build
+	bash bench/three-way.sh
+
 clean:
-	rm -rf bin web/app.wasm web/app.wasm.gz web/wasm_exec.js
+	rm -rf bin web/app.wasm web/app.wasm.gz web/wasm_exec.js bench-out
 
 FORCE:

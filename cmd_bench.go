@@ -30,11 +30,26 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	trig := fs.String("trigger", "", "GET /benchmark URL (default: the first -url's host)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one broadcast may take to reach every client")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
-	pid := fs.Int("pid", 0, "the server's process id: report its memory per client and CPU during fan-out")
+	pid := fs.Int("pid", 0, "the server's process id: report its memory per client and CPU during the loads")
+	report := fs.String("report", "", "also write an HTML report with charts to this file")
+	compare := fs.String("compare", "", "instead of a run, print reports side by side: name=file.json,... (files from -json); ratios are first / each other")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: stderr,
+	if *compare != "" {
+		rs, err := bench.LoadNamed(bench.SplitURLs(*compare))
+		if err != nil {
+			fmt.Fprintln(stderr, "chat bench:", err)
+			return 2
+		}
+		bench.WriteComparison(stdout, rs)
+		return 0
+	}
+	var progress io.Writer
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		progress = stderr // a terminal: show the progress bar
+	}
+	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: progress,
 		N: *n, Burst: *burst, Concurrency: *conc, Senders: *senders, Rate: *rate, Duration: *dur}
 	if len(o.URLs) == 0 {
 		fmt.Fprintln(stderr, "chat bench: -url is empty")
@@ -55,6 +70,12 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	} else {
 		rep.WriteText(stdout)
 	}
+	if *report != "" {
+		if err := writeReport(*report, rep, strings.Join(o.URLs, ", ")); err != nil {
+			fmt.Fprintln(stderr, "chat bench:", err)
+			return 1
+		}
+	}
 	if rep.Failed() {
 		return 1
 	}
@@ -69,4 +90,16 @@ func triggerFor(wsURL string) string {
 		u = u[:len("http://")+i]
 	}
 	return u + "/benchmark"
+}
+
+func writeReport(path string, rep bench.Report, target string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteHTML(f, "chat bench: "+target); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -24,6 +24,7 @@ type Fleet struct {
 
 	phase    atomic.Pointer[phase]
 	chat     atomic.Pointer[[]chatMark] // the chat load's messages, while it runs
+	received countReceived              // broadcasts and chat-load messages received, all clients
 	armed    int64                      // broadcasts expected by all phases so far
 	dropped  atomic.Int64
 	mu       sync.Mutex
@@ -139,12 +140,19 @@ func sourceAddr(u *url.URL, n int) net.Addr {
 // read counts broadcasts until the connection ends.
 func (cl *client) read() {
 	code, err := cl.c.readLoop(func(msg []byte) {
-		for range countBroadcasts(msg) {
+		n := countBroadcasts(msg)
+		for range n {
 			k := cl.got.Add(1)
 			cl.fleet.reach(k)
 		}
 		if cl.fleet.chat.Load() != nil {
-			countLoadMessages(msg, cl.fleet.reachChat)
+			countLoadMessages(msg, func(idx int) {
+				n++
+				cl.fleet.reachChat(idx)
+			})
+		}
+		if n > 0 {
+			cl.fleet.received.Add(int64(n))
 		}
 	})
 	cl.fleet.dropped.Add(1)

@@ -41,12 +41,15 @@ type Report struct {
 	Burst  *BurstReport  `json:"burst,omitempty"`
 	Chat   *ChatReport   `json:"chat,omitempty"`
 	Server *ServerReport `json:"server,omitempty"`
+	// Timeline has a point every 100 ms from the start of the loads.
+	Timeline []Point `json:"timeline,omitempty"`
 }
 
 // FanoutReport is the sequential trigger measurement.
 type FanoutReport struct {
-	Latency    Summary `json:"latency"` // trigger to last client
-	Incomplete int     `json:"incomplete"`
+	Latency    Summary   `json:"latency"` // trigger to last client
+	Incomplete int       `json:"incomplete"`
+	Samples    []float64 `json:"samples_ms"` // every trigger's latency, for the distribution
 }
 
 // BurstReport is the concurrent trigger measurement.
@@ -116,6 +119,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			}
 		}
 	}
+	tl := startTimeline(f, o.PID)
 	var deliveries float64
 	if o.N > 0 {
 		fr, err := Fanout(ctx, f, FanoutOptions{Trigger: o.Trigger, N: o.N, Timeout: o.Timeout})
@@ -123,6 +127,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			return rep, err
 		}
 		rep.Fanout = &FanoutReport{Latency: Summarize(fr.Latencies), Incomplete: fr.Incomplete}
+		for _, d := range fr.Latencies {
+			rep.Fanout.Samples = append(rep.Fanout.Samples, float64(d)/1e6)
+		}
 		deliveries += float64(o.N * rep.Clients)
 	}
 	if o.Burst > 0 {
@@ -152,6 +159,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		rep.Chat = r
 		deliveries += float64(cr.Sent * rep.Clients)
 	}
+	rep.Timeline = tl.finish()
 	if rep.Server != nil {
 		if after, err := procstat.Read(o.PID); err == nil {
 			rep.Server.CPUSecs = (after.CPU - connected.CPU).Seconds()
