@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	_ "net/http/pprof" // on DefaultServeMux, served only by -pprof
 	"os"
 	"os/signal"
 	"strings"
@@ -77,12 +78,17 @@ func serve(args []string, stderr io.Writer) int {
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
 	fs.BoolVar(&cfg.Benchmark, "benchmark", cfg.Benchmark, "serve GET /benchmark (broadcast \"test message\" to every client)")
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "WebSocket connections at once; more get 503 before the upgrade")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off by default")
 	fs.StringVar(&cfg.WebDir, "web", cfg.WebDir, "directory of the built UI assets (app.wasm, icons, CSS)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *origins != "" {
 		cfg.Origins = strings.Split(*origins, ",")
+	}
+	if *pprofAddr != "" {
+		// Its own listener, so that the profiles never reach the public port.
+		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }()
 	}
 	cfg.Version = version
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))

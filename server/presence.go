@@ -147,7 +147,7 @@ func (p *presence) expire(now time.Time) {
 func (p *presence) emit(now time.Time) {
 	type out struct {
 		room  string
-		frame []byte
+		frame *hub.Frame
 	}
 	var outs []out
 	p.mu.Lock()
@@ -166,7 +166,7 @@ func (p *presence) emit(now time.Time) {
 		} else {
 			p.sent[room] = sentState{at: now, count: ev.Count, names: ev.Names}
 		}
-		outs = append(outs, out{room, wire.Encode(ev)})
+		outs = append(outs, out{room, hub.NewFrame(wire.Encode(ev), 1)})
 	}
 	p.mu.Unlock()
 	for _, o := range outs {

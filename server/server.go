@@ -35,7 +35,7 @@ type Server struct {
 	conns    atomic.Int64 // open WebSocket connections, for MaxConns
 	closing  atomic.Bool  // shutting down: refuse new connections
 
-	broadcastFrame []byte // the /benchmark event, encoded once
+	broadcastFrame []byte // the /benchmark event, encoded once (a payload, not a WebSocket frame)
 	stopPresence   context.CancelFunc
 	presenceDone   chan struct{}
 	shutdownOnce   sync.Once
@@ -116,21 +116,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // one encode per message per node, then the fan-out.
 func (s *Server) deliver(room string, seq uint64, m wire.Event) {
 	m.Type, m.Room, m.Seq = wire.TypeMsg, room, seq
-	s.hub.PublishMsg(room, seq, wire.Encode(m))
+	s.hub.Publish(room, hub.NewMsgFrame(room, seq, wire.Encode(m)))
 	s.live.advance(seq)
 }
 
-func (s *Server) deliverBroadcast(text string) {
-	var frame []byte
-	if text == wire.BenchmarkText {
-		// A copy of the prebuilt event, not the same slice each time: the
-		// hub tells fan-outs apart by their bytes' address.
-		frame = append([]byte(nil), s.broadcastFrame...)
-	} else {
-		frame = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: text})
+func (s *Server) deliverBroadcast(texts []string) {
+	// One payload, one frame, for the whole batch: NDJSON, as the writer
+	// would have joined them anyway.
+	var payload []byte
+	for _, text := range texts {
+		ev := s.broadcastFrame
+		if text != wire.BenchmarkText {
+			ev = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: text})
+		}
+		payload = wire.AppendFrame(payload, ev)
 	}
-	s.hub.Broadcast(frame)
-	s.metrics.broadcasts.Add(1)
+	s.hub.Broadcast(hub.NewFrame(payload, len(texts)))
+	s.metrics.broadcasts.Add(uint64(len(texts)))
 }
 
 // Hub is the server's hub, for tests and metrics.

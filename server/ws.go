@@ -1,13 +1,11 @@
 package server
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
-	"chat/server/hub"
 	"chat/wire"
 )
 
@@ -30,7 +28,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	t := &transport{}
+	conn, err := websocket.Accept(&hijacker{w, t}, r, &websocket.AcceptOptions{
 		OriginPatterns: s.cfg.Origins,
 		// Compression stays off: it costs tens of KB per connection and
 		// Safari has had bugs with it; chat events are small.
@@ -41,31 +40,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.conns.Add(-1)
 		return
 	}
+	t.ws = conn
 	conn.SetReadLimit(readLimit)
 	ss := &session{
 		srv:     s,
 		conn:    conn,
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.EventRate), s.cfg.EventBurst),
 	}
-	ss.client = s.hub.Register(&transport{conn}, wire.GuestName())
+	ss.client = s.hub.Register(t, wire.GuestName())
 	// The handler returns now: its goroutine and the request's memory go,
 	// and the session's read loop lives on in a small new goroutine.
 	go ss.run()
 }
-
-// transport adapts *websocket.Conn to hub.Transport. Writes use a context
-// without a deadline, so coder/websocket sets up no timer per write; the
-// hub's sweeper bounds stalled writes instead.
-type transport struct{ c *websocket.Conn }
-
-func (t *transport) Write(frame []byte) error {
-	return t.c.Write(context.Background(), websocket.MessageText, frame)
-}
-
-func (t *transport) Close(d hub.Disconnect) error { return t.c.Close(d.Code, d.Reason) }
-
-func (t *transport) CloseNow() error { return t.c.CloseNow() }
-
-func (t *transport) Ping(ctx context.Context) error { return t.c.Ping(ctx) }
-
-var _ hub.Transport = (*transport)(nil)

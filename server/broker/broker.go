@@ -53,8 +53,9 @@ type Broker interface {
 type Handlers struct {
 	// Message is a stored chat message, with its sequence, in stream order.
 	Message func(room string, seq uint64, m wire.Event)
-	// Broadcast is a transient text for every client of this node.
-	Broadcast func(text string)
+	// Broadcast is one or more transient texts for every client of this
+	// node: those that queued up while the previous call ran come together.
+	Broadcast func(texts []string)
 	// Presence is a node's snapshot (this node's own included).
 	Presence func(p PresenceUpdate)
 }

@@ -218,13 +218,14 @@ func (b *NATS) Subscribe(ctx context.Context, h Handlers) (lastSeq uint64, err e
 	}
 	b.subs = append(b.subs, sub)
 	if h.Broadcast != nil {
-		sub, err := b.nc.Subscribe(broadcastSubject, func(m *nats.Msg) { h.Broadcast(string(m.Data)) })
+		sub, err := b.nc.SubscribeSync(broadcastSubject)
 		if err != nil {
 			return 0, err
 		}
 		// The benchmark can fire faster than one node fans out; let it queue.
 		_ = sub.SetPendingLimits(-1, 256<<20)
 		b.subs = append(b.subs, sub)
+		go deliverBatches(sub, h.Broadcast)
 	}
 	if h.Presence != nil {
 		sub, err := b.nc.Subscribe(presenceSubject, func(m *nats.Msg) {
@@ -271,6 +272,33 @@ func (b *NATS) Subscribe(ctx context.Context, h Handlers) (lastSeq uint64, err e
 		b.consume = cc
 	}
 	return lastSeq, b.nc.Flush()
+}
+
+// maxBroadcastBatch caps how many queued broadcasts go out together.
+const maxBroadcastBatch = 64
+
+// deliverBatches hands the broadcasts to deliver in batches: everything that
+// queued up while the previous batch was fanned out goes out together, in
+// one frame per client. An isolated broadcast goes alone, at once; a burst
+// costs each client one write per batch instead of one per broadcast.
+func deliverBatches(sub *nats.Subscription, deliver func([]string)) {
+	var batch []string
+	for {
+		m, err := sub.NextMsgWithContext(context.Background())
+		if err != nil {
+			return // unsubscribed or closed
+		}
+		batch = append(batch[:0], string(m.Data))
+		queued, _, _ := sub.Pending()
+		for range min(queued, maxBroadcastBatch-1) {
+			m, err := sub.NextMsg(time.Second)
+			if err != nil {
+				break
+			}
+			batch = append(batch, string(m.Data))
+		}
+		deliver(batch)
+	}
 }
 
 // Close implements Broker.

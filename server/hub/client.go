@@ -9,38 +9,50 @@ import (
 	"chat/wire"
 )
 
-// Transport is the connection a Client writes to; the server adapts a
-// *websocket.Conn to it. Write may block (the hub's watchdog bounds it);
-// Close performs the close handshake and may block for seconds, CloseNow
-// does not block.
+// Transport is the connection a Client writes frames to; the server adapts a
+// coder/websocket connection to it. Frames are complete WebSocket frames
+// (see Frame).
 type Transport interface {
+	// TryWrite writes as much of frame as the socket takes now, without
+	// blocking; done reports that all of it went. When it did not (and err
+	// is nil) the transport is left mid-frame: FinishWrite must follow, and
+	// nothing else may be written before it.
+	TryWrite(frame []byte) (done bool, err error)
+	// FinishWrite writes the rest of the frame TryWrite began; it blocks.
+	FinishWrite() error
+	// Write writes a whole frame; it blocks.
 	Write(frame []byte) error
+	// Close performs the close handshake and may block for seconds;
+	// CloseNow closes at once.
 	Close(d Disconnect) error
 	CloseNow() error
+	// Ping sends a ping and waits for the pong or ctx's end.
 	Ping(ctx context.Context) error
 }
 
 // Client is one connection's seat in the hub: its outgoing queue, its writer
 // and its room memberships.
 //
-// Enqueueing (from fan-out, on any goroutine) never blocks: events are
-// appended to a queue capped in bytes, and a writer goroutine, started only
-// while there is something to write, drains the whole queue into as few
-// frames as it can. A client whose queue overflows is disconnected as a slow
-// consumer; it never slows the others.
+// The fan-out writes to an idle client directly, with one non-blocking
+// write of the shared frame, as a library-free server would. A client that
+// is busy (a write in progress, or a socket that would not take the whole
+// frame) gets the frame queued instead; a writer goroutine, started only
+// then, drains the queue, joining queued frames into one frame and one
+// write. The queue is capped in bytes: a client that falls that far behind
+// is disconnected as a slow consumer; it never slows the others.
 //
-// Join, Leave, Identify and Unregister for one client must be called from one
-// goroutine (its session's read loop); everything else may be called
+// Join, Leave, Identify and Unregister for one client must be called from
+// one goroutine (its session's read loop); everything else may be called
 // concurrently.
 type Client struct {
 	hub *Hub
 	t   Transport
 
 	mu      sync.Mutex // guards the fields below; never held across I/O
-	queue   [][]byte   // events waiting for the writer, shared with other clients: never modified
-	spare   [][]byte   // the writer's previous batch, reused as the next queue
-	queued  int        // bytes in queue
-	writing bool       // a writer goroutine is running (or the close is under way)
+	queue   []*Frame   // frames waiting for the writer
+	spare   []*Frame   // the writer's previous batch, reused as the next queue
+	queued  int        // bytes in queue that count against QueueBytes
+	writing bool       // a write is in progress (inline or by the writer goroutine), or the close
 	closing *closeRequest
 	dead    bool // the transport failed or was closed: drop everything
 	// syncing holds, per room being joined, the live messages that arrive
@@ -48,9 +60,9 @@ type Client struct {
 	// reach the client in order, without gap or duplicate. Nil almost always.
 	syncing map[string]*roomSync
 
-	// writeStart is when the write in progress began (unix nanos), 0 when
-	// the writer is not inside Transport.Write; the sweeper reads it to find
-	// stalled writes without a timer or context per write.
+	// writeStart is when the blocking write in progress began (unix nanos),
+	// 0 when none; the sweeper reads it to find stalled writes without a
+	// timer or context per write.
 	writeStart atomic.Int64
 	nextPing   atomic.Int64 // unix nanos; owned by the sweeper
 	pinging    atomic.Bool
@@ -64,18 +76,13 @@ type Client struct {
 }
 
 type roomSync struct {
-	held  []heldEvent
+	held  []*Frame
 	bytes int
-}
-
-type heldEvent struct {
-	seq   uint64
-	event []byte
 }
 
 type closeRequest struct {
 	d        Disconnect
-	farewell []byte // an error event written before the close frame, if any
+	farewell *Frame // an error event written before the close frame
 }
 
 // Name is the client's current nickname.
@@ -95,65 +102,110 @@ func (c *Client) InRoom(room string) bool {
 	return false
 }
 
-// Send queues one encoded event for this client alone (replies, errors). It
-// reports false when the client is closing or was dropped as too slow.
-func (c *Client) Send(event []byte) bool { return c.enqueue(event) }
+// Send frames one encoded event and sends it to this client alone (replies,
+// errors). It reports false when the client is closing or was dropped.
+func (c *Client) Send(event []byte) bool { return c.deliver(NewFrame(event, 1)) }
 
-// enqueue is the fan-out path's per-recipient step: an append under the
-// client's lock, and a goroutine started when no writer is running.
-func (c *Client) enqueue(event []byte) bool {
+// deliver is the fan-out path's per-recipient step.
+func (c *Client) deliver(f *Frame) bool {
 	c.mu.Lock()
-	ok, start := c.queueLocked(event, true)
-	c.mu.Unlock()
-	if start {
-		go c.writeLoop()
+	if c.dead || c.closing != nil {
+		c.mu.Unlock()
+		return false
 	}
-	return ok
+	if f.seq != 0 && c.syncing != nil {
+		if rs := c.syncing[f.room]; rs != nil {
+			ok, start := c.holdLocked(rs, f)
+			c.mu.Unlock()
+			c.startWriter(start)
+			return ok
+		}
+	}
+	if c.writing {
+		ok, _ := c.queueLocked(f, true) // the writer running will take it
+		c.mu.Unlock()
+		return ok
+	}
+	c.writing = true
+	c.mu.Unlock()
+	return c.writeInline(f)
 }
 
-// enqueueMsg is enqueue for a room's stored message: while the room is being
-// synced for this client, the message waits in the sync's hold.
-func (c *Client) enqueueMsg(room string, seq uint64, event []byte) bool {
+// writeInline writes f on the fan-out's goroutine to a client that was
+// idle. Only a socket that would not take the whole frame, or frames queued
+// meanwhile, start a writer goroutine.
+func (c *Client) writeInline(f *Frame) bool {
+	done, err := c.t.TryWrite(f.b)
+	if err != nil {
+		c.kill()
+		return false
+	}
+	if !done {
+		go c.finishThenDrain(f)
+		return true
+	}
+	c.counted(f.b)
+	c.wrote(f)
 	c.mu.Lock()
-	if rs := c.syncing[room]; rs != nil && !c.dead && c.closing == nil {
-		rs.held = append(rs.held, heldEvent{seq, event})
-		rs.bytes += len(event)
-		if rs.bytes > c.hub.opts.QueueBytes {
-			start := c.dropSlowLocked()
-			c.mu.Unlock()
-			if start {
-				go c.writeLoop()
-			}
-			return false
-		}
+	if len(c.queue) == 0 && c.closing == nil {
+		c.writing = false
 		c.mu.Unlock()
 		return true
 	}
-	ok, start := c.queueLocked(event, true)
 	c.mu.Unlock()
-	if start {
-		go c.writeLoop()
-	}
-	return ok
+	go c.writeLoop()
+	return true
 }
 
-// queueLocked appends event to the queue; counted events count against
-// QueueBytes. It reports whether the event was queued and whether the caller
-// must start the writer.
-func (c *Client) queueLocked(event []byte, counted bool) (ok, startWriter bool) {
+// finishThenDrain completes a frame the socket took only part of, then
+// drains whatever was queued meanwhile.
+func (c *Client) finishThenDrain(f *Frame) {
+	c.writeStart.Store(time.Now().UnixNano())
+	err := c.t.FinishWrite()
+	c.writeStart.Store(0)
+	if err != nil {
+		c.kill()
+		return
+	}
+	c.counted(f.b)
+	c.wrote(f)
+	c.writeLoop()
+}
+
+// queueLocked appends f to the queue; counted frames count against
+// QueueBytes. It reports whether f was queued and whether the caller must
+// start the writer.
+func (c *Client) queueLocked(f *Frame, counted bool) (ok, startWriter bool) {
 	if c.dead || c.closing != nil {
 		return false, false
 	}
-	if counted && c.queued+len(event) > c.hub.opts.QueueBytes {
+	if counted && c.queued+len(f.b) > c.hub.opts.QueueBytes {
 		return false, c.dropSlowLocked()
 	}
-	c.queue = append(c.queue, event)
+	c.queue = append(c.queue, f)
 	if counted {
-		c.queued += len(event)
+		c.queued += len(f.b)
 	}
 	startWriter = !c.writing
 	c.writing = true
 	return true, startWriter
+}
+
+// holdLocked keeps a room's message for after its history; the hold is
+// capped like the queue.
+func (c *Client) holdLocked(rs *roomSync, f *Frame) (ok, startWriter bool) {
+	rs.held = append(rs.held, f)
+	rs.bytes += len(f.b)
+	if rs.bytes > c.hub.opts.QueueBytes {
+		return false, c.dropSlowLocked()
+	}
+	return true, false
+}
+
+func (c *Client) startWriter(start bool) {
+	if start {
+		go c.writeLoop()
+	}
 }
 
 // dropSlowLocked turns the client away as a slow consumer. Whatever was
@@ -190,6 +242,10 @@ func (c *Client) BeginSync(room string) {
 // slow one. It reports false if the sync was no longer going on (the client
 // left the room or was dropped).
 func (c *Client) EndSync(room string, history [][]byte, head uint64) bool {
+	frames := make([]*Frame, len(history))
+	for i, ev := range history {
+		frames[i] = NewFrame(ev, 1)
+	}
 	c.mu.Lock()
 	rs := c.syncing[room]
 	if rs == nil {
@@ -201,20 +257,18 @@ func (c *Client) EndSync(room string, history [][]byte, head uint64) bool {
 		c.syncing = nil
 	}
 	start := false
-	for _, ev := range history {
-		_, s := c.queueLocked(ev, false)
+	for _, f := range frames {
+		_, s := c.queueLocked(f, false)
 		start = start || s
 	}
-	for _, h := range rs.held {
-		if h.seq > head {
-			_, s := c.queueLocked(h.event, true)
+	for _, f := range rs.held {
+		if f.seq > head {
+			_, s := c.queueLocked(f, true)
 			start = start || s
 		}
 	}
 	c.mu.Unlock()
-	if start {
-		go c.writeLoop()
-	}
+	c.startWriter(start)
 	return true
 }
 
@@ -237,9 +291,7 @@ func (c *Client) Close(d Disconnect) {
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
-	if start {
-		go c.writeLoop()
-	}
+	c.startWriter(start)
 }
 
 // kill closes the transport without a handshake and drops the queue: for a
@@ -247,24 +299,24 @@ func (c *Client) Close(d Disconnect) {
 func (c *Client) kill() {
 	c.mu.Lock()
 	c.dead = true
-	c.queue, c.queued = nil, 0
+	c.queue, c.queued, c.syncing = nil, 0, nil
 	c.mu.Unlock()
 	_ = c.t.CloseNow()
 }
 
-func farewell(d Disconnect) []byte {
-	return wire.Encode(wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway, Text: d.Reason})
+func farewell(d Disconnect) *Frame {
+	return NewFrame(wire.Encode(wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway, Text: d.Reason}), 1)
 }
 
-// writeLoop drains the queue until it is empty, coalescing each batch into
-// frames of up to MaxFrameBytes, then exits. At most one runs per client.
+// writeLoop drains the queue until it is empty, then exits; at most one
+// write (this loop or an inline one) is in progress per client.
 func (c *Client) writeLoop() {
-	var batch [][]byte
+	var batch []*Frame
 	var buf []byte
 	for {
 		c.mu.Lock()
 		if batch != nil && cap(batch) <= 1024 {
-			clear(batch) // the events belong to everyone; do not keep them alive
+			clear(batch) // the frames belong to everyone; do not keep them alive
 			c.spare = batch[:0]
 		}
 		batch = c.queue
@@ -283,7 +335,7 @@ func (c *Client) writeLoop() {
 			}
 			// writing stays true: no writer starts after the close.
 			c.mu.Unlock()
-			if c.write(req.farewell) == nil {
+			if c.write(req.farewell.b) == nil {
 				_ = c.t.Close(req.d)
 			}
 			c.kill()
@@ -298,50 +350,58 @@ func (c *Client) writeLoop() {
 	}
 }
 
-// writeBatch writes events as NDJSON frames. A single event goes out as is,
-// without a copy; several are joined in buf.
-func (c *Client) writeBatch(batch [][]byte, buf *[]byte) error {
+// writeBatch writes queued frames: one as it is, several joined into frames
+// of up to MaxFrameBytes in buf, one write each.
+func (c *Client) writeBatch(batch []*Frame, buf *[]byte) error {
 	if len(batch) == 1 {
-		if err := c.write(batch[0]); err != nil {
+		if err := c.write(batch[0].b); err != nil {
 			return err
 		}
-		c.hub.wrote(batch[0])
+		c.wrote(batch[0])
 		return nil
 	}
 	max := c.hub.opts.MaxFrameBytes
-	frame := (*buf)[:0]
-	from := 0 // the first event in frame
-	for i, ev := range batch {
-		if len(frame) > 0 && len(frame)+1+len(ev) > max {
-			if err := c.write(frame); err != nil {
-				return err
-			}
-			c.hub.wroteAll(batch[from:i])
-			frame, from = frame[:0], i
+	for len(batch) > 0 {
+		n, size := 1, len(batch[0].b)-batch[0].hdr
+		for n < len(batch) && size+1+len(batch[n].b)-batch[n].hdr <= max {
+			size += 1 + len(batch[n].b) - batch[n].hdr
+			n++
 		}
-		frame = wire.AppendFrame(frame, ev)
+		*buf = appendFrame((*buf)[:0], batch[:n])
+		if err := c.write(*buf); err != nil {
+			return err
+		}
+		for _, f := range batch[:n] {
+			c.wrote(f)
+		}
+		batch = batch[n:]
 	}
-	*buf = frame
-	if err := c.write(frame); err != nil {
-		return err
-	}
-	c.hub.wroteAll(batch[from:])
 	return nil
 }
 
+// write is a blocking write, watched by the sweeper.
 func (c *Client) write(frame []byte) error {
 	c.writeStart.Store(time.Now().UnixNano())
 	err := c.t.Write(frame)
 	c.writeStart.Store(0)
 	if err == nil {
-		c.hub.stats.framesOut.Add(1)
-		c.hub.stats.bytesOut.Add(uint64(len(frame)))
+		c.counted(frame)
 	}
 	return err
 }
 
-// idle reports whether the writer has nothing queued and is not running;
-// Shutdown waits for it.
+func (c *Client) counted(frame []byte) {
+	c.hub.stats.framesOut.Add(1)
+	c.hub.stats.bytesOut.Add(uint64(len(frame)))
+}
+
+// wrote records that f has reached this client's socket.
+func (c *Client) wrote(f *Frame) {
+	c.hub.wrote(f)
+}
+
+// idle reports whether the client has nothing queued and no write in
+// progress; Shutdown waits for it.
 func (c *Client) idle() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -3,8 +3,10 @@ package hub
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,33 +14,76 @@ import (
 	"chat/wire"
 )
 
-// memTransport is the hub's seam to a socket, kept in memory: Write records
-// frames, and a gate (when set) makes Write block the way a socket does when
-// the peer stops reading.
+// memTransport is the hub's seam to a socket, kept in memory: writes record
+// the frames' payloads, and a gate (when set) makes the socket full, the way
+// it is when the peer stops reading: TryWrite takes nothing and the blocking
+// writes wait for the gate to open.
 type memTransport struct {
-	mu     sync.Mutex
-	frames [][]byte
-	closed *Disconnect
-	killed bool
-	gate   chan struct{} // nil: writes go through; else each write waits for it to close
-	wrote  chan struct{} // signalled after each write
+	mu      sync.Mutex
+	frames  [][]byte // payloads
+	closed  *Disconnect
+	killed  bool
+	gate    chan struct{} // nil: writes go through; else blocking writes wait for it to close
+	pending []byte        // what TryWrite left for FinishWrite
+	inline  int           // frames written by TryWrite
 }
 
-func newMem() *memTransport { return &memTransport{wrote: make(chan struct{}, 1<<16)} }
+func newMem() *memTransport { return &memTransport{} }
+
+func (m *memTransport) TryWrite(frame []byte) (bool, error) {
+	if m.gate != nil {
+		m.pending = frame
+		return false, nil
+	}
+	m.mu.Lock()
+	m.inline++
+	m.mu.Unlock()
+	return true, m.record(frame)
+}
+
+func (m *memTransport) FinishWrite() error {
+	frame := m.pending
+	m.pending = nil
+	return m.Write(frame)
+}
 
 func (m *memTransport) Write(frame []byte) error {
 	if m.gate != nil {
 		<-m.gate
 	}
+	return m.record(frame)
+}
+
+func (m *memTransport) record(frame []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.killed {
 		return errors.New("closed")
 	}
-	m.frames = append(m.frames, bytes.Clone(frame))
-	m.wrote <- struct{}{}
+	m.frames = append(m.frames, payloadOf(frame))
 	return nil
 }
+
+// payloadOf checks a server frame's header and returns its payload.
+func payloadOf(frame []byte) []byte {
+	if frame[0] != 0x81 {
+		panic(fmt.Sprintf("not a final text frame: % x", frame[:2]))
+	}
+	n, hdr := int(frame[1]), 2
+	switch n {
+	case 126:
+		n, hdr = int(frame[2])<<8|int(frame[3]), 4
+	case 127:
+		n, hdr = int(binary.BigEndian.Uint64(frame[2:])), 10
+	}
+	if len(frame)-hdr != n {
+		panic(fmt.Sprintf("header says %d bytes, frame has %d", n, len(frame)-hdr))
+	}
+	return bytes.Clone(frame[hdr:])
+}
+
+// pub frames text as one event and publishes it to room.
+func pub(h *Hub, room, text string) int { return h.Publish(room, NewFrame([]byte(text), 1)) }
 
 func (m *memTransport) Close(d Disconnect) error {
 	m.mu.Lock()
@@ -110,7 +155,7 @@ func TestPublishReachesEveryMemberOnce(t *testing.T) {
 		}
 	}
 	for i := range 3 {
-		if n := h.Publish("big", []byte(fmt.Sprintf(`{"n":%d}`, i))); n != members {
+		if n := pub(h, "big", fmt.Sprintf(`{"n":%d}`, i)); n != members {
 			t.Fatalf("Publish reached %d members, want %d", n, members)
 		}
 	}
@@ -119,6 +164,11 @@ func TestPublishReachesEveryMemberOnce(t *testing.T) {
 		want := []string{`{"n":0}`, `{"n":1}`, `{"n":2}`}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("member %d got %q, want %q in order", i, got, want)
+		}
+		// Idle clients with room in their socket are written by the
+		// fan-out itself, with no writer goroutine.
+		if m.inline != 3 {
+			t.Fatalf("member %d: %d of 3 frames written inline", i, m.inline)
 		}
 	}
 }
@@ -132,9 +182,9 @@ func TestRoomsAreIsolated(t *testing.T) {
 	mustJoin(t, h, cboth, "red")
 	mustJoin(t, h, cboth, "blue")
 
-	h.Publish("red", []byte("r1"))
-	h.Publish("blue", []byte("b1"))
-	h.Publish("green", []byte("nobody")) // no such room: no one gets it
+	pub(h, "red", "r1")
+	pub(h, "blue", "b1")
+	pub(h, "green", "nobody") // no such room: no one gets it
 
 	waitEvents(t, both, 2)
 	if got := waitEvents(t, a, 1); fmt.Sprint(got) != "[r1]" {
@@ -148,8 +198,8 @@ func TestRoomsAreIsolated(t *testing.T) {
 	if !h.Leave(cboth, "red") {
 		t.Fatal("Leave reported not a member")
 	}
-	h.Publish("red", []byte("r2"))
-	h.Publish("blue", []byte("b2"))
+	pub(h, "red", "r2")
+	pub(h, "blue", "b2")
 	if got := waitEvents(t, both, 3); fmt.Sprint(got) != "[r1 b1 b2]" {
 		t.Errorf("after leaving red, member got %q", got)
 	}
@@ -166,7 +216,7 @@ func TestBroadcastReachesEveryClient(t *testing.T) {
 			mustJoin(t, h, c, "some-room") // rooms do not matter to Broadcast
 		}
 	}
-	if n := h.Broadcast([]byte("all")); n != len(ts) {
+	if n := h.Broadcast(NewFrame([]byte("all"), 1)); n != len(ts) {
 		t.Fatalf("Broadcast reached %d, want %d", n, len(ts))
 	}
 	for _, m := range ts {
@@ -180,13 +230,13 @@ func TestQueuedEventsAreCoalescedIntoFrames(t *testing.T) {
 	m.gate = make(chan struct{})
 	c := h.Register(m, "u")
 	mustJoin(t, h, c, "r")
-	// The first write blocks at the gate; the rest pile up in the queue.
-	h.Publish("r", []byte(`{"i":0}`))
+	// The first write finds the socket full; the rest pile up in the queue.
+	pub(h, "r", `{"i":0}`)
 	for c.writeStart.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	for i := 1; i < 10; i++ {
-		h.Publish("r", []byte(fmt.Sprintf(`{"i":%d}`, i)))
+		pub(h, "r", fmt.Sprintf(`{"i":%d}`, i))
 	}
 	close(m.gate)
 	got := waitEvents(t, m, 10)
@@ -220,10 +270,10 @@ func TestSlowClientIsDroppedAndOthersUnaffected(t *testing.T) {
 	mustJoin(t, h, cs, "r")
 	mustJoin(t, h, cf, "r")
 
-	event := bytes.Repeat([]byte("x"), 100)
+	event := strings.Repeat("x", 100)
 	const sent = 50 // 5000 bytes: five times the slow client's queue
 	for i := range sent {
-		h.Publish("r", event)
+		pub(h, "r", event)
 		waitEvents(t, fast, i+1) // the fast client keeps up
 	}
 	if st := h.Stats(); st.SlowConsumers != 1 {
@@ -234,7 +284,7 @@ func TestSlowClientIsDroppedAndOthersUnaffected(t *testing.T) {
 		t.Error("a client dropped as slow still accepts events")
 	}
 	// Its writer is stuck in Write; the fast one keeps receiving.
-	h.Publish("r", []byte("after"))
+	pub(h, "r", "after")
 	if ev := waitEvents(t, fast, sent+1); ev[sent] != "after" {
 		t.Errorf("fast client's last event = %q", ev[sent])
 	}
@@ -247,7 +297,7 @@ func TestSlowClientGetsReasonAndCloseCode(t *testing.T) {
 	c := h.Register(m, "u")
 	mustJoin(t, h, c, "r")
 	for range 10 {
-		h.Publish("r", bytes.Repeat([]byte("y"), 100))
+		pub(h, "r", strings.Repeat("y", 100))
 	}
 	close(m.gate) // the peer reads again: it gets the farewell and the close
 	deadline := time.Now().Add(5 * time.Second)
@@ -350,7 +400,7 @@ func TestShutdownClosesEveryoneAfterFlushing(t *testing.T) {
 		ts = append(ts, m)
 		mustJoin(t, h, h.Register(m, "u"), "r")
 	}
-	h.Publish("r", []byte("last words"))
+	pub(h, "r", "last words")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	h.Shutdown(ctx, DisconnectShutdown)
@@ -383,7 +433,7 @@ func TestFanoutLatencyIsMeasuredToTheLastWrite(t *testing.T) {
 	}
 	late := members[7]
 	late.gate = make(chan struct{})
-	h.Publish("r", []byte("tracked"))
+	pub(h, "r", "tracked")
 	for _, m := range members {
 		if m != late {
 			waitEvents(t, m, 1)
@@ -404,7 +454,7 @@ func TestFanoutLatencyIsMeasuredToTheLastWrite(t *testing.T) {
 		t.Fatal("no fan-out latency reported")
 	}
 	// The next fan-out is followed too.
-	h.Broadcast([]byte("next"))
+	h.Broadcast(NewFrame([]byte("next"), 1))
 	select {
 	case <-got:
 	case <-time.After(5 * time.Second):

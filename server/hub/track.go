@@ -10,12 +10,12 @@ import (
 type FanoutObserver func(time.Duration)
 
 // tracker follows one fan-out at a time to its last write. Writers compare
-// each event they write with the tracked one by address (one atomic load per
-// event); the count of writes left goes negative as writers report and is
-// raised by the number of recipients once the fan-out has queued them all,
-// so whoever brings it to zero, writer or publisher, closes the measurement.
+// each frame they write with the tracked one (one atomic load per frame);
+// the count of writes left goes negative as writers report and is raised by
+// the number of recipients once the fan-out has reached them all, so whoever
+// brings it to zero, writer or publisher, closes the measurement.
 type tracker struct {
-	event     *byte
+	frame     *Frame
 	start     time.Time
 	remaining atomic.Int64
 	closed    atomic.Bool
@@ -25,10 +25,10 @@ type tracker struct {
 // recipient dropped before its write), so that tracking goes on.
 const trackStaleAfter = 10 * time.Second
 
-// beginTrack starts tracking event's fan-out if none is being tracked; it
+// beginTrack starts tracking f's fan-out if none is being tracked; it
 // returns nil when one is.
-func (h *Hub) beginTrack(event []byte) *tracker {
-	if h.observe == nil || len(event) == 0 {
+func (h *Hub) beginTrack(f *Frame) *tracker {
+	if h.observe == nil {
 		return nil
 	}
 	if cur := h.tracking.Load(); cur != nil {
@@ -37,7 +37,7 @@ func (h *Hub) beginTrack(event []byte) *tracker {
 		}
 		h.tracking.CompareAndSwap(cur, nil)
 	}
-	t := &tracker{event: &event[0], start: time.Now()}
+	t := &tracker{frame: f, start: time.Now()}
 	if !h.tracking.CompareAndSwap(nil, t) {
 		return nil
 	}
@@ -58,23 +58,14 @@ func (h *Hub) endTrack(t *tracker, n int) {
 	}
 }
 
-// wrote is the writer's side, for each event it has written.
-func (h *Hub) wrote(event []byte) {
+// wrote is the writers' side, for each frame written.
+func (h *Hub) wrote(f *Frame) {
 	t := h.tracking.Load()
-	if t == nil || t.event != &event[0] {
+	if t == nil || t.frame != f {
 		return
 	}
 	if t.remaining.Add(-1) == 0 {
 		h.closeTrack(t)
-	}
-}
-
-func (h *Hub) wroteAll(events [][]byte) {
-	if h.tracking.Load() == nil {
-		return
-	}
-	for _, ev := range events {
-		h.wrote(ev)
 	}
 }
 
