@@ -26,7 +26,7 @@ const (
 // WebSocket client (the article's benchmark) gets what the lobby gets. The
 // lobby's messages are held for a moment: a client that then joins the lobby
 // with its last seq resumes exactly (history, then live, no duplicate); one
-// that does not gets the held messages when the moment ends.
+// that does not gets the held messages when the moment ends (lobbyHolds).
 func (ss *session) joinLobbyQuietly() {
 	c := ss.client
 	c.BeginSync(wire.DefaultRoom)
@@ -34,8 +34,14 @@ func (ss *session) joinLobbyQuietly() {
 		c.EndSync(wire.DefaultRoom, nil, 0)
 		return
 	}
-	ss.lobbyHold = time.AfterFunc(lobbyHoldFor, func() { c.EndSync(wire.DefaultRoom, nil, 0) })
+	ss.lobbyHeld.Store(true)
+	ss.srv.lobbyHolds.add(ss)
 }
+
+// takeLobbyHold reports whether the implicit lobby hold was still on, and
+// ends it for the caller to release or take over; of the session's own join
+// and the release after lobbyHoldFor, only one gets true.
+func (ss *session) takeLobbyHold() bool { return ss.lobbyHeld.CompareAndSwap(true, false) }
 
 // join puts the client in a room and sends, in this order: joined (with the
 // room's last seq), a gap event if messages after "after" are no longer kept,
@@ -47,9 +53,8 @@ func (ss *session) join(ev wire.Event) error {
 		return err
 	}
 	c, room := ss.client, ev.Room
-	if room == wire.DefaultRoom && ss.lobbyHold != nil {
-		ss.lobbyHold.Stop() // if it already fired, this is a join like any other
-		ss.lobbyHold = nil
+	if room == wire.DefaultRoom {
+		ss.takeLobbyHold() // this join takes the hold over; if it was released, it is a join like any other
 	}
 	c.BeginSync(room)
 	if !c.InRoom(room) {

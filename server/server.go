@@ -25,15 +25,16 @@ import (
 // Server is one chat node. Create it with New, serve its Handler, and end it
 // with Shutdown; all methods may be called concurrently.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	hub      *hub.Hub
-	broker   *broker.NATS
-	presence *presence
-	metrics  *metrics
-	live     liveFeed
-	conns    atomic.Int64 // open WebSocket connections, for MaxConns
-	closing  atomic.Bool  // shutting down: refuse new connections
+	cfg        Config
+	log        *slog.Logger
+	hub        *hub.Hub
+	broker     *broker.NATS
+	presence   *presence
+	metrics    *metrics
+	live       liveFeed
+	lobbyHolds *lobbyHolds
+	conns      atomic.Int64 // open WebSocket connections, for MaxConns
+	closing    atomic.Bool  // shutting down: refuse new connections
 
 	broadcastFrame []byte // the /benchmark event, encoded once (a payload, not a WebSocket frame)
 	stopPresence   context.CancelFunc
@@ -89,6 +90,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.metrics = newMetrics(func() hub.Stats { return s.hub.Stats() })
 	hubOpts.ObserveFanout = s.metrics.observeFanout
 	s.hub = hub.New(&hubOpts)
+	s.lobbyHolds = newLobbyHolds()
 	go s.metrics.run()
 	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{
@@ -99,6 +101,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.live.reset(last)
 	if err != nil {
 		s.metrics.close()
+		s.lobbyHolds.close()
 		s.hub.Stop()
 		b.Close()
 		return nil, err
@@ -156,6 +159,7 @@ func (s *Server) shutdown(ctx context.Context) {
 	s.presence.leaveAll()
 	s.hub.Shutdown(ctx, hub.DisconnectShutdown)
 	s.hub.Stop()
+	s.lobbyHolds.close()
 	s.metrics.close()
 	s.broker.Close()
 }

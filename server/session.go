@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -29,13 +30,13 @@ type session struct {
 	srv     *Server
 	conn    *websocket.Conn
 	client  *hub.Client
-	limiter *rate.Limiter
-	strikes int    // events refused in a row by the rate limit
-	buf     []byte // the last message read, reused
+	limiter *rate.Limiter // made at the first event: silent clients cost none
+	strikes int           // events refused in a row by the rate limit
+	buf     []byte        // the last message read, reused
 
-	// lobbyHold releases the implicit lobby membership's held messages if
-	// the client does not join the lobby itself soon (see joinLobbyQuietly).
-	lobbyHold *time.Timer
+	// lobbyHeld is set while the implicit lobby membership holds the
+	// lobby's messages (see joinLobbyQuietly).
+	lobbyHeld atomic.Bool
 }
 
 func (ss *session) run() {
@@ -116,9 +117,7 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 }
 
 func (ss *session) end() {
-	if ss.lobbyHold != nil {
-		ss.lobbyHold.Stop()
-	}
+	ss.lobbyHeld.Store(false)
 	ss.srv.hub.Unregister(ss.client)
 	_ = ss.conn.CloseNow()
 	ss.srv.conns.Add(-1)
@@ -129,6 +128,9 @@ func (ss *session) end() {
 func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 	ss.srv.metrics.eventsIn.Add(1)
 	ev, err := wire.Decode(line)
+	if ss.limiter == nil {
+		ss.limiter = rate.NewLimiter(rate.Limit(ss.srv.cfg.EventRate), ss.srv.cfg.EventBurst)
+	}
 	if !ss.limiter.Allow() {
 		ss.strikes++
 		if ss.strikes > maxRateStrikes {

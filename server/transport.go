@@ -18,7 +18,7 @@ import (
 // readBufferSize is each connection's read buffer. Clients send little (a
 // chat message is a few hundred bytes), and a larger message is read past
 // the buffer, so net/http's 4 KB would mostly sit empty.
-const readBufferSize = 1024
+const readBufferSize = 256
 
 // controlBufferSize is the buffer coder/websocket frames its own writes in:
 // only control frames (pong, ping, close) go that way, at most 139 bytes.

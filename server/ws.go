@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/coder/websocket"
-	"golang.org/x/time/rate"
 
 	"chat/wire"
 )
@@ -42,11 +41,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	t.ws = conn
 	conn.SetReadLimit(readLimit)
-	ss := &session{
-		srv:     s,
-		conn:    conn,
-		limiter: rate.NewLimiter(rate.Limit(s.cfg.EventRate), s.cfg.EventBurst),
-	}
+	ss := &session{srv: s, conn: conn}
 	ss.client = s.hub.Register(t, wire.GuestName())
 	// The handler returns now: its goroutine and the request's memory go,
 	// and the session's read loop lives on in a small new goroutine.

@@ -69,7 +69,7 @@ type Client struct {
 
 	// Owned by the session goroutine (see the type's comment).
 	name     string
-	identity string // who presence counts: one per browser, or per connection
+	identity string // who presence counts: a browser's id, or "" for this connection alone
 	rooms    []string
 
 	regShard, regIndex int // position in the hub's client registry, guarded by that shard's lock

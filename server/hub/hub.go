@@ -11,7 +11,6 @@ package hub
 import (
 	"hash/maphash"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -102,13 +101,23 @@ type room struct {
 	index   map[*Client]int // position in members, for O(1) removal
 	names   map[string]int  // distinct member names, with how many connections use each
 	people  map[string]int  // distinct member identities (a browser's tabs share one), likewise
+	anon    int             // members without an identity: each one a person
 }
 
-// count adds (+1) or removes (-1) a member's name and identity.
+// count adds (+1) or removes (-1) a member's name and identity; an empty
+// identity is a connection that never said who it is, counted on its own
+// (no map entry: a silent benchmark client costs a counter, not a key).
 func (r *room) count(name, identity string, delta int) {
 	bump(r.names, name, delta)
+	if identity == "" {
+		r.anon += delta
+		return
+	}
 	bump(r.people, identity, delta)
 }
+
+// headcount is how many people presence reports for the room.
+func (r *room) headcount() int { return len(r.people) + r.anon }
 
 func bump(m map[string]int, key string, delta int) {
 	if m[key] += delta; m[key] <= 0 {
@@ -144,7 +153,7 @@ func (h *Hub) roomShard(room string) *roomShard {
 // person of its own until Identify says otherwise.
 func (h *Hub) Register(t Transport, name string) *Client {
 	n := h.next.Add(1)
-	c := &Client{hub: h, t: t, name: name, identity: "conn:" + strconv.FormatUint(n, 36)}
+	c := &Client{hub: h, t: t, name: name}
 	c.nextPing.Store(time.Now().Add(h.opts.PingInterval).UnixNano())
 	c.regShard = int(n % clientShards)
 	s := &h.clients[c.regShard]

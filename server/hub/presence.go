@@ -48,7 +48,7 @@ func snapshot(name string, r *room) wire.Event {
 	if r == nil {
 		return p
 	}
-	p.Count = len(r.people)
+	p.Count = r.headcount()
 	p.Names = make([]string, 0, len(r.names))
 	for n := range r.names {
 		p.Names = append(p.Names, n)
