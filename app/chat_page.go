@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -9,15 +10,13 @@ import (
 	"chat/wire"
 )
 
-// updateCheckEvery is how often an open page asks for a new version: go-app
-// v10 no longer does it by itself.
-const updateCheckEvery = 30 * time.Minute
-
-// chatPage is the whole UI: the lobby's messages, who is online, the
-// connection's state, the name form and the composer.
+// chatPage is the whole UI: the room list and who is in the room (a
+// sidebar, a drawer on a phone), the room's messages, the connection's
+// state, the composer, and the install and update offers.
 //
 // Its fields change only on go-app's UI goroutine: in event handlers, which
-// go-app runs there, and in ctx.Dispatch from the socket's goroutine.
+// go-app runs there, and in ctx.Dispatch from the socket's goroutine. After
+// each change that may have queued something to send or to keep, flush runs.
 type chatPage struct {
 	app.Compo
 
@@ -25,25 +24,34 @@ type chatPage struct {
 	sock            *socket
 	sess            *session // nil while disconnected
 	stop            context.CancelFunc
+	release         []func() // JS listeners to remove on dismount
 	composerInvalid bool
-	updateAvailable bool
+	menuOpen        bool // the room drawer, on a narrow screen
+	markedConnected bool // performance mark set for the first-load benchmark
+	title           string
+
+	pwa pwaState
 }
 
 func (p *chatPage) OnInit() {
-	p.st = newChatState(wire.DefaultRoom, "")
+	p.st = newChatState("")
 }
 
-// OnMount starts the connection. go-app runs OnMount in the browser only,
-// but the check stays: dialling from the server's prerender would be a bug
-// that is hard to see.
+// OnMount restores what the browser kept and starts the connection. go-app
+// runs OnMount in the browser only, but the check stays: dialling from the
+// server's prerender would be a bug that is hard to see.
 func (p *chatPage) OnMount(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
-	p.st.name = loadName(ctx.LocalStorage())
-	p.st.identity = loadIdentity(ctx.LocalStorage())
+	storage := ctx.LocalStorage()
+	p.st.name = loadName(storage)
+	p.st.identity = loadIdentity(storage)
+	p.st.load(storage)
+	p.pwa.installable = ctx.IsAppInstallable()
 	ctx.Handle(actionRetry, p.onRetry)
 	ctx.Handle(actionDiscard, p.onDiscard)
+	ctx.Handle(actionOlder, p.onOlder)
 
 	href := app.Window().Get("location").Get("href").String()
 	wsURL, err := socketURL(href)
@@ -53,15 +61,14 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	}
 	sock := newSocket(wsURL)
 	sock.opened = func(sess *session) {
-		ctx.Dispatch(func(app.Context) {
+		ctx.Dispatch(func(ctx app.Context) {
 			p.sess = sess
-			for _, frame := range p.st.resumeFrames() {
-				sess.send(frame)
-			}
+			p.st.connected()
+			p.flush(ctx)
 		})
 	}
 	sock.received = func(events []wire.Event) {
-		ctx.Dispatch(func(app.Context) {
+		ctx.Dispatch(func(ctx app.Context) {
 			for _, ev := range events {
 				p.st.apply(ev)
 			}
@@ -69,88 +76,248 @@ func (p *chatPage) OnMount(ctx app.Context) {
 				p.st.serverUpdated = false
 				app.TryUpdate()
 			}
+			p.flush(ctx)
 		})
 	}
 	sock.closed = func(err error, retryIn time.Duration) {
-		ctx.Dispatch(func(app.Context) {
+		ctx.Dispatch(func(ctx app.Context) {
 			p.sess = nil
 			p.st.disconnected()
+			p.flush(ctx)
 		})
 	}
 	p.sock = sock
+
+	// Back online: try now rather than at the end of the backoff.
+	p.listen(app.Window(), "online", func(app.Value) { sock.retry() })
+	// Escape closes the drawer. A raw listener, so that other keys (all
+	// the typing) do not re-render the page.
+	p.listen(app.Window(), "keydown", func(e app.Value) {
+		if e.Get("key").String() == "Escape" {
+			ctx.Dispatch(func(ctx app.Context) { p.closeMenu(ctx, true) })
+		}
+	})
 
 	loop, stop := context.WithCancel(context.Background())
 	p.stop = stop
 	ctx.Async(func() { sock.run(loop) })
 	ctx.Async(func() { checkForUpdates(loop) })
+	p.flush(ctx)
 }
 
 func (p *chatPage) OnDismount() {
 	if p.stop != nil {
 		p.stop()
 	}
+	for _, release := range p.release {
+		release()
+	}
+	p.release = nil
 }
 
-// OnAppUpdate is go-app's word that a new version has been downloaded.
-func (p *chatPage) OnAppUpdate(ctx app.Context) {
-	p.updateAvailable = ctx.AppUpdateAvailable()
-}
-
-func checkForUpdates(ctx context.Context) {
-	t := time.NewTicker(updateCheckEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			app.TryUpdate()
-		case <-ctx.Done():
-			return
+// listen adds a JS event listener that lives as long as the page.
+func (p *chatPage) listen(target app.Value, event string, f func(e app.Value)) {
+	fn := app.FuncOf(func(this app.Value, args []app.Value) any {
+		if len(args) > 0 {
+			f(args[0])
 		}
+		return nil
+	})
+	target.Call("addEventListener", event, fn)
+	p.release = append(p.release, func() {
+		target.Call("removeEventListener", event, fn)
+		fn.Release()
+	})
+}
+
+// flush sends what the state queued, keeps what changed in localStorage and
+// brings the window's title up to date.
+func (p *chatPage) flush(ctx app.Context) {
+	frames := p.st.takeFrames()
+	if p.sess != nil {
+		for _, frame := range frames {
+			p.sess.send(frame)
+		}
+	}
+	p.st.save(ctx.LocalStorage())
+
+	title := "Chat"
+	if n := p.st.unreadTotal(); n > 0 {
+		title = "(" + strconv.Itoa(n) + ") Chat"
+	}
+	if title != p.title {
+		p.title = title
+		app.Window().Get("document").Set("title", title)
+	}
+	if !p.markedConnected && p.st.status == statusConnected {
+		// The first-load benchmark (e2e) reads this mark: navigation to
+		// connected, timed by the browser itself.
+		p.markedConnected = true
+		app.Window().Get("performance").Call("mark", "chat-connected")
 	}
 }
 
 func (p *chatPage) onRetry(ctx app.Context, a app.Action) {
 	id, _ := a.Value.(string)
-	ev, ok := p.st.retry(id)
-	if ok && p.sess != nil {
-		p.sess.send(wire.Encode(ev))
-	}
+	p.st.retry(id)
+	p.flush(ctx)
 }
 
 func (p *chatPage) onDiscard(ctx app.Context, a app.Action) {
 	id, _ := a.Value.(string)
 	p.st.discard(id)
+	p.flush(ctx)
+}
+
+func (p *chatPage) onOlder(ctx app.Context, a app.Action) {
+	if room, _ := a.Value.(string); room != p.st.current {
+		return // asked for by a list that has moved on since
+	}
+	p.st.requestOlder()
+	p.flush(ctx)
 }
 
 func (p *chatPage) Render() app.UI {
-	return app.Div().ID("chat").Class("app").Body(
-		app.If(p.updateAvailable, func() app.UI {
-			return app.Div().Class("update-banner").Role("status").Body(
-				app.Span().Text("A new version of Chat is ready."),
-				app.Button().Type("button").Class("button link").OnClick(p.onReload).Text("Reload"),
-			)
-		}),
-		app.Header().Class("topbar").Body(
-			app.Div().Class("topbar-row").Body(
-				app.Img().Class("logo").Src("/web/icon.svg").Alt("Chat").Width(36).Height(36),
-				app.Div().Class("room").Body(
-					app.H1().Class("room-name").Body(
-						app.Span().Class("room-hash").Aria("hidden", "true").Text("#"),
-						app.Text(p.st.room),
-					),
-					p.renderOnline(),
-				),
-				p.renderStatus(),
+	class := "app"
+	if p.menuOpen {
+		class += " menu-open"
+	}
+	cur := p.st.cur()
+	// go-app matches children by position: a child that comes and goes
+	// sits last or in a wrapper of its own, or everything after it would
+	// be rebuilt (and lose the focus and the scroll position).
+	return app.Div().ID("chat").Class(class).DataSet("version", app.Getenv("GOAPP_VERSION")).Body(
+		p.renderSidebar(),
+		app.Div().Class("backdrop").Aria("hidden", "true").OnClick(p.onBackdrop),
+		app.Div().Class("pane").Body(
+			p.renderTopbar(),
+			app.Div().Class("offline-slot").Body(p.renderOffline()),
+			app.Main().Class("main").Body(
+				&messageList{
+					Room:    cur.name,
+					Items:   cur.items,
+					Pending: cur.pending,
+					Rev:     cur.rev,
+					Linked:  p.st.linked,
+					Loading: cur.loadingOlder,
+					NoOlder: cur.noOlder,
+				},
 			),
-			p.renderNameForm(),
+			p.renderComposer(),
 		),
-		app.Main().Class("main").Body(
-			&messageList{Items: p.st.items, Pending: p.st.pending, Rev: p.st.rev},
-		),
-		p.renderComposer(),
+		p.renderUpdateBanner(),
 	)
 }
 
-func (p *chatPage) onReload(ctx app.Context, e app.Event) {
-	ctx.Reload()
+// renderTopbar is the room's header: the drawer button on a phone, the
+// room's name and head count, install, the connection and leave.
+func (p *chatPage) renderTopbar() app.UI {
+	cur := p.st.cur()
+	unread := p.st.unreadTotal()
+	return app.Header().Class("topbar").Body(
+		app.Button().
+			ID("menu-toggle").
+			Type("button").
+			Class("icon-button menu-toggle").
+			Aria("label", menuLabel(unread)).
+			Aria("expanded", strconv.FormatBool(p.menuOpen)).
+			Aria("controls", "sidebar").
+			OnClick(p.onMenuToggle).
+			Body(
+				menuIcon(),
+				app.If(unread > 0, func() app.UI {
+					return app.Span().Class("badge").Aria("hidden", "true").Text(badgeText(unread))
+				}),
+			),
+		app.Div().Class("room").Body(
+			app.H1().Class("room-name").Body(
+				app.Span().Class("room-hash").Aria("hidden", "true").Text("#"),
+				app.Text(cur.name),
+			),
+			p.renderOnline(),
+		),
+		p.renderInstall(),
+		p.renderStatus(),
+		app.If(cur.name != wire.DefaultRoom, func() app.UI {
+			return app.Button().
+				ID("leave").
+				Type("button").
+				Class("icon-button leave").
+				Title("Leave #"+cur.name).
+				Aria("label", "Leave #"+cur.name).
+				DataSet("room", cur.name).
+				OnClick(p.onLeave).
+				Body(leaveIcon())
+		}),
+	)
+}
+
+func menuLabel(unread int) string {
+	if unread == 0 {
+		return "Rooms"
+	}
+	return "Rooms, " + strconv.Itoa(unread) + " unread"
+}
+
+// badgeText keeps a badge short.
+func badgeText(n int) string {
+	if n > 99 {
+		return "99+"
+	}
+	return strconv.Itoa(n)
+}
+
+func (p *chatPage) onLeave(ctx app.Context, e app.Event) {
+	// The room comes from the button, not from p.st.current: go-app keeps
+	// a node's first handler, and reading the DOM is always right.
+	room := ctx.JSSrc().Get("dataset").Get("room").String()
+	p.st.leave(room)
+	p.flush(ctx)
+	ctx.Defer(func(app.Context) { focusByID("composer-text") })
+}
+
+func (p *chatPage) onMenuToggle(ctx app.Context, e app.Event) {
+	if p.menuOpen {
+		p.closeMenu(ctx, true)
+		return
+	}
+	p.menuOpen = true
+	ctx.Defer(func(app.Context) {
+		// Into the drawer, on the room on screen, for keyboard users.
+		if el := app.Window().Get("document").Call("querySelector", "#rooms .room-link[aria-current]"); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
+
+func (p *chatPage) onBackdrop(ctx app.Context, e app.Event) {
+	p.closeMenu(ctx, false)
+}
+
+// closeMenu closes the drawer; refocus puts the keyboard back on the button
+// that opened it.
+func (p *chatPage) closeMenu(ctx app.Context, refocus bool) {
+	if !p.menuOpen {
+		ctx.PreventUpdate()
+		return
+	}
+	p.menuOpen = false
+	if refocus {
+		ctx.Defer(func(app.Context) { focusByID("menu-toggle") })
+	}
+}
+
+func focusByID(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
+}
+
+// Icons are decorative: each button's name is its label.
+func menuIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22"><path d="M4 6h16M4 12h16M4 18h16" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/></svg>`)
+}
+
+func leaveIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l5-5-5-5M15 12H4" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" fill="none"/></svg>`)
 }

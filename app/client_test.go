@@ -64,11 +64,12 @@ func TestSocketReconnects(t *testing.T) {
 
 	// The callbacks stand in for the page: they run on the loop's goroutine
 	// and hand state changes to this one, as ctx.Dispatch would.
-	st := newChatState("lobby", "ana")
+	st := newChatState("ana")
 	updates := make(chan func(), 100)
 	sock.opened = func(sess *session) {
 		updates <- func() {
-			for _, f := range st.resumeFrames() {
+			st.connected()
+			for _, f := range st.takeFrames() {
 				sess.send(f)
 			}
 		}
@@ -118,7 +119,7 @@ func TestSocketReconnects(t *testing.T) {
 	if !strings.Contains(frames[1], `{"type":"join","room":"lobby","after":5}`) {
 		t.Errorf("second connection did not resume after 5: %q", frames[1])
 	}
-	if len(st.items) != 1 || closes == 0 {
-		t.Errorf("items %v, closes %d", listing(st), closes)
+	if len(st.cur().items) != 1 || closes == 0 {
+		t.Errorf("items %v, closes %d", listing(st.cur()), closes)
 	}
 }

@@ -32,7 +32,7 @@ func (p *chatPage) renderComposer() app.UI {
 					ID("composer-text").
 					Name("text").
 					Type("text").
-					Placeholder("Message #"+p.st.room).
+					Placeholder("Message #"+p.st.current).
 					AutoComplete(false).
 					Attr("enterkeyhint", "send").
 					Aria("invalid", invalid).
@@ -64,10 +64,8 @@ func (p *chatPage) onSend(ctx app.Context, e app.Event) {
 	p.composerInvalid = false
 	p.st.lastError = ""
 	input.Set("value", "")
-	ev := p.st.queue(newClientID(), text)
-	if p.sess != nil {
-		p.sess.send(wire.Encode(ev))
-	}
+	p.st.queue(newClientID(), text)
+	p.flush(ctx)
 }
 
 // sendIcon is a paper plane, decorative: the button's name is its label.

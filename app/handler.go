@@ -10,7 +10,7 @@ func Handler(version string) *app.Handler {
 		Name:        "Chat",
 		ShortName:   "Chat",
 		Title:       "Chat",
-		Description: "Real-time chat: talk with everyone in the lobby.",
+		Description: "Real-time chat in rooms, that keeps working offline.",
 		Lang:        "en",
 		Icon: app.Icon{
 			Default:  "/web/icon-192.png",
@@ -23,8 +23,11 @@ func Handler(version string) *app.Handler {
 		BackgroundColor: "#f6f7fb",
 		ThemeColor:      "#4f46e5",
 		Styles:          []string{"/web/app.css"},
-		LoadingLabel:    "Loading chat… {progress}%",
-		Version:         version,
+		// The header's logo: the icons above are cached for offline use
+		// already, the SVG is not.
+		CacheableResources: []string{"/web/icon.svg"},
+		LoadingLabel:       "Loading chat… {progress}%",
+		Version:            version,
 		// The server sends app.wasm gzip-compressed; this header carries the
 		// uncompressed length, which is what the progress counts up to.
 		WasmContentLengthHeader: "X-Wasm-Content-Length",

@@ -9,70 +9,228 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// nearBottom is how close to the end, in CSS pixels, the reader must be for
-// new messages to scroll the list; further up they are reading history and
-// the list stays put.
-const nearBottom = 96
+// Scroll thresholds, in CSS pixels. Within nearBottom of the end the list
+// follows new messages; further up the reader is reading history and the
+// list stays put. Within loadOlderAt of the top, older history is fetched.
+const (
+	nearBottom  = 96
+	loadOlderAt = 300
+)
 
-// messageList is #messages. It is its own component so that go-app compares
-// only its fields (two slice headers and a counter) when the page renders
-// for other reasons, instead of diffing every row.
+// Actions the list posts to the page. The list holds no callbacks: go-app
+// compares a component's fields on every render of its parent, and two
+// funcs never compare equal.
+const (
+	actionRetry   = "chat/retry"   // value: a pending message's id
+	actionDiscard = "chat/discard" // value: a pending message's id
+	actionOlder   = "chat/older"   // value: the room whose older history is wanted
+)
+
+// messageList is the room's timeline: #messages, the "new messages" marker
+// and the way to older history. It is its own component so that go-app
+// compares only its fields when the page renders for other reasons,
+// instead of diffing every row.
 //
 // Every text a person typed goes into a text node, never into markup.
 type messageList struct {
 	app.Compo
 
+	Room    string
 	Items   []chatItem
 	Pending []pendingSend
-	Rev     uint64 // chatState.rev: changes whenever Items or Pending did
+	Rev     uint64 // room.rev: changes whenever Items or Pending did
+	Linked  bool   // connected: pending messages are on their way
+	Loading bool   // older history was asked for
+	NoOlder bool   // there is nothing older to ask for
 
+	// What the last render showed, to tell what changed: go-app copies the
+	// exported fields only, so these survive an update.
+	shownRoom    string
+	shownLast    uint64
 	shownPending int
+	newBelow     bool // messages came in below while the reader was up the list
+
+	timeline app.Value
+	onScroll app.Func
 }
 
 func (l *messageList) OnMount(ctx app.Context) {
-	ctx.Defer(func(app.Context) { scrollToEnd() })
+	ctx.Defer(func(ctx app.Context) {
+		l.timeline = app.Window().GetElementByID("timeline")
+		if !l.timeline.Truthy() {
+			return
+		}
+		// A raw listener: a go-app handler would re-render on every scroll
+		// event; this one wakes Go only when a threshold is crossed.
+		l.onScroll = app.FuncOf(func(this app.Value, args []app.Value) any {
+			l.scrolled(ctx)
+			return nil
+		})
+		l.timeline.Call("addEventListener", "scroll", l.onScroll, map[string]any{"passive": true})
+		scrollToEnd()
+	})
+}
+
+func (l *messageList) OnDismount() {
+	if l.onScroll != nil {
+		l.timeline.Call("removeEventListener", "scroll", l.onScroll)
+		l.onScroll.Release()
+		l.onScroll = nil
+	}
+}
+
+// scrolled runs on every scroll of the timeline, and after every update:
+// a list too short to scroll must fetch older history too.
+func (l *messageList) scrolled(ctx app.Context) {
+	if l.timeline == nil {
+		return // not mounted yet
+	}
+	if l.newBelow && atEnd() {
+		ctx.Dispatch(func(app.Context) { l.newBelow = false })
+	}
+	if !l.Loading && !l.NoOlder && l.Linked && len(l.Items) > 0 &&
+		l.timeline.Get("scrollTop").Float() < loadOlderAt {
+		ctx.NewActionWithValue(actionOlder, l.Room)
+	}
 }
 
 // OnUpdate runs before the new rows reach the DOM: measure where the reader
-// is now, scroll once the rows are in.
+// is now, and scroll once the rows are in.
 func (l *messageList) OnUpdate(ctx app.Context) {
-	sent := len(l.Pending) > l.shownPending
-	l.shownPending = len(l.Pending)
-	if sent || atEnd() {
+	_, last, lastMine := bounds(l.Items)
+	switch {
+	case l.Room != l.shownRoom:
+		l.newBelow = false
 		ctx.Defer(func(app.Context) { scrollToEnd() })
+	case len(l.Pending) > l.shownPending || atEnd():
+		// Just sent, or already at the end: follow.
+		l.newBelow = false
+		ctx.Defer(func(app.Context) { scrollToEnd() })
+	default:
+		// The reader is up the list: whatever goes in above (older
+		// history, which arrives oldest first, a day separator) must not
+		// move what they are reading.
+		if a, ok := readAnchor(); ok {
+			ctx.Defer(func(app.Context) { a.restore() })
+		}
+		if last > l.shownLast && !lastMine {
+			l.newBelow = true
+		}
 	}
+	ctx.Defer(l.scrolled)
 }
 
 func (l *messageList) Render() app.UI {
 	now := time.Now()
-	return app.Div().
-		ID("timeline").
-		Class("timeline").
-		Role("log").
-		Aria("label", "Messages").
-		TabIndex(0).
-		Body(
-			app.If(len(l.Items) == 0 && len(l.Pending) == 0, func() app.UI {
-				return app.P().Class("empty").Text("No messages yet. Say hello!")
-			}),
-			app.Ol().ID("messages").Class("messages").Body(
-				app.Range(l.Items).Slice(func(i int) app.UI {
-					if l.Items[i].System {
-						return renderSystem(l.Items[i], now)
-					}
-					return renderMessage(l.Items[i], now)
-				}),
-				app.Range(l.Pending).Slice(func(i int) app.UI {
-					return renderPending(l.Pending[i])
-				}),
+	l.shownRoom = l.Room
+	_, l.shownLast, _ = bounds(l.Items)
+	l.shownPending = len(l.Pending)
+	rows := timelineRows(l.Items, now)
+	return app.Div().Class("timeline-wrap").Body(
+		app.Div().
+			ID("timeline").
+			Class("timeline").
+			Role("log").
+			Aria("label", "Messages in #"+l.Room).
+			TabIndex(0).
+			Body(
+				app.Div().Class("timeline-top").Body(l.renderTop()),
+				app.Ol().ID("messages").Class("messages").Body(
+					app.Range(rows).Slice(func(i int) app.UI {
+						row := rows[i]
+						switch row.Kind {
+						case rowDay:
+							return renderDay(row.Day)
+						case rowSystem:
+							return renderSystem(l.Items[row.Item])
+						}
+						return renderMessage(l.Items[row.Item], row.Cont)
+					}),
+					app.Range(l.Pending).Slice(func(i int) app.UI {
+						return renderPending(l.Pending[i], l.Linked)
+					}),
+				),
 			),
-		)
+		app.If(l.newBelow, func() app.UI {
+			return app.Button().
+				ID("new-messages").
+				Type("button").
+				Class("new-messages").
+				OnClick(l.onNewMessages).
+				Body(
+					app.Span().Aria("hidden", "true").Text("↓ "),
+					app.Text("New messages"),
+				)
+		}),
+	)
 }
 
-func renderMessage(m chatItem, now time.Time) app.UI {
+// renderTop is what stands above the oldest message: a way to load older
+// ones (also for keyboards: scrolling up does it by itself), or the start
+// of the room.
+func (l *messageList) renderTop() app.UI {
+	switch {
+	case len(l.Items) == 0 && len(l.Pending) == 0:
+		return app.P().Class("empty").Text("No messages yet in #" + l.Room + ". Say hello!")
+	case l.NoOlder:
+		return app.P().Class("start").Text("This is the start of #" + l.Room + ".")
+	case len(l.Items) == 0:
+		return nil
+	}
+	label := "Load older messages"
+	if l.Loading {
+		label = "Loading older messages…"
+	}
+	return app.Button().
+		ID("load-older").
+		Type("button").
+		Class("button link load-older").
+		Disabled(!l.Linked).
+		Aria("busy", boolAttr(l.Loading)).
+		OnClick(l.onLoadOlder).
+		Text(label)
+}
+
+func (l *messageList) onLoadOlder(ctx app.Context, e app.Event) {
+	ctx.NewActionWithValue(actionOlder, l.Room)
+}
+
+// onNewMessages takes the reader down. Not in a Defer: this button is gone
+// once the list renders, and go-app skips a Defer whose element is gone.
+func (l *messageList) onNewMessages(ctx app.Context, e app.Event) {
+	l.newBelow = false
+	scrollToEnd()
+	focusByID("timeline")
+}
+
+// bounds returns the first and last seq of the messages, and whether the
+// last one is ours.
+func bounds(items []chatItem) (first, last uint64, lastMine bool) {
+	for _, it := range items {
+		if !it.System {
+			first = it.Seq
+			break
+		}
+	}
+	for i := len(items) - 1; i >= 0; i-- {
+		if !items[i].System {
+			return first, items[i].Seq, items[i].Mine
+		}
+	}
+	return first, 0, false
+}
+
+func renderDay(label string) app.UI {
+	return app.Li().Class("day").Body(app.Span().Text(label))
+}
+
+func renderMessage(m chatItem, cont bool) app.UI {
 	class := "msg"
 	if m.Mine {
 		class += " mine"
+	}
+	if cont {
+		class += " cont"
 	}
 	return app.Li().
 		Class(class).
@@ -81,28 +239,30 @@ func renderMessage(m chatItem, now time.Time) app.UI {
 		Body(
 			app.Span().Class("avatar", hueClass(m.From)).Aria("hidden", "true").Text(initial(m.From)),
 			app.Div().Class("bubble").Body(
-				app.Div().Class("meta").Body(
-					app.Span().Class("from").Text(m.From),
-					renderTime(m.TS, now),
-				),
+				app.Span().Class("from").Text(m.From),
 				app.P().Class("text").Text(m.Text),
+				renderTime(m.TS),
 			),
 		)
 }
 
-func renderSystem(m chatItem, now time.Time) app.UI {
+func renderSystem(m chatItem) app.UI {
 	return app.Li().Class("system").Body(
 		app.Span().Class("text").Text(m.Text),
-		renderTime(m.TS, now),
+		renderTime(m.TS),
 	)
 }
 
-// renderPending is a message of ours the server has not stored yet. It is not
-// li.msg: it has no seq, and it becomes li.msg when the server echoes it.
-func renderPending(p pendingSend) app.UI {
+// renderPending is a message of ours the server has not stored yet. It is
+// not li.msg: it has no seq, and it becomes li.msg when the server confirms
+// it.
+func renderPending(p pendingSend, linked bool) app.UI {
 	class, note := "pending", "Sending…"
-	if p.Failed != "" {
+	switch {
+	case p.Failed != "":
 		class, note = "pending failed", "Not sent: "+p.Failed
+	case !linked:
+		class, note = "pending queued", "Will be sent when you are back online."
 	}
 	return app.Li().
 		Class(class).
@@ -110,7 +270,10 @@ func renderPending(p pendingSend) app.UI {
 		Body(
 			app.Div().Class("bubble").Body(
 				app.P().Class("text").Text(p.Text),
-				app.P().Class("note").Text(note),
+				app.P().Class("note").Body(
+					clockIcon(),
+					app.Text(note),
+				),
 				app.If(p.Failed != "", func() app.UI {
 					return app.Div().Class("actions").Body(
 						app.Button().Type("button").Class("button link").DataSet("id", p.ID).DataSet("action", actionRetry).OnClick(onPendingButton).Text("Retry"),
@@ -121,14 +284,6 @@ func renderPending(p pendingSend) app.UI {
 		)
 }
 
-// Actions the list posts to the page, with a pending message's id as value.
-// The list holds no callbacks: go-app compares a component's fields on every
-// render of its parent, and two funcs never compare equal.
-const (
-	actionRetry   = "chat/retry"
-	actionDiscard = "chat/discard"
-)
-
 // onPendingButton reads the id and action from the button itself: go-app
 // keeps a node's first handler when it re-renders a row, so a closure over
 // the row's message would act on whichever message the row first showed.
@@ -137,24 +292,29 @@ func onPendingButton(ctx app.Context, e app.Event) {
 	ctx.NewActionWithValue(data.Get("action").String(), data.Get("id").String())
 }
 
-// renderTime shows the clock time for today and the date before it for
-// older messages; the full local time is in the tooltip.
-func renderTime(ts, now time.Time) app.UI {
+// renderTime shows the local clock time; the day is in the separator above
+// and the full date in the tooltip.
+func renderTime(ts time.Time) app.UI {
 	if ts.IsZero() {
 		return app.Time().Class("time")
 	}
 	local := ts.Local()
-	label := local.Format("15:04")
-	if y, m, d := local.Date(); y != now.Year() {
-		label = local.Format("2 Jan 2006, 15:04")
-	} else if m != now.Month() || d != now.Day() {
-		label = local.Format("2 Jan, 15:04")
-	}
 	return app.Time().
 		Class("time").
 		DateTime(ts.UTC().Format(time.RFC3339)).
 		Title(local.Format("Monday 2 January 2006, 15:04:05")).
-		Text(label)
+		Text(local.Format("15:04"))
+}
+
+func clockIcon() app.UI {
+	return app.Raw(`<svg class="note-icon" aria-hidden="true" viewBox="0 0 24 24" width="12" height="12"><circle cx="12" cy="12" r="9" stroke="currentColor" stroke-width="2" fill="none"/><path d="M12 7v5l3 2" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/></svg>`)
+}
+
+func boolAttr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
 }
 
 // initial is the avatar's letter.
@@ -176,15 +336,71 @@ func hueClass(name string) string {
 
 // atEnd reports whether the reader is at (or near) the newest message.
 func atEnd() bool {
+	return scrollFromEnd() < nearBottom
+}
+
+// scrollFromEnd is how far the timeline is scrolled up from its end.
+func scrollFromEnd() float64 {
 	if !app.IsClient {
-		return false
+		return 0
 	}
 	el := app.Window().GetElementByID("timeline")
 	if !el.Truthy() {
-		return false
+		return 0
 	}
-	gap := el.Get("scrollHeight").Float() - el.Get("scrollTop").Float() - el.Get("clientHeight").Float()
-	return gap < nearBottom
+	return el.Get("scrollHeight").Float() - el.Get("scrollTop").Float() - el.Get("clientHeight").Float()
+}
+
+// anchor is a message on screen and how far it is from the top of the
+// timeline: the browser's own scroll anchoring, done by hand, because
+// Safari has none and Chromium's does not cover every insertion. It is the
+// lowest message in view: older history goes in anywhere above it (it
+// arrives oldest first, so the first page shows above the reader and the
+// next ones go in between), new messages below it.
+type anchor struct {
+	seq string
+	top float64
+}
+
+// readAnchor finds the lowest message in view.
+func readAnchor() (anchor, bool) {
+	doc := app.Window().Get("document")
+	tl := doc.Call("getElementById", "timeline")
+	if !tl.Truthy() {
+		return anchor{}, false
+	}
+	box := tl.Call("getBoundingClientRect")
+	x := box.Get("left").Float() + box.Get("width").Float()/2
+	// A few points up from the bottom, past a gap or a system line.
+	for y := box.Get("bottom").Float() - 16; y > box.Get("top").Float(); y -= 40 {
+		el := doc.Call("elementFromPoint", x, y)
+		if !el.Truthy() {
+			continue
+		}
+		li := el.Call("closest", "li.msg")
+		if !li.Truthy() {
+			continue
+		}
+		return anchor{
+			seq: li.Get("dataset").Get("seq").String(),
+			top: li.Call("getBoundingClientRect").Get("top").Float() - box.Get("top").Float(),
+		}, true
+	}
+	return anchor{}, false
+}
+
+// restore scrolls so that the anchor's message is where it was.
+func (a anchor) restore() {
+	doc := app.Window().Get("document")
+	tl := doc.Call("getElementById", "timeline")
+	li := doc.Call("querySelector", `#messages li.msg[data-seq="`+a.seq+`"]`)
+	if !tl.Truthy() || !li.Truthy() {
+		return
+	}
+	top := li.Call("getBoundingClientRect").Get("top").Float() - tl.Call("getBoundingClientRect").Get("top").Float()
+	if moved := top - a.top; moved != 0 {
+		tl.Set("scrollTop", tl.Get("scrollTop").Float()+moved)
+	}
 }
 
 func scrollToEnd() {

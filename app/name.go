@@ -60,12 +60,12 @@ func (p *chatPage) renderNameForm() app.UI {
 	}
 	return app.Form().
 		ID("name-form").
-		Class("name-form").
+		Class("side-form name-form").
 		Aria("label", "Your name").
 		OnSubmit(p.onNameSubmit).
 		Body(
-			app.Label().For("name").Class("name-label").Text("Your name"),
-			app.Div().Class("name-field").Body(
+			app.Label().For("name").Class("side-label").Text("Your name"),
+			app.Div().Class("field-row").Body(
 				app.Input().
 					ID("name").
 					Name("name").
@@ -113,7 +113,6 @@ func (p *chatPage) onNameSubmit(ctx app.Context, e app.Event) {
 		return
 	}
 	p.st.name = name
-	if p.sess != nil {
-		p.sess.send(wire.Encode(p.st.helloEvent()))
-	}
+	p.st.emit(p.st.helloEvent())
+	p.flush(ctx)
 }

@@ -15,75 +15,120 @@ func newClientID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// queue puts a message in the outbox and returns the send event for it. The
-// message is shown as pending at once, connected or not; it goes out now if
-// there is a connection and otherwise with the next one.
-func (s *chatState) queue(id, text string) wire.Event {
-	s.pending = append(s.pending, pendingSend{ID: id, Text: text})
-	s.rev++
-	return s.sendEvent(id, text)
+// queue puts a message for the current room in the outbox. It is shown as
+// pending at once, connected or not, and kept in the browser until the
+// server confirms it. It goes out now when the room is caught up on a live
+// connection, otherwise once it is: sending before the join's history has
+// arrived could send again a message that was stored just before a drop.
+func (s *chatState) queue(id, text string) {
+	r := s.rooms[s.current]
+	p := pendingSend{ID: id, Text: text}
+	if s.linked && r.caughtUp {
+		p.Sent = true
+		s.emit(sendEvent(r.name, id, text))
+	}
+	r.pending = append(r.pending, p)
+	r.rev++
+	s.outboxDirty = true
 }
 
-// retry clears a refused message's failure so that it is sent again, with
-// the same id. ok is false when the id is not in the outbox.
-func (s *chatState) retry(id string) (ev wire.Event, ok bool) {
-	for i := range s.pending {
-		if p := &s.pending[i]; p.ID == id {
-			p.Failed = ""
-			s.rev++
-			return s.sendEvent(p.ID, p.Text), true
-		}
+// retry clears a refused message's failure and sends it again, with the
+// same id, or leaves it for the next connection. It reports whether the id
+// was in the outbox.
+func (s *chatState) retry(id string) bool {
+	r, i := s.findPending(id)
+	if r == nil {
+		return false
 	}
-	return wire.Event{}, false
+	p := &r.pending[i]
+	p.Failed = ""
+	if s.linked && r.caughtUp {
+		p.Sent = true
+		s.emit(sendEvent(r.name, p.ID, p.Text))
+	}
+	r.rev++
+	s.outboxDirty = true
+	return true
 }
 
 // discard drops a message from the outbox.
 func (s *chatState) discard(id string) {
-	s.removePending(id)
+	if r, _ := s.findPending(id); r != nil {
+		s.removePending(r, id)
+	}
+}
+
+// flushOutbox sends a caught-up room's waiting messages. Those the join's
+// history already held were matched by id and are gone from the outbox;
+// what is left was not stored, or the server's dedupe catches it.
+func (s *chatState) flushOutbox(r *room) {
+	if !s.linked {
+		return
+	}
+	for i := range r.pending {
+		p := &r.pending[i]
+		if p.Failed == "" && !p.Sent {
+			p.Sent = true
+			s.emit(sendEvent(r.name, p.ID, p.Text))
+			r.rev++
+		}
+	}
+}
+
+// ack marks a message of ours as stored: it leaves the outbox and stands in
+// the list, under its seq, until the stored copy comes in with the room's
+// stream (which may also have come first; then the ack has nothing to do).
+func (s *chatState) ack(r *room, id string, seq uint64) {
+	for _, p := range r.pending {
+		if p.ID == id {
+			s.removePending(r, id)
+			r.addMessage(chatItem{Seq: seq, ID: id, From: s.name, Text: p.Text, TS: s.now(), Mine: true}, false)
+			s.dirtyRooms[r.name] = true
+			return
+		}
+	}
 }
 
 // confirm takes a message out of the outbox once the server has stored it;
 // it reports whether the id was ours.
-func (s *chatState) confirm(id string) bool {
+func (s *chatState) confirm(r *room, id string) bool {
 	if id == "" {
 		return false
 	}
-	return s.removePending(id)
+	return s.removePending(r, id)
 }
 
-func (s *chatState) removePending(id string) bool {
-	for i := range s.pending {
-		if s.pending[i].ID == id {
-			s.pending = append(s.pending[:i:i], s.pending[i+1:]...)
-			s.rev++
+func (s *chatState) removePending(r *room, id string) bool {
+	for i := range r.pending {
+		if r.pending[i].ID == id {
+			r.pending = append(r.pending[:i:i], r.pending[i+1:]...)
+			r.rev++
+			s.outboxDirty = true
 			return true
 		}
 	}
 	return false
 }
 
-func (s *chatState) sendEvent(id, text string) wire.Event {
-	return wire.Event{Type: wire.TypeSend, Room: s.room, ID: id, Text: text}
-}
-
-func (s *chatState) helloEvent() wire.Event {
-	return wire.Event{Type: wire.TypeHello, Name: s.name, ID: s.identity}
-}
-
-// resumeFrames is what a new connection sends first: hello, the join that
-// resumes after the last seq seen, then every message still in flight. The
-// events are packed into frames no larger than the server's read limit; an
-// event too big to share a frame goes alone.
-func (s *chatState) resumeFrames() [][]byte {
-	events := [][]byte{
-		wire.Encode(s.helloEvent()),
-		wire.Encode(wire.Event{Type: wire.TypeJoin, Room: s.room, After: s.lastSeq}),
-	}
-	for _, p := range s.pending {
-		if p.Failed == "" {
-			events = append(events, wire.Encode(s.sendEvent(p.ID, p.Text)))
+func (s *chatState) findPending(id string) (*room, int) {
+	for _, name := range s.order {
+		r := s.rooms[name]
+		for i := range r.pending {
+			if r.pending[i].ID == id {
+				return r, i
+			}
 		}
 	}
+	return nil, 0
+}
+
+func sendEvent(room, id, text string) wire.Event {
+	return wire.Event{Type: wire.TypeSend, Room: room, ID: id, Text: text}
+}
+
+// packFrames packs encoded events into frames no larger than the server's
+// read limit; an event too big to share a frame goes alone.
+func packFrames(events [][]byte) [][]byte {
 	var frames [][]byte
 	var frame []byte
 	for _, ev := range events {
@@ -93,5 +138,8 @@ func (s *chatState) resumeFrames() [][]byte {
 		}
 		frame = wire.AppendFrame(frame, ev)
 	}
-	return append(frames, frame)
+	if len(frame) > 0 {
+		frames = append(frames, frame)
+	}
+	return frames
 }

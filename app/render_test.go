@@ -16,24 +16,38 @@ func TestPageHooks(t *testing.T) {
 	p := &chatPage{}
 	p.OnInit()
 	p.st.name = "ana"
+	p.st.connected()
 	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana"})
+	p.st.apply(joined("lobby", 0))
+	p.st.join("design")
+	p.st.apply(joined("design", 0))
+	p.st.switchTo("lobby")
+	p.st.apply(msgIn("design", 3, "d3", "bo", "unread here"))
 	p.st.apply(wire.Event{Type: wire.TypePresence, Room: "lobby", Count: 3, Names: []string{"ana", "bo", "cy"}})
 	p.st.apply(msg(12, "abcdefghijklmnop", "bo", `<img src=x onerror=alert(1)> & "hi"`))
+	p.st.apply(msg(13, "second", "bo", "grouped"))
 	p.st.apply(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	p.st.queue("pendingid", "on its way")
 	p.st.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down"})
+	p.st.roomError = "room name is empty"
 
 	html := app.HTMLString(p)
 	for _, want := range []string{
 		`id="status"`, `data-state="connected"`, `>Connected<`,
 		`id="online"`, `>3 online<`, `title="ana, bo, cy"`,
-		`id="messages"`, `<ol `,
-		`class="msg"`, `data-id="abcdefghijklmnop"`, `data-seq="12"`,
+		`id="sidebar"`, `id="rooms"`, `data-room="lobby"`, `data-room="design"`, `aria-current="page"`,
+		`class="unread"`, `aria-label="#design, 1 unread"`,
+		`id="room-form"`, `id="room-name"`, `for="room-name"`, `id="room-error"`, `>room name is empty<`,
+		`id="presence"`, `class="person-name">bo<`,
+		`id="menu-toggle"`, `aria-expanded="false"`, `aria-label="Rooms, 1 unread"`,
+		`id="messages"`, `<ol `, `<li class="day">`,
+		`class="msg"`, `class="msg cont"`, `data-id="abcdefghijklmnop"`, `data-seq="12"`,
 		`class="from">bo<`,
-		`<time class="time"`, `datetime="2025-01-02T03:04:05Z"`,
+		`<time `, `datetime="2025-01-02T03:04:05Z"`,
 		`class="text">&lt;img src=x onerror=alert(1)&gt; &amp; &#34;hi&#34;<`,
 		`<li class="system">`, `test message`,
-		`class="pending"`, `data-id="pendingid"`,
+		`class="pending"`, `data-id="pendingid"`, `Sending…`,
+		`This is the start of #lobby.`,
 		`id="composer"`, `id="composer-text"`, `id="composer-send"`, `type="submit"`,
 		`id="name-form"`, `id="name"`, `value="ana"`, `for="name"`, `for="composer-text"`,
 		`id="error"`, `>slow down<`,
@@ -42,8 +56,34 @@ func TestPageHooks(t *testing.T) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
-	if strings.Contains(html, "<img src=x") {
-		t.Error("a message's text reached the page as markup")
+	for _, unwanted := range []string{"<img src=x", `id="leave"`, `id="offline"`, `id="update-banner"`, `id="install"`} {
+		if strings.Contains(html, unwanted) {
+			t.Errorf("page has %s", unwanted)
+		}
+	}
+	if t.Failed() {
+		t.Log(html)
+	}
+}
+
+func TestPageOfflineInARoom(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.st.join("design")
+	p.st.queue("q1", "typed offline")
+	p.st.disconnected()
+	p.pwa.updateAvailable = true
+	p.pwa.installable = true
+	html := app.HTMLString(p)
+	for _, want := range []string{
+		`data-state="offline"`, `id="offline"`, `id="reconnect"`,
+		`id="leave"`, `aria-label="Leave #design"`, `data-room="design"`,
+		`class="pending queued"`, `data-id="q1"`,
+		`id="update-banner"`, `id="update-reload"`, `id="install"`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %s", want)
+		}
 	}
 	if t.Failed() {
 		t.Log(html)

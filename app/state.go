@@ -2,7 +2,7 @@ package app
 
 import (
 	"errors"
-	"sort"
+	"slices"
 	"time"
 
 	"chat/wire"
@@ -12,84 +12,139 @@ import (
 type connStatus string
 
 const (
-	statusConnecting   connStatus = "connecting"   // the first attempt, nothing has failed yet
+	statusConnecting   connStatus = "connecting"   // the page's first attempt; nothing has failed yet
 	statusConnected    connStatus = "connected"    // the server answered hello
-	statusReconnecting connStatus = "reconnecting" // a connection dropped or an attempt failed
+	statusReconnecting connStatus = "reconnecting" // the connection just dropped; the first retry is under way
+	statusOffline      connStatus = "offline"      // an attempt failed: the server or the network is away
 )
 
-// maxItems bounds the list kept in memory and in the DOM: the server keeps
-// more history per room than a phone should render.
-const maxItems = 500
-
-// chatItem is one line of the message list: a stored chat message, or a
-// system line (the /benchmark broadcast, a notice about history).
-type chatItem struct {
-	// Seq orders the list. A system line has no seq of its own; it carries
-	// the last seq seen when it arrived, which keeps it where it was shown
-	// when older messages come in later.
-	Seq    uint64
-	ID     string
-	From   string
-	Text   string
-	TS     time.Time
-	System bool
-	Mine   bool // sent from this browser, or under the name in use
-}
-
-// pendingSend is a message typed here that the server has not echoed yet.
-// It stays in the outbox across reconnects and is sent again with the same
-// id, which the server uses to store it once.
-type pendingSend struct {
-	ID     string
-	Text   string
-	Failed string // the server's reason once it refused the message; empty while in flight
-}
+// maxRooms is the server's limit of rooms per connection (too_many); the
+// app says so before asking.
+const maxRooms = 32
 
 // chatState is everything the chat page shows, changed only by the methods
-// below. It has no locks: the page owns it and touches it only on go-app's UI
-// goroutine (inside ctx.Dispatch), which is also what lets it be tested as
-// plain Go.
+// of this package. It has no locks: the page owns it and touches it only on
+// go-app's UI goroutine (inside ctx.Dispatch or an event handler), which is
+// also what lets it be tested as plain Go.
+//
+// It never talks to the network itself: what must be sent is queued with
+// emit and taken by the page with takeOut, and what must be kept in the
+// browser is marked dirty and written by save.
 type chatState struct {
-	room     string
 	name     string // the name asked for in hello; welcome may correct it
 	identity string // this browser's id in hello: presence counts it once
 	version  string // the server's build, from welcome
 
 	status        connStatus
+	linked        bool // a connection is open (its hello may be unanswered)
 	serverUpdated bool // welcome brought a version other than the one seen before
 
-	items   []chatItem        // sorted by (Seq, System)
-	ids     map[string]uint64 // client id of each message in items, to drop a copy stored under a second seq
-	lastSeq uint64            // highest seq seen in the room: where a resume starts
-	pending []pendingSend
-
-	online int
-	names  []string
+	rooms   map[string]*room
+	order   []string // the room list: lobby first, then in the order joined
+	current string   // the room on screen
+	joining []string // joins sent on this connection and not answered, oldest first
 
 	lastError string // shown in #error
 	nameError string // shown next to the name field
+	roomError string // shown next to the room field
 
-	// rev counts changes to items and pending. The list component gets it as
-	// a field so that go-app re-renders the list when an item changed in
-	// place, which comparing the slices alone would not reveal.
-	rev uint64
+	out         []wire.Event // to send on the current connection
+	dirtyRooms  map[string]bool
+	listDirty   bool // the room list or the current room changed
+	outboxDirty bool
 
 	now func() time.Time
 }
 
-func newChatState(room, name string) *chatState {
-	return &chatState{
-		room:   room,
-		name:   name,
-		status: statusConnecting,
-		ids:    make(map[string]uint64),
-		now:    time.Now,
+func newChatState(name string) *chatState {
+	s := &chatState{
+		name:       name,
+		status:     statusConnecting,
+		rooms:      make(map[string]*room),
+		dirtyRooms: make(map[string]bool),
+		now:        time.Now,
+	}
+	s.addRoom(wire.DefaultRoom)
+	s.current = wire.DefaultRoom
+	return s
+}
+
+// cur is the room on screen; there always is one.
+func (s *chatState) cur() *room { return s.rooms[s.current] }
+
+func (s *chatState) addRoom(name string) *room {
+	if r, ok := s.rooms[name]; ok {
+		return r
+	}
+	r := newRoom(name)
+	s.rooms[name] = r
+	s.order = append(s.order, name)
+	s.listDirty = true
+	return r
+}
+
+// emit queues an event for the connection, if there is one: whatever is
+// lost while there is none is derived again from the state on the next.
+func (s *chatState) emit(ev wire.Event) {
+	if s.linked {
+		s.out = append(s.out, ev)
 	}
 }
 
-// apply changes the state by one event from the server. Events for other
-// rooms and types this build does not know are ignored, so that a newer
-// server can add to the protocol.
+// takeOut returns and forgets what is to be sent.
+func (s *chatState) takeOut() []wire.Event {
+	out := s.out
+	s.out = nil
+	return out
+}
+
+// takeFrames is takeOut encoded and packed into frames.
+func (s *chatState) takeFrames() [][]byte {
+	out := s.takeOut()
+	events := make([][]byte, len(out))
+	for i, ev := range out {
+		events[i] = wire.Encode(ev)
+	}
+	return packFrames(events)
+}
+
+// connected starts a connection: hello, then a join for every room that
+// resumes after its last seq. The outboxes wait for each room's history.
+func (s *chatState) connected() {
+	s.linked = true
+	s.out = nil
+	s.emit(s.helloEvent())
+	s.joining = s.joining[:0]
+	for _, name := range s.order {
+		s.emit(wire.Event{Type: wire.TypeJoin, Room: name, After: s.rooms[name].lastSeq})
+		s.joining = append(s.joining, name)
+	}
+}
+
+// disconnected records that the connection is gone, or that an attempt
+// failed. Messages in the outbox stay there for the next connection.
+func (s *chatState) disconnected() {
+	switch {
+	case s.linked && s.status == statusConnected:
+		s.status = statusReconnecting
+	default:
+		s.status = statusOffline
+	}
+	s.linked = false
+	s.out = nil
+	s.joining = s.joining[:0]
+	for _, r := range s.rooms {
+		r.disconnected()
+	}
+}
+
+func (s *chatState) helloEvent() wire.Event {
+	return wire.Event{Type: wire.TypeHello, Name: s.name, ID: s.identity}
+}
+
+// apply changes the state by one event from the server. Events for rooms
+// not joined and types this build does not know are ignored, so that a
+// newer server can add to the protocol.
 func (s *chatState) apply(ev wire.Event) {
 	switch ev.Type {
 	case wire.TypeWelcome:
@@ -102,112 +157,88 @@ func (s *chatState) apply(ev wire.Event) {
 		s.version = ev.Version
 		s.status = statusConnected
 	case wire.TypeJoined:
-		if s.isOtherRoom(ev.Room) {
-			return
+		s.answered(ev.Room)
+		if r := s.rooms[ev.Room]; r != nil && r.joinedAt(ev.Seq, s.now()) {
+			s.flushOutbox(r)
 		}
-		// Seq 0 reads as "not said" (the field is omitted when zero), and
-		// wiping the list on a server that leaves it out would be worse
-		// than keeping it on one whose store was emptied.
-		if ev.Seq > 0 && ev.Seq < s.lastSeq {
-			s.resetHistory(ev.Seq)
-		}
-		s.status = statusConnected
+		s.dirtyRooms[ev.Room] = true
 	case wire.TypeMsg:
-		if s.isOtherRoom(ev.Room) {
-			return
-		}
 		s.addMessage(ev)
-	case wire.TypePresence:
-		if s.isOtherRoom(ev.Room) {
-			return
+	case wire.TypeAck:
+		if r := s.room(ev.Room); r != nil {
+			s.ack(r, ev.ID, ev.Seq)
 		}
-		s.online = max(ev.Count, 0)
-		s.names = ev.Names
+	case wire.TypeGap:
+		if r := s.room(ev.Room); r != nil {
+			r.addGap(ev.After, ev.Seq, s.now())
+		}
+	case wire.TypeHistory:
+		if r := s.room(ev.Room); r != nil {
+			r.historyDone(ev.Count)
+			s.dirtyRooms[r.name] = true
+		}
+	case wire.TypePresence:
+		if r := s.room(ev.Room); r != nil {
+			r.online = max(ev.Count, 0)
+			r.names = ev.Names
+		}
 	case wire.TypeError:
 		s.serverError(ev)
 	case wire.TypeBroadcast:
-		s.addSystem(ev.Text)
+		r := s.cur()
+		r.addSystem(r.lastSeq, ev.Text, s.now())
 	}
 }
 
-// isOtherRoom reports whether an event belongs elsewhere; an event without a
-// room is taken as ours, since this page is in one room only.
-func (s *chatState) isOtherRoom(room string) bool {
-	return room != "" && room != s.room
+// room finds a joined room; an event without a room is the lobby's, as a
+// connection that joined nothing is in the lobby.
+func (s *chatState) room(name string) *room {
+	if name == "" {
+		name = wire.DefaultRoom
+	}
+	return s.rooms[name]
 }
 
-// addMessage inserts a message in seq order unless it is already there. A
-// resume replays from the last seq seen, and a resent message may come back
-// under its client id, so both are checked.
+// addMessage files a message in its room, takes it out of the outbox if it
+// is ours, counts it as unread when it is news from someone else in a room
+// not on screen, and lets the outbox go once the join's history is in.
 func (s *chatState) addMessage(ev wire.Event) {
-	// Without a seq a message can be neither ordered nor deduplicated, and
-	// the server always sets one.
-	if ev.Seq == 0 {
+	r := s.room(ev.Room)
+	if r == nil {
 		return
 	}
-	mine := s.confirm(ev.ID) || (ev.From != "" && ev.From == s.name)
-	i := sort.Search(len(s.items), func(i int) bool {
-		it := s.items[i]
-		return it.Seq > ev.Seq || (it.Seq == ev.Seq && it.System)
-	})
-	if i > 0 && s.items[i-1].Seq == ev.Seq && !s.items[i-1].System {
-		return
+	mine := s.confirm(r, ev.ID) || (ev.From != "" && ev.From == s.name)
+	// News is what comes after what this browser had seen when it joined;
+	// a room's first history (nothing seen before, still catching up) is
+	// not.
+	news := r.joined && ev.Seq > r.baseline && (r.baseline > 0 || r.caughtUp)
+	added := r.addMessage(chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, Text: ev.Text, TS: ev.TS, Mine: mine}, true)
+	if added && news && !mine && r.name != s.current {
+		r.unread++
 	}
-	if ev.ID != "" {
-		if _, dup := s.ids[ev.ID]; dup {
-			return
+	if r.joined && !r.caughtUp {
+		if added {
+			r.firstHistory++
+		}
+		if ev.Seq >= r.head {
+			r.catchUp()
+			s.flushOutbox(r)
 		}
 	}
-	if i == 0 && len(s.items) >= maxItems {
-		return // older than everything kept: it would be trimmed at once
-	}
-	s.items = append(s.items, chatItem{})
-	copy(s.items[i+1:], s.items[i:])
-	s.items[i] = chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, Text: ev.Text, TS: ev.TS, Mine: mine}
-	if ev.ID != "" {
-		s.ids[ev.ID] = ev.Seq
-	}
-	s.lastSeq = max(s.lastSeq, ev.Seq)
-	s.trim()
-	s.rev++
+	s.dirtyRooms[r.name] = true
 }
 
-// addSystem appends a line that is not a chat message, at the end: it
-// happened now, after everything already shown.
-func (s *chatState) addSystem(text string) {
-	if text == "" {
-		return
+// answered takes a room off the list of unanswered joins.
+func (s *chatState) answered(room string) {
+	if i := slices.Index(s.joining, room); i >= 0 {
+		s.joining = slices.Delete(s.joining, i, i+1)
 	}
-	s.items = append(s.items, chatItem{Seq: s.lastSeq, Text: text, TS: s.now(), System: true})
-	s.trim()
-	s.rev++
 }
 
-func (s *chatState) trim() {
-	extra := len(s.items) - maxItems
-	if extra <= 0 {
-		return
-	}
-	for _, it := range s.items[:extra] {
-		if it.ID != "" && !it.System {
-			delete(s.ids, it.ID)
-		}
-	}
-	s.items = append(s.items[:0:0], s.items[extra:]...)
-}
-
-// resetHistory handles a room whose last seq is behind ours: the server lost
-// or replaced its store, so the seqs we hold now name other messages. The
-// list starts over from what the server has.
-func (s *chatState) resetHistory(seq uint64) {
-	s.items = nil
-	clear(s.ids)
-	s.lastSeq = seq
-	s.addSystem("The server's history was reset; older messages are no longer shown.")
-}
-
-// serverError records an error event: against the message it names, next to
-// the name field for a refused name, and always in #error.
+// serverError records an error event: against the message it names, next
+// to the field it is about, and always in #error. A refused join drops the
+// room: the error names it when the server says, otherwise it is the oldest
+// join not yet answered, since the server answers in order.
 func (s *chatState) serverError(ev wire.Event) {
 	text := ev.Text
 	if text == "" {
@@ -217,24 +248,28 @@ func (s *chatState) serverError(ev wire.Event) {
 		text = "The server reported an error."
 	}
 	if ev.ID != "" {
-		for i := range s.pending {
-			if s.pending[i].ID == ev.ID {
-				s.pending[i].Failed = text
-				s.rev++
-				break
-			}
+		if r, i := s.findPending(ev.ID); r != nil {
+			r.pending[i].Failed = text
+			r.pending[i].Sent = false
+			r.rev++
+			s.outboxDirty = true
 		}
 	}
-	if ev.Code == wire.CodeBadName {
+	switch ev.Code {
+	case wire.CodeBadName:
 		s.nameError = text
+	case wire.CodeBadRoom, wire.CodeTooMany:
+		refused := ev.Room
+		if refused == "" && len(s.joining) > 0 {
+			refused = s.joining[0]
+		}
+		if refused != "" && slices.Contains(s.joining, refused) {
+			s.answered(refused)
+			s.dropRoom(refused)
+		}
+		s.roomError = text
 	}
 	s.lastError = text
-}
-
-// disconnected records that the connection is gone, or that an attempt
-// failed. Messages in the outbox stay there for the next connection.
-func (s *chatState) disconnected() {
-	s.status = statusReconnecting
 }
 
 // errorText is what a person is shown for a validation error.

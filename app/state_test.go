@@ -9,16 +9,25 @@ import (
 	"chat/wire"
 )
 
+var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
 func msg(seq uint64, id, from, text string) wire.Event {
-	return wire.Event{Type: wire.TypeMsg, Room: "lobby", Seq: seq, ID: id, From: from, Text: text,
-		TS: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	return msgIn("lobby", seq, id, from, text)
 }
 
-// listing is the list as seqs, with system lines as "s<anchor>", for
+func msgIn(room string, seq uint64, id, from, text string) wire.Event {
+	return wire.Event{Type: wire.TypeMsg, Room: room, Seq: seq, ID: id, From: from, Text: text, TS: t0}
+}
+
+func joined(room string, head uint64) wire.Event {
+	return wire.Event{Type: wire.TypeJoined, Room: room, Seq: head}
+}
+
+// listing is a room's list as seqs, with system lines as "s<anchor>", for
 // comparing orders at a glance.
-func listing(s *chatState) []string {
+func listing(r *room) []string {
 	var out []string
-	for _, it := range s.items {
+	for _, it := range r.items {
 		if it.System {
 			out = append(out, "s"+strconv.FormatUint(it.Seq, 10))
 			continue
@@ -26,6 +35,35 @@ func listing(s *chatState) []string {
 		out = append(out, strconv.FormatUint(it.Seq, 10))
 	}
 	return out
+}
+
+// sent is what the state queued for the connection, as "type:room:id" or
+// "join:room:after", and forgets it.
+func sent(s *chatState) []string {
+	var out []string
+	for _, ev := range s.takeOut() {
+		switch ev.Type {
+		case wire.TypeJoin:
+			out = append(out, "join:"+ev.Room+":"+strconv.FormatUint(ev.After, 10))
+		case wire.TypeHistory:
+			out = append(out, "history:"+ev.Room+":"+strconv.FormatUint(ev.Before, 10))
+		default:
+			out = append(out, ev.Type+":"+ev.Room+":"+ev.ID)
+		}
+	}
+	return out
+}
+
+// online returns a state connected and welcomed, with the lobby joined at
+// head.
+func online(t *testing.T, head uint64) *chatState {
+	t.Helper()
+	s := newChatState("me")
+	s.connected()
+	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "me", Version: "v1"})
+	s.apply(joined("lobby", head))
+	s.takeOut()
+	return s
 }
 
 func TestApplyMessages(t *testing.T) {
@@ -39,62 +77,68 @@ func TestApplyMessages(t *testing.T) {
 		{"out of order is sorted", []wire.Event{msg(3, "c", "x", ""), msg(1, "a", "x", ""), msg(2, "b", "x", "")}, []string{"1", "2", "3"}, 3},
 		{"same seq twice", []wire.Event{msg(1, "a", "x", ""), msg(2, "b", "x", ""), msg(1, "a", "x", "")}, []string{"1", "2"}, 2},
 		{"resume replays what we have", []wire.Event{msg(1, "a", "x", ""), msg(2, "b", "x", ""), msg(1, "a", "x", ""), msg(2, "b", "x", ""), msg(3, "c", "x", "")}, []string{"1", "2", "3"}, 3},
-		{"same id under a second seq", []wire.Event{msg(1, "a", "x", ""), msg(2, "a", "x", "")}, []string{"1"}, 1},
+		{"same id under a second seq", []wire.Event{msg(1, "a", "x", ""), msg(2, "a", "x", "")}, []string{"1"}, 2},
 		{"messages without id dedupe by seq", []wire.Event{msg(1, "", "x", ""), msg(2, "", "x", ""), msg(2, "", "x", "")}, []string{"1", "2"}, 2},
 		{"no seq is dropped", []wire.Event{msg(0, "a", "x", "")}, nil, 0},
-		{"other room is ignored", []wire.Event{{Type: wire.TypeMsg, Room: "other", Seq: 1, ID: "a"}}, nil, 0},
-		{"no room is ours", []wire.Event{{Type: wire.TypeMsg, Seq: 1, ID: "a"}}, []string{"1"}, 1},
+		{"room not joined is ignored", []wire.Event{msgIn("other", 1, "a", "x", "")}, nil, 0},
+		{"no room is the lobby's", []wire.Event{{Type: wire.TypeMsg, Seq: 1, ID: "a"}}, []string{"1"}, 1},
 		{"broadcast anchors after the last seq", []wire.Event{msg(1, "a", "x", ""), {Type: wire.TypeBroadcast, Text: wire.BenchmarkText}, msg(2, "b", "x", "")}, []string{"1", "s1", "2"}, 2},
 		{"older message goes before a broadcast", []wire.Event{msg(2, "b", "x", ""), {Type: wire.TypeBroadcast, Text: "t"}, msg(1, "a", "x", "")}, []string{"1", "2", "s2"}, 2},
 		{"broadcast before any message", []wire.Event{{Type: wire.TypeBroadcast, Text: "t"}, msg(1, "a", "x", "")}, []string{"s0", "1"}, 1},
 		{"empty broadcast is ignored", []wire.Event{{Type: wire.TypeBroadcast}}, nil, 0},
-		{"unknown type is ignored", []wire.Event{{Type: "gap", Seq: 9}}, nil, 0},
+		{"unknown type is ignored", []wire.Event{{Type: "reaction", Room: "lobby", Seq: 9}}, nil, 0},
+		{"gap notice sits where the gap is", []wire.Event{msg(5, "a", "x", ""), {Type: wire.TypeGap, Room: "lobby", After: 5, Seq: 9}, msg(9, "b", "x", "")}, []string{"5", "s5", "9"}, 9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newChatState("lobby", "me")
+			s := newChatState("me")
 			for _, ev := range tt.events {
 				s.apply(ev)
 			}
-			if got := listing(s); !slices.Equal(got, tt.want) {
+			r := s.cur()
+			if got := listing(r); !slices.Equal(got, tt.want) {
 				t.Errorf("list = %v, want %v", got, tt.want)
 			}
-			if s.lastSeq != tt.lastSeq {
-				t.Errorf("lastSeq = %d, want %d", s.lastSeq, tt.lastSeq)
+			if r.lastSeq != tt.lastSeq {
+				t.Errorf("lastSeq = %d, want %d", r.lastSeq, tt.lastSeq)
 			}
 		})
 	}
 }
 
 func TestApplyKeepsFields(t *testing.T) {
-	s := newChatState("lobby", "me")
+	s := newChatState("me")
 	ev := msg(7, "id7", "ana", "<b>hi</b>")
 	s.apply(ev)
-	got := s.items[0]
+	got := s.cur().items[0]
 	want := chatItem{Seq: 7, ID: "id7", From: "ana", Text: "<b>hi</b>", TS: ev.TS}
 	if got != want {
 		t.Errorf("item = %+v, want %+v", got, want)
 	}
 	s.apply(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
-	if sys := s.items[1]; !sys.System || sys.Text != wire.BenchmarkText || sys.ID != "" {
+	if sys := s.cur().items[1]; !sys.System || sys.Text != wire.BenchmarkText || sys.ID != "" {
 		t.Errorf("broadcast item = %+v", sys)
 	}
 }
 
-func TestApplyTrimsToMaxItems(t *testing.T) {
-	s := newChatState("lobby", "me")
+func TestTrimKeepsTheNewest(t *testing.T) {
+	s := online(t, 0)
+	r := s.cur()
 	for i := 1; i <= maxItems+10; i++ {
 		s.apply(msg(uint64(i), "id"+strconv.Itoa(i), "x", ""))
 	}
-	if len(s.items) != maxItems || s.items[0].Seq != 11 {
-		t.Fatalf("len = %d, first = %d; want %d, 11", len(s.items), s.items[0].Seq, maxItems)
+	if len(r.items) != maxItems || r.items[0].Seq != 11 {
+		t.Fatalf("len = %d, first = %d; want %d, 11", len(r.items), r.items[0].Seq, maxItems)
 	}
-	if len(s.ids) != maxItems {
-		t.Errorf("ids = %d, want %d: trimmed ids must be forgotten", len(s.ids), maxItems)
+	if len(r.ids) != maxItems {
+		t.Errorf("ids = %d, want %d: trimmed ids must be forgotten", len(r.ids), maxItems)
 	}
-	s.apply(msg(5, "id5", "x", "")) // older than all kept
-	if s.items[0].Seq != 11 {
-		t.Errorf("an old message was inserted: first = %d", s.items[0].Seq)
+	if r.noOlder {
+		t.Error("trimmed messages can be fetched again, yet noOlder is set")
+	}
+	s.apply(msg(5, "id5", "x", "")) // older, and the list is full
+	if r.items[0].Seq != 11 || !r.noOlder {
+		t.Errorf("an old message was inserted into a full list: first = %d, noOlder %v", r.items[0].Seq, r.noOlder)
 	}
 }
 
@@ -108,15 +152,16 @@ func TestApplyPresence(t *testing.T) {
 		{"count and names", wire.Event{Type: wire.TypePresence, Room: "lobby", Count: 3, Names: []string{"a", "b", "c"}}, 3, []string{"a", "b", "c"}},
 		{"count missing means 0", wire.Event{Type: wire.TypePresence, Room: "lobby"}, 0, nil},
 		{"negative is 0", wire.Event{Type: wire.TypePresence, Room: "lobby", Count: -2}, 0, nil},
-		{"other room", wire.Event{Type: wire.TypePresence, Room: "other", Count: 9}, 5, []string{"old"}},
+		{"room not joined", wire.Event{Type: wire.TypePresence, Room: "other", Count: 9}, 5, []string{"old"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newChatState("lobby", "me")
-			s.online, s.names = 5, []string{"old"}
+			s := newChatState("me")
+			r := s.cur()
+			r.online, r.names = 5, []string{"old"}
 			s.apply(tt.ev)
-			if s.online != tt.count || !slices.Equal(s.names, tt.names) {
-				t.Errorf("online = %d %v, want %d %v", s.online, s.names, tt.count, tt.names)
+			if r.online != tt.count || !slices.Equal(r.names, tt.names) {
+				t.Errorf("online = %d %v, want %d %v", r.online, r.names, tt.count, tt.names)
 			}
 		})
 	}
@@ -130,7 +175,7 @@ func TestApplyErrors(t *testing.T) {
 		nameError string
 		failed    string // Failed of the pending message "p1"
 	}{
-		{"general", wire.Event{Type: wire.TypeError, Code: wire.CodeTooMany, Text: "too many rooms"}, "too many rooms", "", ""},
+		{"general", wire.Event{Type: wire.TypeError, Code: wire.CodeBadJSON, Text: "bad json"}, "bad json", "", ""},
 		{"about a send", wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down", ID: "p1"}, "slow down", "", "slow down"},
 		{"about another send", wire.Event{Type: wire.TypeError, Code: wire.CodeBadText, Text: "empty", ID: "zz"}, "empty", "", ""},
 		{"bad name", wire.Event{Type: wire.TypeError, Code: wire.CodeBadName, Text: "name is empty"}, "name is empty", "name is empty", ""},
@@ -139,33 +184,46 @@ func TestApplyErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newChatState("lobby", "me")
+			s := online(t, 0)
 			s.queue("p1", "hello")
 			s.apply(tt.ev)
 			if s.lastError != tt.lastError || s.nameError != tt.nameError {
 				t.Errorf("lastError, nameError = %q, %q; want %q, %q", s.lastError, s.nameError, tt.lastError, tt.nameError)
 			}
-			if len(s.pending) != 1 || s.pending[0].Failed != tt.failed {
-				t.Errorf("pending = %+v, want p1 failed %q", s.pending, tt.failed)
+			p := s.cur().pending
+			if len(p) != 1 || p[0].Failed != tt.failed {
+				t.Errorf("pending = %+v, want p1 failed %q", p, tt.failed)
+			}
+			if tt.failed != "" && (p[0].Sent || !s.outboxDirty) {
+				t.Errorf("a refused message must wait for Retry and be saved so: %+v", p[0])
 			}
 		})
 	}
 }
 
-func TestApplyConnection(t *testing.T) {
-	s := newChatState("lobby", "guest-0001")
+func TestConnectionStates(t *testing.T) {
+	s := newChatState("guest-0001")
 	if s.status != statusConnecting {
 		t.Fatalf("initial status %q", s.status)
 	}
 	s.disconnected()
-	if s.status != statusReconnecting {
-		t.Errorf("after a failed dial: %q, want reconnecting", s.status)
+	if s.status != statusOffline {
+		t.Errorf("after a failed first dial: %q, want offline", s.status)
 	}
+	s.connected()
 	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "guest-0001", Version: "v1"})
 	if s.status != statusConnected || s.serverUpdated {
 		t.Errorf("after welcome: %q updated=%v", s.status, s.serverUpdated)
 	}
 	s.disconnected()
+	if s.status != statusReconnecting {
+		t.Errorf("after a drop: %q, want reconnecting", s.status)
+	}
+	s.disconnected()
+	if s.status != statusOffline {
+		t.Errorf("after a failed retry: %q, want offline", s.status)
+	}
+	s.connected()
 	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana", Version: "v2"})
 	if !s.serverUpdated || s.version != "v2" {
 		t.Errorf("a new server version was not noticed")
@@ -175,51 +233,75 @@ func TestApplyConnection(t *testing.T) {
 	}
 }
 
+func TestNothingIsSentWhileOffline(t *testing.T) {
+	s := newChatState("me")
+	s.queue("p1", "hi")
+	s.join("design")
+	s.leave("design")
+	if got := sent(s); len(got) != 0 {
+		t.Errorf("queued while offline: %v", got)
+	}
+	if p := s.cur().pending; len(p) != 1 || p[0].Sent {
+		t.Errorf("pending = %+v", p)
+	}
+}
+
 func TestJoinedBehindResetsHistory(t *testing.T) {
-	s := newChatState("lobby", "me")
+	s := newChatState("me")
+	s.connected()
 	s.apply(msg(10, "a", "x", ""))
 	s.apply(msg(11, "b", "x", ""))
-	s.apply(wire.Event{Type: wire.TypeJoined, Room: "lobby", Seq: 11})
-	s.apply(wire.Event{Type: wire.TypeJoined, Room: "lobby"})
-	if len(s.items) != 2 {
-		t.Fatalf("joined at our own seq, or without one, changed the list: %v", listing(s))
+	s.apply(joined("lobby", 11))
+	if len(s.cur().items) != 2 {
+		t.Fatalf("joined at our own seq changed the list: %v", listing(s.cur()))
 	}
-	s.apply(wire.Event{Type: wire.TypeJoined, Room: "lobby", Seq: 2})
-	if got := listing(s); !slices.Equal(got, []string{"s2"}) || s.lastSeq != 2 {
-		t.Fatalf("after a reset: %v lastSeq %d", got, s.lastSeq)
+	s.disconnected()
+	s.connected()
+	s.apply(joined("lobby", 2))
+	r := s.cur()
+	if got := listing(r); !slices.Equal(got, []string{"s2"}) || r.lastSeq != 2 {
+		t.Fatalf("after a reset: %v lastSeq %d", got, r.lastSeq)
 	}
 	s.apply(msg(3, "c", "x", ""))
 	s.apply(msg(10, "a", "x", "")) // the old id is a new message now
-	if got := listing(s); !slices.Equal(got, []string{"s2", "3", "10"}) {
+	if got := listing(r); !slices.Equal(got, []string{"s2", "3", "10"}) {
 		t.Errorf("after a reset: %v", got)
+	}
+	// An empty room (no seq) when we hold messages: the store was emptied.
+	s.disconnected()
+	s.connected()
+	s.apply(joined("lobby", 0))
+	if got := listing(r); !slices.Equal(got, []string{"s0"}) {
+		t.Errorf("after the store was emptied: %v", got)
 	}
 }
 
 func TestMine(t *testing.T) {
-	s := newChatState("lobby", "me")
+	s := online(t, 0)
 	s.queue("x1", "from this tab")
 	s.apply(msg(1, "x1", "me-before-rename", "from this tab"))
 	s.apply(msg(2, "y", "me", "same name, other tab"))
 	s.apply(msg(3, "z", "ana", "someone else"))
 	var mine []bool
-	for _, it := range s.items {
+	for _, it := range s.cur().items {
 		mine = append(mine, it.Mine)
 	}
 	if !slices.Equal(mine, []bool{true, true, false}) {
 		t.Errorf("mine = %v", mine)
 	}
-	if len(s.pending) != 0 {
-		t.Errorf("echoed message still pending: %+v", s.pending)
+	if len(s.cur().pending) != 0 {
+		t.Errorf("echoed message still pending: %+v", s.cur().pending)
 	}
 }
 
 func TestRevChangesWithTheList(t *testing.T) {
-	s := newChatState("lobby", "me")
+	s := online(t, 0)
+	r := s.cur()
 	step := func(what string, f func()) {
 		t.Helper()
-		before := s.rev
+		before := r.rev
 		f()
-		if s.rev == before {
+		if r.rev == before {
 			t.Errorf("%s did not change rev", what)
 		}
 	}
@@ -228,4 +310,6 @@ func TestRevChangesWithTheList(t *testing.T) {
 	step("retry", func() { s.retry("p") })
 	step("echo", func() { s.apply(msg(1, "p", "me", "t")) })
 	step("broadcast", func() { s.apply(wire.Event{Type: wire.TypeBroadcast, Text: "t"}) })
+	r.noOlder = false
+	step("history asked", func() { s.requestOlder() })
 }

@@ -14,6 +14,8 @@ func statusLabel(s connStatus) string {
 		return "Connected"
 	case statusReconnecting:
 		return "Reconnecting…"
+	case statusOffline:
+		return "Offline"
 	}
 	return "Connecting…"
 }
@@ -46,20 +48,34 @@ func (p *chatPage) renderStatus() app.UI {
 				app.Span().Class("status-dot").Aria("hidden", "true"),
 				app.Span().Class("status-text").Text(statusLabel(state)),
 			),
-		app.If(state == statusReconnecting, func() app.UI {
-			return app.Button().
-				ID("reconnect").
-				Type("button").
-				Class("button link").
-				OnClick(p.onRetryNow).
-				Text("Retry now")
-		}),
+	)
+}
+
+// renderOffline is #offline, the banner under the header while the server
+// cannot be reached: what still works, and a way to try at once.
+func (p *chatPage) renderOffline() app.UI {
+	if p.st.status != statusOffline && p.st.status != statusReconnecting {
+		return nil
+	}
+	text := "Reconnecting… Messages you send will go out as soon as the connection is back."
+	if p.st.status == statusOffline {
+		text = "You are offline. Messages you send are kept and go out when the connection is back."
+	}
+	return app.Div().ID("offline").Class("offline-banner").Body(
+		app.Span().Text(text),
+		app.Button().
+			ID("reconnect").
+			Type("button").
+			Class("button link").
+			OnClick(p.onRetryNow).
+			Text("Retry now"),
 	)
 }
 
 // renderOnline is #online, the room's member count. While disconnected it
 // keeps the last count, marked stale, rather than claim an empty room.
 func (p *chatPage) renderOnline() app.UI {
+	r := p.st.cur()
 	class := "online"
 	if p.st.status != statusConnected {
 		class += " stale"
@@ -67,8 +83,8 @@ func (p *chatPage) renderOnline() app.UI {
 	return app.P().
 		ID("online").
 		Class(class).
-		Title(onlineTitle(p.st.names)).
-		Text(onlineLabel(p.st.online))
+		Title(onlineTitle(r.names)).
+		Text(onlineLabel(r.online))
 }
 
 func (p *chatPage) onRetryNow(ctx app.Context, e app.Event) {

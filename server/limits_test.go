@@ -228,3 +228,21 @@ func TestClientThatStopsReadingIsDroppedOthersGetEverything(t *testing.T) {
 	// ends it, and its seat is freed.
 	waitClients(t, s, 1)
 }
+
+func TestErrorsNameTheRoomOrMessageTheyAreAbout(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) { c.Hub = &hub.Options{MaxRoomsPerClient: 2} })
+	cl := dial(t, hs)
+	cl.send(wire.Event{Type: wire.TypeJoin, Room: "Bad Room"})
+	if e := cl.next(wire.TypeError); e.Code != wire.CodeBadRoom || e.Room != "Bad Room" {
+		t.Fatalf("bad room: %+v", e)
+	}
+	cl.joinAfter("second", 0) // the lobby is the first
+	cl.send(wire.Event{Type: wire.TypeJoin, Room: "third"})
+	if e := cl.next(wire.TypeError); e.Code != wire.CodeTooMany || e.Room != "third" {
+		t.Fatalf("too many rooms: %+v", e)
+	}
+	cl.send(wire.Event{Type: wire.TypeSend, Room: "third", ID: "m-1", Text: "x"})
+	if e := cl.next(wire.TypeError); e.Code != wire.CodeNotJoined || e.Room != "third" || e.ID != "m-1" {
+		t.Fatalf("send to a room not joined: %+v", e)
+	}
+}

@@ -137,12 +137,12 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 			return hub.DisconnectRateLimited, false
 		}
 		e := wire.Errorf(wire.CodeRateLimited, "too many events: at most %g a second (burst %d); this one was dropped", ss.srv.cfg.EventRate, ss.srv.cfg.EventBurst)
-		ss.replyError(e, ev.ID)
+		ss.replyError(e, ev)
 		return hub.Disconnect{}, true
 	}
 	ss.strikes = 0
 	if err != nil {
-		ss.replyError(err, "")
+		ss.replyError(err, wire.Event{})
 		return hub.Disconnect{}, true
 	}
 	switch ev.Type {
@@ -160,7 +160,7 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave or history", ev.Type)
 	}
 	if err != nil {
-		ss.replyError(err, ev.ID)
+		ss.replyError(err, ev)
 	}
 	return hub.Disconnect{}, true
 }
@@ -227,10 +227,17 @@ func (ss *session) send(ev wire.Event) error {
 
 func (ss *session) reply(ev wire.Event) { ss.client.Send(wire.Encode(ev)) }
 
-func (ss *session) replyError(err error, id string) {
+// replyError answers the event about with an error event that names the
+// send (its id) or the room it was about, so that a client with several
+// requests in flight knows which one failed.
+func (ss *session) replyError(err error, about wire.Event) {
 	var pe *wire.ProtocolError
 	if !errors.As(err, &pe) {
 		pe = wire.Errorf(wire.CodeUnavailable, "%v", err)
 	}
-	ss.reply(wire.Event{Type: wire.TypeError, Code: pe.Code, Text: pe.Text, ID: id})
+	room := about.Room
+	if len(room) > 4*wire.MaxRoomLen {
+		room = "" // a refused name is echoed for matching, a huge one is not
+	}
+	ss.reply(wire.Event{Type: wire.TypeError, Code: pe.Code, Text: pe.Text, ID: about.ID, Room: room})
 }

@@ -1,0 +1,253 @@
+package app
+
+import (
+	"sort"
+	"time"
+)
+
+// maxItems bounds one room's list in memory and in the DOM. New messages
+// push the oldest out (they can be fetched again); older history stops
+// loading once the list is full, so that scrolling back cannot grow a page
+// without limit.
+const maxItems = 1000
+
+// joinHistory is how many messages the server sends on a join that resumes
+// from nothing (after=0): the room's last 100, as the protocol says (the
+// server's HistoryOnJoin must not be set lower). Fewer means that is all.
+const joinHistory = 100
+
+// historyPage is the most messages the server sends for one history
+// request; fewer means there is nothing older.
+const historyPage = 50
+
+// chatItem is one line of a room's list: a stored chat message, or a system
+// line (the /benchmark broadcast, a notice about history). The JSON names
+// are short because the last messages of every room are kept in
+// localStorage.
+type chatItem struct {
+	// Seq orders the list. A system line has no seq of its own; it carries
+	// the last seq seen when it arrived, which keeps it where it was shown
+	// when older messages come in later.
+	Seq    uint64    `json:"s"`
+	ID     string    `json:"i,omitempty"`
+	From   string    `json:"f"`
+	Text   string    `json:"t"`
+	TS     time.Time `json:"ts"`
+	System bool      `json:"-"` // never stored: it is about this visit
+	Mine   bool      `json:"m,omitempty"`
+}
+
+// pendingSend is a message typed here that the server has not confirmed
+// yet. It stays in the outbox (and in localStorage) across reconnects and
+// reloads, and goes out again with the same id, which the server uses to
+// store it once.
+type pendingSend struct {
+	ID     string
+	Text   string
+	Failed string // the server's reason once it refused the message; empty while in flight
+	Sent   bool   // sent on the current connection; false while it waits for one
+}
+
+// room is one joined room as this browser knows it. What it holds about
+// the current connection (joined, head, caughtUp, loadingOlder) is reset by
+// disconnected; the rest outlives connections and, for the last messages,
+// reloads.
+type room struct {
+	name    string
+	items   []chatItem        // sorted by (Seq, System)
+	ids     map[string]uint64 // client id of each message in items, to drop a copy stored under a second seq
+	lastSeq uint64            // highest seq received from the room's stream: where a resume starts
+	pending []pendingSend
+	unread  int
+	online  int
+	names   []string
+	noOlder bool // the server said there is nothing before items[0], or the list is full
+
+	joined       bool   // joined on this connection
+	head         uint64 // the room's last seq when it was joined (joined.seq)
+	baseline     uint64 // lastSeq when it was joined: what came after is news
+	caughtUp     bool   // the join's history has arrived: the outbox may go out
+	firstHistory int    // messages of the join's history received so far
+	loadingOlder bool   // a history request is unanswered
+
+	// rev counts changes to items and pending, so that the list component
+	// re-renders when an item changed in place, which comparing the slices
+	// alone would not reveal.
+	rev uint64
+}
+
+func newRoom(name string) *room {
+	return &room{name: name, ids: make(map[string]uint64)}
+}
+
+// addMessage inserts a message in seq order unless it is already there, and
+// reports whether it was added. A resume replays from the last seq seen and
+// a resent message may come back under its client id, so both are checked.
+//
+// fromStream is true for what the server sent as a msg event, false for the
+// stand-in an ack puts in place: only the stream moves the resume point,
+// because an ack can arrive before other people's earlier messages have.
+func (r *room) addMessage(it chatItem, fromStream bool) bool {
+	// Without a seq a message can be neither ordered nor deduplicated, and
+	// the server always sets one.
+	if it.Seq == 0 {
+		return false
+	}
+	i := sort.Search(len(r.items), func(i int) bool {
+		o := r.items[i]
+		return o.Seq > it.Seq || (o.Seq == it.Seq && o.System)
+	})
+	if i > 0 && r.items[i-1].Seq == it.Seq && !r.items[i-1].System {
+		if fromStream {
+			r.lastSeq = max(r.lastSeq, it.Seq)
+			// The stored copy is the truth: an ack's stand-in had the
+			// local clock and the name asked for.
+			if old := &r.items[i-1]; old.From != it.From || !old.TS.Equal(it.TS) {
+				old.From, old.TS = it.From, it.TS
+				r.rev++
+			}
+		}
+		return false
+	}
+	if it.ID != "" {
+		if _, dup := r.ids[it.ID]; dup {
+			if fromStream {
+				r.lastSeq = max(r.lastSeq, it.Seq)
+			}
+			return false
+		}
+	}
+	older := it.Seq < r.lastSeq
+	if older && len(r.items) >= maxItems {
+		r.noOlder = true // full: scrolling back stops here
+		return false
+	}
+	r.items = append(r.items, chatItem{})
+	copy(r.items[i+1:], r.items[i:])
+	r.items[i] = it
+	if it.ID != "" {
+		r.ids[it.ID] = it.Seq
+	}
+	if fromStream {
+		r.lastSeq = max(r.lastSeq, it.Seq)
+	}
+	if !older {
+		r.trim()
+	}
+	r.rev++
+	return true
+}
+
+// addSystem inserts a line that is not a chat message after seq: at the end
+// for something that happened now, or where a gap is.
+func (r *room) addSystem(seq uint64, text string, ts time.Time) {
+	if text == "" {
+		return
+	}
+	i := sort.Search(len(r.items), func(i int) bool { return r.items[i].Seq > seq })
+	r.items = append(r.items, chatItem{})
+	copy(r.items[i+1:], r.items[i:])
+	r.items[i] = chatItem{Seq: seq, Text: text, TS: ts, System: true}
+	r.trim()
+	r.rev++
+}
+
+// trim drops the oldest lines beyond maxItems; they can be fetched again.
+func (r *room) trim() {
+	extra := len(r.items) - maxItems
+	if extra <= 0 {
+		return
+	}
+	for _, it := range r.items[:extra] {
+		if it.ID != "" && !it.System {
+			delete(r.ids, it.ID)
+		}
+	}
+	r.items = append(r.items[:0:0], r.items[extra:]...)
+	r.noOlder = false
+}
+
+// oldestSeq is the seq of the first message held, 0 for none: where a
+// request for older history starts.
+func (r *room) oldestSeq() uint64 {
+	for _, it := range r.items {
+		if !it.System {
+			return it.Seq
+		}
+	}
+	return 0
+}
+
+// joinedAt records the server's answer to a join: head is the room's last
+// seq at that moment (0 when the room is empty). It reports whether the
+// room is caught up at once, so that its outbox can go out.
+func (r *room) joinedAt(head uint64, now time.Time) bool {
+	// A head behind what we hold means the server lost or replaced its
+	// store: the seqs we hold now name other messages, so the list starts
+	// over from what the server has.
+	if head < r.lastSeq {
+		r.resetHistory(head, now)
+	}
+	r.joined, r.head, r.baseline = true, head, r.lastSeq
+	r.caughtUp, r.firstHistory = false, 0
+	if head == 0 || head <= r.lastSeq {
+		r.catchUp()
+	}
+	return r.caughtUp
+}
+
+// catchUp records that the join's history is complete. A room's first
+// history is its last joinHistory messages: fewer means that is all there
+// is, and asking for older ones would be a wasted round trip.
+func (r *room) catchUp() {
+	r.caughtUp = true
+	if r.baseline == 0 && r.firstHistory < joinHistory && !r.noOlder {
+		r.noOlder = true
+		r.rev++
+	}
+}
+
+// resetHistory forgets every message held.
+func (r *room) resetHistory(head uint64, now time.Time) {
+	r.items = nil
+	clear(r.ids)
+	r.lastSeq = head
+	r.noOlder = false
+	r.unread = 0
+	r.addSystem(head, "The server's history was reset; older messages are no longer shown.", now)
+}
+
+// addGap shows where messages were lost: those after `after` and before
+// `next` are no longer kept by the server.
+func (r *room) addGap(after, next uint64, now time.Time) {
+	text := "Some messages from while you were away are no longer available."
+	if after == 0 {
+		text = "Older messages are no longer available."
+	}
+	r.addSystem(after, text, now)
+	_ = next // the messages from next on follow as ordinary msg events
+}
+
+// historyDone records the end of an answer to a history request: count
+// messages were sent, and a short page (count 0 at the least) means there
+// is nothing older.
+func (r *room) historyDone(count int) {
+	r.loadingOlder = false
+	if count < historyPage {
+		r.noOlder = true
+	}
+	r.rev++
+}
+
+// disconnected forgets what belonged to the connection that ended.
+func (r *room) disconnected() {
+	r.joined, r.caughtUp, r.loadingOlder = false, false, false
+	r.firstHistory = 0
+	r.head, r.baseline = 0, 0
+	for i := range r.pending {
+		if r.pending[i].Sent {
+			r.pending[i].Sent = false
+			r.rev++
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package app
+
+import (
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// renderSidebar is the column of rooms and people: always there on a wide
+// screen, a drawer on a narrow one (app.css).
+func (p *chatPage) renderSidebar() app.UI {
+	return app.Aside().
+		ID("sidebar").
+		Class("sidebar").
+		Aria("label", "Rooms and people").
+		Body(
+			app.Div().Class("brand").Body(
+				app.Img().Class("logo").Src("/web/icon.svg").Alt("").Width(32).Height(32),
+				app.Span().Class("brand-name").Text("Chat"),
+			),
+			p.renderRooms(),
+			p.renderRoomForm(),
+			p.renderPresence(),
+			p.renderNameForm(),
+		)
+}
+
+// renderRooms is #rooms: one li[data-room] per joined room, with its
+// unread count in .unread. Each room is a button; the one on screen has
+// aria-current.
+func (p *chatPage) renderRooms() app.UI {
+	return app.Nav().Class("rooms-nav").Aria("labelledby", "rooms-title").Body(
+		app.H2().ID("rooms-title").Class("side-title").Text("Rooms"),
+		app.Ul().ID("rooms").Class("rooms").Body(
+			app.Range(p.st.order).Slice(func(i int) app.UI {
+				name := p.st.order[i]
+				r := p.st.rooms[name]
+				current := name == p.st.current
+				class := "room-item"
+				if current {
+					class += " current"
+				}
+				label := "#" + name
+				if r.unread > 0 {
+					label += ", " + strconv.Itoa(r.unread) + " unread"
+				}
+				link := app.Button().
+					Type("button").
+					Class("room-link").
+					DataSet("room", name).
+					Aria("label", label).
+					OnClick(p.onRoomClick).
+					Body(
+						app.Span().Class("room-hash").Aria("hidden", "true").Text("#"),
+						app.Span().Class("room-label").Text(name),
+						app.If(r.unread > 0, func() app.UI {
+							return app.Span().Class("unread").Aria("hidden", "true").Text(badgeText(r.unread))
+						}),
+					)
+				if current {
+					link = link.Aria("current", "page")
+				}
+				return app.Li().Class(class).DataSet("room", name).Body(link)
+			}),
+		),
+	)
+}
+
+// onRoomClick reads the room from the button: go-app keeps a node's first
+// handler when it re-renders a row, so a closure over the row's room would
+// switch to whichever room the row first showed.
+func (p *chatPage) onRoomClick(ctx app.Context, e app.Event) {
+	room := ctx.JSSrc().Get("dataset").Get("room").String()
+	p.st.switchTo(room)
+	p.flush(ctx)
+	p.menuOpen = false
+	ctx.Defer(func(app.Context) { focusByID("composer-text") })
+}
+
+// renderRoomForm is #room-form: type a name to join or create a room.
+func (p *chatPage) renderRoomForm() app.UI {
+	invalid := "false"
+	if p.st.roomError != "" {
+		invalid = "true"
+	}
+	return app.Form().
+		ID("room-form").
+		Class("side-form").
+		Aria("label", "Join or create a room").
+		OnSubmit(p.onRoomSubmit).
+		Body(
+			app.Label().For("room-name").Class("side-label").Text("Join or create a room"),
+			app.Div().Class("field-row").Body(
+				app.Input().
+					ID("room-name").
+					Name("room").
+					Type("text").
+					Placeholder("room-name").
+					MaxLength(64).
+					AutoComplete(false).
+					Spellcheck(false).
+					Attr("autocapitalize", "off").
+					Attr("enterkeyhint", "go").
+					Aria("invalid", invalid).
+					Aria("describedby", "room-error"),
+				app.Button().
+					ID("room-join").
+					Type("submit").
+					Class("button secondary").
+					Text("Join"),
+			),
+			app.P().
+				ID("room-error").
+				Class("field-error").
+				Aria("live", "polite").
+				Text(p.st.roomError),
+		)
+}
+
+func (p *chatPage) onRoomSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	input := app.Window().GetElementByID("room-name")
+	if !p.st.join(input.Get("value").String()) {
+		return
+	}
+	input.Set("value", "")
+	p.flush(ctx)
+	p.menuOpen = false
+	ctx.Defer(func(app.Context) { focusByID("composer-text") })
+}
+
+// renderPresence is #presence: who is in the room on screen. The server
+// names at most 50 people and counts the rest.
+func (p *chatPage) renderPresence() app.UI {
+	r := p.st.cur()
+	more := r.online - len(r.names)
+	return app.Section().Class("people").Aria("labelledby", "people-title").Body(
+		app.H2().ID("people-title").Class("side-title").Body(
+			app.Text("In #"+r.name),
+			app.Span().Class("count").Text(" · "+strconv.Itoa(r.online)),
+		),
+		app.Ul().ID("presence").Class("presence").Body(
+			app.Range(r.names).Slice(func(i int) app.UI {
+				name := r.names[i]
+				class := "person"
+				if name == p.st.name {
+					class += " me"
+				}
+				return app.Li().Class(class).Body(
+					app.Span().Class("avatar small", hueClass(name)).Aria("hidden", "true").Text(initial(name)),
+					app.Span().Class("person-name").Text(name),
+				)
+			}),
+			app.If(more > 0, func() app.UI {
+				return app.Li().Class("person more").Text("and " + strconv.Itoa(more) + " more")
+			}),
+		),
+	)
+}

@@ -1,0 +1,123 @@
+package app
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+
+	"chat/wire"
+)
+
+// TestSaveAndLoad is a reload: what one page saved, the next one shows
+// before it has connected, outbox included.
+func TestSaveAndLoad(t *testing.T) {
+	st := storage{}
+	s := online(t, 0)
+	for seq := uint64(1); seq <= 150; seq++ {
+		s.apply(msg(seq, "l"+strconv.FormatUint(seq, 10), "bo", "hi"))
+	}
+	s.apply(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
+	s.join("design")
+	s.apply(joined("design", 0))
+	s.apply(msgIn("design", 151, "d", "bo", "yo"))
+	s.switchTo("lobby")
+	s.apply(msgIn("design", 152, "d2", "bo", "unread"))
+	s.queue("p1", "typed before the reload")
+	s.switchTo("design")
+	s.disconnected()
+	s.queue("p2", "typed offline")
+	s.retry("nothing")
+	s.save(st)
+	if s.listDirty || s.outboxDirty || len(s.dirtyRooms) != 0 {
+		t.Error("save left things dirty")
+	}
+
+	re := newChatState("me")
+	re.load(st)
+	if re.current != "design" || !slices.Equal(re.order, []string{"lobby", "design"}) {
+		t.Fatalf("rooms %v current %q", re.order, re.current)
+	}
+	lobby := re.rooms["lobby"]
+	if len(lobby.items) != keepItems || lobby.items[0].Seq != 51 || lobby.lastSeq != 150 {
+		t.Errorf("lobby: %d items from %d, lastSeq %d; want %d from 51, 150", len(lobby.items), lobby.items[0].Seq, lobby.lastSeq, keepItems)
+	}
+	for _, it := range lobby.items {
+		if it.System {
+			t.Error("a system line was kept")
+		}
+	}
+	design := re.rooms["design"]
+	if design.lastSeq != 152 || len(design.items) != 2 {
+		t.Errorf("design: lastSeq %d, %d items", design.lastSeq, len(design.items))
+	}
+	if design.unread != 0 || lobby.unread != 0 {
+		t.Errorf("unread lobby %d design %d", lobby.unread, design.unread)
+	}
+	var ids []string
+	for _, name := range re.order {
+		for _, p := range re.rooms[name].pending {
+			ids = append(ids, name+":"+p.ID)
+			if p.Sent {
+				t.Errorf("%s loaded as sent", p.ID)
+			}
+		}
+	}
+	if !slices.Equal(ids, []string{"lobby:p1", "design:p2"}) {
+		t.Errorf("outbox = %v", ids)
+	}
+
+	// Connecting resumes each room after its last seq; the outbox waits.
+	re.connected()
+	if got, want := sent(re), []string{"hello::", "join:lobby:150", "join:design:152"}; !slices.Equal(got, want) {
+		t.Errorf("resume = %v, want %v", got, want)
+	}
+	re.apply(joined("lobby", 150))
+	if got, want := sent(re), []string{"send:lobby:p1"}; !slices.Equal(got, want) {
+		t.Errorf("caught up lobby sent %v, want %v", got, want)
+	}
+}
+
+func TestSaveKeepsUnreadAndDeletesLeftRooms(t *testing.T) {
+	st := storage{}
+	s := online(t, 0)
+	s.join("x")
+	s.apply(joined("x", 0))
+	s.switchTo("lobby")
+	s.apply(msgIn("x", 3, "a", "bo", "news"))
+	s.save(st)
+	re := newChatState("me")
+	re.load(st)
+	if re.rooms["x"].unread != 1 {
+		t.Errorf("unread after reload = %d, want 1", re.rooms["x"].unread)
+	}
+	s.leave("x")
+	s.save(st)
+	if _, ok := st[roomKeyPrefix+"x"]; ok {
+		t.Error("the left room's messages are still stored")
+	}
+	re = newChatState("me")
+	re.load(st)
+	if len(re.order) != 1 {
+		t.Errorf("rooms after leaving: %v", re.order)
+	}
+}
+
+func TestLoadSkipsWhatIsNotValid(t *testing.T) {
+	st := storage{}
+	st.put(roomsKey, savedRooms{Current: "Bad Room", Rooms: []string{"lobby", "Bad Room", "ok"}})
+	st[roomKeyPrefix+"ok"] = "{not json"
+	st.put(outboxKey, []savedSend{
+		{Room: "ok", ID: "good", Text: "hi"},
+		{Room: "ok", ID: "bad id!", Text: "hi"},
+		{Room: "ok", ID: "empty", Text: " "},
+		{Room: "elsewhere", ID: "e", Text: "kept, and its room with it"},
+	})
+	s := newChatState("me")
+	s.load(st)
+	if !slices.Equal(s.order, []string{"lobby", "ok", "elsewhere"}) || s.current != "lobby" {
+		t.Errorf("rooms %v current %q", s.order, s.current)
+	}
+	if p := s.rooms["ok"].pending; len(p) != 1 || p[0].ID != "good" {
+		t.Errorf("ok's outbox: %+v", p)
+	}
+}

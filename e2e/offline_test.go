@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// waitShellCached waits until the service worker controls the page and its
+// cache holds the shell: then a reload works with the server down. (go-app's
+// worker fills its cache without waitUntil, so "activated" alone does not
+// say the cache is full.)
+func waitShellCached(tb testing.TB, page context.Context) {
+	tb.Helper()
+	waitFor(tb, page, "the service worker and its cache", `(() => {
+		caches.keys()
+			.then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
+			.then(all => { window.__cached = all.flat().map(r => new URL(r.url).pathname) });
+		const c = window.__cached || [];
+		return navigator.serviceWorker.controller !== null &&
+			["/", "/web/app.wasm", "/app.js", "/wasm_exec.js", "/web/app.css"].every(p => c.includes(p));
+	})()`)
+}
+
+func waitState(tb testing.TB, page context.Context, state string) {
+	tb.Helper()
+	waitFor(tb, page, "status "+state, fmt.Sprintf(`document.querySelector('#status[data-state=%q]') !== null`, state))
+}
+
+// TestOfflineReloadAndResume: with the server down, a reload shows the app
+// from the service worker's cache, with the rooms and their last messages
+// from localStorage, and says it is offline; when the server is back, the
+// page reconnects by itself and resumes each room where it stopped.
+func TestOfflineReloadAndResume(t *testing.T) {
+	app := startApp(t)
+	browser := newBrowser(t)
+	ana, bo := newPage(t, browser), newPage(t, browser)
+	openChat(t, ana, app.URL)
+	openChat(t, bo, app.URL)
+	setName(t, ana, "ana")
+	setName(t, bo, "bo")
+	joinRoom(t, ana, "ops", "ops")
+	joinRoom(t, bo, "ops", "ops")
+	waitPresent(t, ana, "bo")
+	say(t, bo, "before the outage")
+	waitMessage(t, ana, "bo", "before the outage")
+	waitShellCached(t, ana)
+
+	app.stop()
+	waitState(t, ana, "offline")
+	do(t, ana, "reload with the server down", chromedp.Reload())
+	waitState(t, ana, "offline")
+	waitCurrentRoom(t, ana, "ops")
+	waitMessage(t, ana, "bo", "before the outage")
+	if !eval[bool](t, ana, `document.getElementById("offline") !== null && document.querySelector('#rooms li[data-room="lobby"]') !== null`) {
+		t.Error("offline: no #offline notice, or the room list was not restored")
+	}
+
+	app.start()
+	waitConnected(t, ana)
+	waitConnected(t, bo)
+	// Live again, in the room that was resumed.
+	waitPresent(t, ana, "bo")
+	say(t, bo, "after the outage")
+	waitMessage(t, ana, "bo", "after the outage")
+	if n := eval[int](t, ana, messagesJS("bo", "before the outage")); n != 1 {
+		t.Errorf("the message from before the outage is listed %d times", n)
+	}
+	if eval[bool](t, ana, `document.getElementById("offline") !== null`) {
+		t.Error("#offline still shown once connected")
+	}
+}
+
+// TestOutboxDeliveredOnce is issue 4 in the browser: a message typed while
+// the server is down is shown as pending, kept across a reload, and
+// delivered exactly once when the server is back; then it shows as sent.
+func TestOutboxDeliveredOnce(t *testing.T) {
+	app := startApp(t)
+	browser := newBrowser(t)
+	ana, bo := newPage(t, browser), newPage(t, browser)
+	openChat(t, ana, app.URL)
+	openChat(t, bo, app.URL)
+	setName(t, ana, "ana")
+	setName(t, bo, "bo")
+	say(t, ana, "while connected")
+	waitMessage(t, bo, "ana", "while connected")
+	waitShellCached(t, ana)
+
+	app.stop()
+	waitState(t, ana, "offline")
+	const text = "typed while the server was down"
+	say(t, ana, text)
+	waitFor(t, ana, "a queued pending message", `document.querySelector("#messages li.pending.queued .text")?.textContent === `+jsString(text))
+	id := eval[string](t, ana, `document.querySelector("#messages li.pending").dataset.id`)
+
+	// The outbox outlives the page.
+	do(t, ana, "reload while offline", chromedp.Reload())
+	waitState(t, ana, "offline")
+	waitFor(t, ana, "the pending message after the reload", fmt.Sprintf(`document.querySelector('#messages li.pending[data-id=%q]') !== null`, id))
+
+	app.start()
+	waitConnected(t, ana)
+	sentJS := fmt.Sprintf(`document.querySelectorAll('#messages li.msg[data-id=%q]').length`, id)
+	waitFor(t, ana, "pending turned to sent", sentJS+` === 1 && document.querySelector("#messages li.pending") === null`)
+	waitMessage(t, bo, "ana", text)
+
+	// Anything stored twice would come before a later message: after it,
+	// the count is final.
+	waitConnected(t, bo)
+	say(t, ana, "and one more")
+	waitMessage(t, bo, "ana", "and one more")
+	waitMessage(t, ana, "ana", "and one more")
+	if n := eval[int](t, bo, messagesJS("ana", text)); n != 1 {
+		t.Errorf("bo sees the offline message %d times, want once", n)
+	}
+	if n := eval[int](t, ana, sentJS); n != 1 {
+		t.Errorf("ana lists it %d times, want once", n)
+	}
+	// And a reload, now from the server's history, still shows it once.
+	do(t, bo, "reload bo", chromedp.Reload())
+	waitConnected(t, bo)
+	waitMessage(t, bo, "ana", "and one more")
+	if n := eval[int](t, bo, messagesJS("ana", text)); n != 1 {
+		t.Errorf("after a reload bo sees it %d times, want once", n)
+	}
+}

@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// TestMessageTextIsNotMarkup sends markup as a name and as messages: the
+// other page shows it as literal text, builds no element from it, runs none
+// of it, and opens no dialog.
+func TestMessageTextIsNotMarkup(t *testing.T) {
+	app := startApp(t)
+	browser := newBrowser(t)
+	ana, bo := newPage(t, browser), newPage(t, browser)
+
+	// Count dialogs on bo's page; one would also block it, failing the
+	// waits below.
+	dialogCtx, stopDialogs := context.WithCancel(bo)
+	defer stopDialogs()
+	var dialogs atomic.Int32
+	opened := chromedp.Events(dialogCtx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range opened {
+			if err != nil {
+				return
+			}
+			dialogs.Add(1)
+			chromedp.Call(bo, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+
+	openChat(t, ana, app.URL)
+	openChat(t, bo, app.URL)
+	const name = `<b onclick=x>ana</b>`
+	setName(t, ana, name)
+	texts := []string{
+		`<img src=x onerror="window.__xss=1">`,
+		`<script>window.__xss=2</script>`,
+		`<img src=x onerror=alert(1)>`,
+		`<svg onload=alert(2)></svg> & "quotes" 'too'`,
+	}
+	for _, text := range texts {
+		say(t, ana, text)
+	}
+	for _, text := range texts {
+		waitMessage(t, bo, name, text)
+	}
+	if n := eval[int](t, bo, `document.querySelectorAll("#messages img, #messages script, #messages b, #presence b, #messages svg:not([aria-hidden])").length`); n != 0 {
+		t.Errorf("%d elements were built from message text", n)
+	}
+	for _, tab := range []context.Context{ana, bo} {
+		if v := eval[bool](t, tab, `window.__xss !== undefined`); v {
+			t.Error("a message's script ran")
+		}
+	}
+	if n := dialogs.Load(); n != 0 {
+		t.Errorf("%d dialogs opened", n)
+	}
+}
