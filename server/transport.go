@@ -38,6 +38,12 @@ type transport struct {
 
 	mu   sync.Mutex // held for one whole frame
 	rest []byte     // what TryWrite could not write; mu stays held until FinishWrite
+
+	// writeNow's state, under mu (see transport_unix.go).
+	writeFn func(fd uintptr) bool
+	wbuf    []byte
+	wn      int
+	werr    error
 }
 
 var _ hub.Transport = (*transport)(nil)

@@ -104,57 +104,84 @@ func (c *Client) InRoom(room string) bool {
 
 // Send frames one encoded event and sends it to this client alone (replies,
 // errors). It reports false when the client is closing or was dropped.
-func (c *Client) Send(event []byte) bool { return c.deliver(NewFrame(event, 1)) }
+func (c *Client) Send(event []byte) bool {
+	f := NewFrame(event, 1)
+	switch c.deliver(f) {
+	case written:
+		c.counted(f.b)
+		c.wrote(f)
+		return true
+	case queued:
+		return true
+	}
+	return false
+}
 
-// deliver is the fan-out path's per-recipient step.
-func (c *Client) deliver(f *Frame) bool {
+// outcome is what deliver did with a frame.
+type outcome uint8
+
+const (
+	refused outcome = iota // closing, dropped, or the write failed
+	written                // on the socket already; the caller does the counting
+	queued                 // queued or held: a writer reports it when written
+)
+
+// deliver is the fan-out path's per-recipient step. A frame it writes
+// itself is counted by the caller, once per fan-out worker rather than once
+// per client on shared counters.
+func (c *Client) deliver(f *Frame) outcome {
 	c.mu.Lock()
 	if c.dead || c.closing != nil {
 		c.mu.Unlock()
-		return false
+		return refused
 	}
 	if f.seq != 0 && c.syncing != nil {
 		if rs := c.syncing[f.room]; rs != nil {
 			ok, start := c.holdLocked(rs, f)
 			c.mu.Unlock()
 			c.startWriter(start)
-			return ok
+			return queuedIf(ok)
 		}
 	}
 	if c.writing {
 		ok, _ := c.queueLocked(f, true) // the writer running will take it
 		c.mu.Unlock()
-		return ok
+		return queuedIf(ok)
 	}
 	c.writing = true
 	c.mu.Unlock()
 	return c.writeInline(f)
 }
 
+func queuedIf(ok bool) outcome {
+	if ok {
+		return queued
+	}
+	return refused
+}
+
 // writeInline writes f on the fan-out's goroutine to a client that was
 // idle. Only a socket that would not take the whole frame, or frames queued
 // meanwhile, start a writer goroutine.
-func (c *Client) writeInline(f *Frame) bool {
+func (c *Client) writeInline(f *Frame) outcome {
 	done, err := c.t.TryWrite(f.b)
 	if err != nil {
 		c.kill()
-		return false
+		return refused
 	}
 	if !done {
 		go c.finishThenDrain(f)
-		return true
+		return queued
 	}
-	c.counted(f.b)
-	c.wrote(f)
 	c.mu.Lock()
 	if len(c.queue) == 0 && c.closing == nil {
 		c.writing = false
 		c.mu.Unlock()
-		return true
+		return written
 	}
 	c.mu.Unlock()
 	go c.writeLoop()
-	return true
+	return written
 }
 
 // finishThenDrain completes a frame the socket took only part of, then

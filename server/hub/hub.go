@@ -292,9 +292,8 @@ func (h *Hub) Publish(room string, f *Frame) int {
 		*members = append(*members, r.members...)
 	}
 	s.mu.RUnlock()
-	n := fanout(*members, f)
+	n := h.fanout(*members, f, t)
 	putSnapshot(members)
-	h.endTrack(t, n)
 	h.stats.published.Add(1)
 	h.stats.delivered.Add(uint64(n * f.events))
 	return n
@@ -310,9 +309,8 @@ func (h *Hub) Broadcast(f *Frame) int {
 		*all = append(*all, s.list...)
 		s.mu.RUnlock()
 	}
-	n := fanout(*all, f)
+	n := h.fanout(*all, f, t)
 	putSnapshot(all)
-	h.endTrack(t, n)
 	h.stats.published.Add(1)
 	h.stats.delivered.Add(uint64(n * f.events))
 	return n
@@ -336,31 +334,49 @@ const parallelFanout = 512
 
 // fanout delivers f to each client, split over the cores as a library-free
 // server would (one goroutine per core, each writing to its share of the
-// sockets), and returns how many took it.
-func fanout(clients []*Client, f *Frame) int {
+// sockets), and returns how many took it. t, if not nil, is the tracker
+// following this fan-out.
+func (h *Hub) fanout(clients []*Client, f *Frame, t *tracker) int {
 	workers := min(runtime.GOMAXPROCS(0), len(clients)/parallelFanout)
+	var took, wrote int
 	if workers <= 1 {
-		return deliverAll(clients, f)
+		took, wrote = deliverAll(clients, f)
+	} else {
+		var tookN, wroteN atomic.Int64
+		var wg sync.WaitGroup
+		chunk := (len(clients) + workers - 1) / workers
+		for lo := 0; lo < len(clients); lo += chunk {
+			part := clients[lo:min(lo+chunk, len(clients))]
+			wg.Go(func() {
+				a, b := deliverAll(part, f)
+				tookN.Add(int64(a))
+				wroteN.Add(int64(b))
+			})
+		}
+		wg.Wait()
+		took, wrote = int(tookN.Load()), int(wroteN.Load())
 	}
-	var total atomic.Int64
-	var wg sync.WaitGroup
-	chunk := (len(clients) + workers - 1) / workers
-	for lo := 0; lo < len(clients); lo += chunk {
-		part := clients[lo:min(lo+chunk, len(clients))]
-		wg.Go(func() { total.Add(int64(deliverAll(part, f))) })
-	}
-	wg.Wait()
-	return int(total.Load())
+	h.stats.framesOut.Add(uint64(wrote))
+	h.stats.bytesOut.Add(uint64(wrote * len(f.b)))
+	// Writes done here are complete; the tracker waits only for the ones
+	// that went to a writer goroutine.
+	h.endTrack(t, took, took-wrote)
+	return took
 }
 
-func deliverAll(clients []*Client, f *Frame) int {
-	n := 0
+// deliverAll delivers f to each client; took counts those that accepted
+// it, wrote those whose socket already has it.
+func deliverAll(clients []*Client, f *Frame) (took, wrote int) {
 	for _, c := range clients {
-		if c.deliver(f) {
-			n++
+		switch c.deliver(f) {
+		case written:
+			took++
+			wrote++
+		case queued:
+			took++
 		}
 	}
-	return n
+	return took, wrote
 }
 
 // Each calls fn for every connected client, under the registry's read lock:

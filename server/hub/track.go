@@ -44,16 +44,19 @@ func (h *Hub) beginTrack(f *Frame) *tracker {
 	return t
 }
 
-// endTrack is the publisher's side: the fan-out queued the event to n clients.
-func (h *Hub) endTrack(t *tracker, n int) {
+// endTrack is the publisher's side: the fan-out reached took clients, and
+// pending of those writes are still with writer goroutines (the others it
+// wrote itself). With none left, the fan-out ends now; one that reached
+// nobody is not a measurement.
+func (h *Hub) endTrack(t *tracker, took, pending int) {
 	if t == nil {
 		return
 	}
-	if n == 0 {
+	if took == 0 {
 		h.tracking.CompareAndSwap(t, nil)
 		return
 	}
-	if t.remaining.Add(int64(n)) == 0 {
+	if t.remaining.Add(int64(pending)) == 0 {
 		h.closeTrack(t)
 	}
 }
