@@ -29,7 +29,9 @@ const storeTimeout = 5 * time.Second
 type session struct {
 	srv     *Server
 	conn    *websocket.Conn
-	client  *hub.Client
+	client  *hub.Client // &seat
+	seat    hub.Client
+	t       transport
 	limiter *rate.Limiter // made at the first event: silent clients cost none
 	strikes int           // events refused in a row by the rate limit
 	buf     []byte        // the last message read, reused

@@ -27,8 +27,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
 		return
 	}
-	t := &transport{}
-	conn, err := websocket.Accept(&hijacker{w, t}, r, &websocket.AcceptOptions{
+	// One allocation holds the session, its hub seat and its transport.
+	ss := &session{srv: s}
+	conn, err := websocket.Accept(&hijacker{w, &ss.t}, r, &websocket.AcceptOptions{
 		OriginPatterns: s.cfg.Origins,
 		// Compression stays off: it costs tens of KB per connection and
 		// Safari has had bugs with it; chat events are small.
@@ -39,10 +40,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.conns.Add(-1)
 		return
 	}
-	t.ws = conn
+	ss.t.ws, ss.conn = conn, conn
 	conn.SetReadLimit(readLimit)
-	ss := &session{srv: s, conn: conn}
-	ss.client = s.hub.Register(t, wire.GuestName())
+	s.hub.Attach(&ss.seat, &ss.t, wire.GuestName())
+	ss.client = &ss.seat
 	// The handler returns now: its goroutine and the request's memory go,
 	// and the session's read loop lives on in a small new goroutine.
 	go ss.run()

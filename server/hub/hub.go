@@ -152,8 +152,18 @@ func (h *Hub) roomShard(room string) *roomShard {
 // Register adds a connection under name. It is in no room yet, and it is a
 // person of its own until Identify says otherwise.
 func (h *Hub) Register(t Transport, name string) *Client {
+	c := new(Client)
+	h.Attach(c, t, name)
+	return c
+}
+
+// Attach is Register for a Client the caller allocated, typically inside
+// its own per-connection struct: one allocation per connection instead of
+// several, and the fan-out finds a client's state and its transport's side
+// by side in memory. c must be a zero Client and must not be copied.
+func (h *Hub) Attach(c *Client, t Transport, name string) {
 	n := h.next.Add(1)
-	c := &Client{hub: h, t: t, name: name}
+	c.hub, c.t, c.name = h, t, name
 	c.nextPing.Store(time.Now().Add(h.opts.PingInterval).UnixNano())
 	c.regShard = int(n % clientShards)
 	s := &h.clients[c.regShard]
@@ -163,7 +173,6 @@ func (h *Hub) Register(t Transport, name string) *Client {
 	s.mu.Unlock()
 	h.stats.clients.Add(1)
 	h.stats.connects.Add(1)
-	return c
 }
 
 // Unregister removes a client from its rooms and the registry, and drops its
