@@ -32,6 +32,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
 	pid := fs.Int("pid", 0, "the server's process id: report its memory per client and CPU during the loads")
 	report := fs.String("report", "", "also write an HTML report with charts to this file")
+	perProcess := fs.Int("per-process", 0, "clients per bench process; beyond it, worker processes hold them (default: the open-file limit less 256)")
 	compare := fs.String("compare", "", "instead of a run, print reports side by side: name=file.json,... (files from -json); ratios are first / each other")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -50,7 +51,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		progress = stderr // a terminal: show the progress bar
 	}
 	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: progress,
-		N: *n, Burst: *burst, Concurrency: *conc, Senders: *senders, Rate: *rate, Duration: *dur}
+		N: *n, Burst: *burst, Concurrency: *conc, Senders: *senders, Rate: *rate, Duration: *dur, PerProcess: *perProcess}
 	if len(o.URLs) == 0 {
 		fmt.Fprintln(stderr, "chat bench: -url is empty")
 		return 2

@@ -25,6 +25,7 @@ import (
 	"syscall"
 
 	chatapp "chat/app"
+	"chat/bench"
 	"chat/doctor"
 	"chat/server"
 )
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
+	case bench.WorkerCommand: // started by chat bench itself
+		return bench.WorkerMain(args[1:], os.Stdin, stdout, stderr)
 	case "health":
 		return healthCmd(args[1:], stdout, stderr)
 	case "doctor":

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -115,5 +116,36 @@ func TestMissedBroadcastIsReportedIncomplete(t *testing.T) {
 	}
 	if len(res.Latencies) != 2 {
 		t.Errorf("broadcasts 1 and 2 reached everyone: %d complete, want 2", len(res.Latencies))
+	}
+}
+
+// TestMain lets the test binary double as a bench worker process.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
+		os.Exit(WorkerMain(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func TestWorkerProcessesHoldWhatOneProcessMayNot(t *testing.T) {
+	_, url := startChat(t)
+	rep, err := Run(context.Background(), Options{
+		URLs: []string{wsOf(url)}, Conns: 250, PerProcess: 100, Trigger: url + "/benchmark", Timeout: 10 * time.Second,
+		N: 10, Burst: 20, Concurrency: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Workers != 3 || rep.Clients != 250 || rep.Failed() {
+		t.Fatalf("report %+v: want 250 clients in 3 workers, nothing failed", rep)
+	}
+	if f := rep.Fanout.Latency; f.N != 10 || f.P50 <= 0 || f.Max > 10*time.Second {
+		t.Errorf("fan-out over workers: %+v", f)
+	}
+	if b := rep.Burst; b.Delivered != 20*250 {
+		t.Errorf("burst over workers delivered %d, want %d", b.Delivered, 20*250)
+	}
+	if _, err := Run(context.Background(), Options{URLs: []string{wsOf(url)}, Conns: 250, PerProcess: 100, Senders: 2, Rate: 1, Duration: time.Second}); err == nil {
+		t.Error("a chat load over worker processes should be refused")
 	}
 }

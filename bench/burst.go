@@ -27,17 +27,17 @@ type BurstResult struct {
 }
 
 // Burst fires the triggers and waits for the deliveries.
-func Burst(ctx context.Context, f *Fleet, o BurstOptions) (BurstResult, error) {
+func Burst(ctx context.Context, g group, o BurstOptions) (BurstResult, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 10
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	p := f.arm(o.N)
-	live := int64(f.Live())
-	for i := range p.marks {
-		p.marks[i].target.Store(live)
+	live := int64(g.Live())
+	a := g.Arm(o.N)
+	for i := range o.N {
+		a.Expect(i)
 	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}, Timeout: o.Timeout}
 	var mu sync.Mutex
@@ -68,35 +68,26 @@ func Burst(ctx context.Context, f *Fleet, o BurstOptions) (BurstResult, error) {
 	if firstErr != nil {
 		return BurstResult{}, firstErr
 	}
-	// Every mark complete, or the timeout.
-	timeout := time.NewTimer(o.Timeout)
-	defer timeout.Stop()
+	// Every broadcast complete, or the timeout.
+	deadline := time.Now().Add(o.Timeout)
 	res := BurstResult{Triggers: o.N, TriggerLatencies: lat, Expected: int64(o.N) * live}
-	var last int64
-	timedOut := false
-	for i := range p.marks {
-		m := &p.marks[i]
-		if !timedOut {
-			select {
-			case <-m.done:
-			case <-timeout.C:
-				timedOut = true
-			case <-ctx.Done():
-				return res, ctx.Err()
-			}
+	var last time.Time
+	for i := range o.N {
+		at, ok, err := a.Wait(ctx, i, max(time.Until(deadline), time.Millisecond))
+		if err != nil {
+			return res, err
 		}
-		select {
-		case <-m.done:
-			last = max(last, m.at.Load())
-		default:
+		if !ok {
 			res.Incomplete++
+			continue
+		}
+		if at.After(last) {
+			last = at
 		}
 	}
-	for i := range p.marks {
-		res.Delivered += p.marks[i].reached.Load()
-	}
-	if last > 0 {
-		res.Elapsed = time.Duration(last - start.UnixNano())
+	res.Delivered = a.Delivered()
+	if !last.IsZero() {
+		res.Elapsed = last.Sub(start)
 	}
 	return res, nil
 }

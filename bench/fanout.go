@@ -24,27 +24,28 @@ type FanoutResult struct {
 	Incomplete int
 }
 
-// Fanout runs the sequential trigger measurement on f.
-func Fanout(ctx context.Context, f *Fleet, o FanoutOptions) (FanoutResult, error) {
+// Fanout runs the sequential trigger measurement on g.
+func Fanout(ctx context.Context, g group, o FanoutOptions) (FanoutResult, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
 	var res FanoutResult
 	hc := &http.Client{Timeout: o.Timeout}
-	p := f.arm(o.N)
+	a := g.Arm(o.N)
 	for i := range o.N {
-		m := f.expect(p, i)
+		a.Expect(i)
 		start := time.Now()
 		if err := trigger(ctx, hc, o.Trigger); err != nil {
 			return res, err
 		}
-		select {
-		case <-m.done:
-			res.Latencies = append(res.Latencies, time.Duration(m.at.Load()-start.UnixNano()))
-		case <-time.After(o.Timeout):
+		at, ok, err := a.Wait(ctx, i, o.Timeout)
+		if err != nil {
+			return res, err
+		}
+		if ok {
+			res.Latencies = append(res.Latencies, at.Sub(start))
+		} else {
 			res.Incomplete++
-		case <-ctx.Done():
-			return res, ctx.Err()
 		}
 	}
 	return res, nil

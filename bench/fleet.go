@@ -59,6 +59,10 @@ type ConnectOptions struct {
 	Conns    int           // how many clients
 	Parallel int           // dials in flight; default 256
 	Timeout  time.Duration // per dial and handshake; default 10 s
+	// FirstIndex numbers this fleet's clients from here: a worker process
+	// holding the clients from FirstIndex on spreads them over the URLs and
+	// source addresses as one process holding them all would.
+	FirstIndex int
 	// Progress, if set, is called now and then with the clients connected so far.
 	Progress func(done, total int)
 }
@@ -93,8 +97,9 @@ func Connect(ctx context.Context, o ConnectOptions) (*Fleet, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			u := urls[i%len(urls)]
-			c, err := dialWS(u, sourceAddr(u, i/portsPerAddress), o.Timeout)
+			g := o.FirstIndex + i
+			u := urls[g%len(urls)]
+			c, err := dialWS(u, sourceAddr(u, g/portsPerAddress), o.Timeout)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

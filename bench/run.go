@@ -28,6 +28,10 @@ type Options struct {
 	Senders  int           // chat load: senders ...
 	Rate     float64       // ... each sending this many messages a second ...
 	Duration time.Duration // ... for this long
+
+	// PerProcess caps the clients of one process; beyond it, worker
+	// processes hold them. Default PerProcess().
+	PerProcess int
 }
 
 // Report is what a run measured. Durations are in nanoseconds in JSON.
@@ -36,6 +40,7 @@ type Report struct {
 	ConnectFailed int     `json:"connect_failed"`
 	ConnectSecs   float64 `json:"connect_seconds"`
 	Dropped       int     `json:"clients_dropped"`
+	Workers       int     `json:"worker_processes,omitempty"` // 0: the clients were in this process
 
 	Fanout *FanoutReport `json:"fanout,omitempty"`
 	Burst  *BurstReport  `json:"burst,omitempty"`
@@ -82,14 +87,10 @@ type ServerReport struct {
 	CPUSecsPerMDeliv float64 `json:"cpu_seconds_per_million_deliveries"`
 }
 
-// Run connects the clients, runs the loads that Options asks for, and
+// Run connects the clients (in worker processes when there are more than
+// one process may hold), runs the loads that Options asks for, and
 // disconnects.
 func Run(ctx context.Context, o Options) (Report, error) {
-	progress := func(done, total int) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "\rconnecting %d/%d", done, total)
-		}
-	}
 	var before procstat.Sample
 	if o.PID > 0 {
 		var err error
@@ -97,21 +98,53 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			return Report{}, fmt.Errorf("-pid: %w", err)
 		}
 	}
-	f, err := Connect(ctx, ConnectOptions{URLs: o.URLs, Conns: o.Conns, Progress: progress})
-	if o.Log != nil {
-		fmt.Fprintln(o.Log)
+	per := o.PerProcess
+	if per <= 0 {
+		per = PerProcess()
 	}
-	if err != nil {
-		return Report{}, err
+	var (
+		rep     Report
+		g       group
+		fleet   *Fleet // nil with worker processes
+		dropped func() int
+	)
+	if o.Conns > per {
+		if o.Senders > 0 {
+			return Report{}, fmt.Errorf("the chat load runs in one process: at most %d clients here (-conns)", per)
+		}
+		workers := (o.Conns + per - 1) / per
+		wg, err := startWorkers(ctx, o, workers, o.Log)
+		if err != nil {
+			return Report{}, err
+		}
+		defer wg.stop()
+		rep.Clients, rep.ConnectFailed, rep.ConnectSecs = wg.connected()
+		rep.Workers = workers
+		g, dropped = wg, func() int { _, d, _ := wg.report(); return d }
+	} else {
+		progress := func(done, total int) {
+			if o.Log != nil {
+				fmt.Fprintf(o.Log, "\rconnecting %d/%d", done, total)
+			}
+		}
+		f, err := Connect(ctx, ConnectOptions{URLs: o.URLs, Conns: o.Conns, Progress: progress})
+		if o.Log != nil {
+			fmt.Fprintln(o.Log)
+		}
+		if err != nil {
+			return Report{}, err
+		}
+		defer f.Close()
+		rep.Clients, rep.ConnectFailed, rep.ConnectSecs = f.Connected(), f.Failed(), f.ConnectTime().Seconds()
+		g, fleet, dropped = f, f, func() int { return int(f.dropped.Load()) }
 	}
-	defer f.Close()
-	rep := Report{Clients: f.Connected(), ConnectFailed: f.Failed(), ConnectSecs: f.ConnectTime().Seconds()}
 	// Let the server finish registering the last clients (a dial returns
 	// when the handshake is answered, a moment before that), and let their
 	// lobby membership settle (the server holds the lobby for a second).
 	time.Sleep(1500 * time.Millisecond)
 	var connected procstat.Sample
 	if o.PID > 0 {
+		var err error
 		if connected, err = procstat.Read(o.PID); err == nil && rep.Clients > 0 {
 			rep.Server = &ServerReport{
 				RSSMB:     float64(connected.RSS) / (1 << 20),
@@ -119,12 +152,37 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			}
 		}
 	}
-	tl := startTimeline(f, o.PID)
+	var tl *timeline
+	if fleet != nil {
+		tl = startTimeline(fleet, o.PID)
+	}
+	deliveries, err := runLoads(ctx, o, g, fleet, &rep)
+	if tl != nil {
+		rep.Timeline = tl.finish()
+	}
+	if err != nil {
+		return rep, err
+	}
+	if rep.Server != nil {
+		if after, err := procstat.Read(o.PID); err == nil {
+			rep.Server.CPUSecs = (after.CPU - connected.CPU).Seconds()
+			if deliveries > 0 {
+				rep.Server.CPUSecsPerMDeliv = rep.Server.CPUSecs / deliveries * 1e6
+			}
+		}
+	}
+	rep.Dropped = dropped()
+	return rep, nil
+}
+
+// runLoads runs fan-out, burst and chat load as asked, and returns how many
+// deliveries they made.
+func runLoads(ctx context.Context, o Options, g group, fleet *Fleet, rep *Report) (float64, error) {
 	var deliveries float64
 	if o.N > 0 {
-		fr, err := Fanout(ctx, f, FanoutOptions{Trigger: o.Trigger, N: o.N, Timeout: o.Timeout})
+		fr, err := Fanout(ctx, g, FanoutOptions{Trigger: o.Trigger, N: o.N, Timeout: o.Timeout})
 		if err != nil {
-			return rep, err
+			return deliveries, err
 		}
 		rep.Fanout = &FanoutReport{Latency: Summarize(fr.Latencies), Incomplete: fr.Incomplete}
 		for _, d := range fr.Latencies {
@@ -133,9 +191,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		deliveries += float64(o.N * rep.Clients)
 	}
 	if o.Burst > 0 {
-		br, err := Burst(ctx, f, BurstOptions{Trigger: o.Trigger, N: o.Burst, Concurrency: o.Concurrency, Timeout: o.Timeout})
+		br, err := Burst(ctx, g, BurstOptions{Trigger: o.Trigger, N: o.Burst, Concurrency: o.Concurrency, Timeout: o.Timeout})
 		if err != nil {
-			return rep, err
+			return deliveries, err
 		}
 		r := &BurstReport{Triggers: br.Triggers, Concurrency: o.Concurrency, Trigger: Summarize(br.TriggerLatencies),
 			Expected: br.Expected, Delivered: br.Delivered, Incomplete: br.Incomplete}
@@ -147,9 +205,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		deliveries += float64(br.Delivered)
 	}
 	if o.Senders > 0 {
-		cr, err := Chat(ctx, f, ChatOptions{Senders: o.Senders, Rate: o.Rate, Duration: o.Duration, Timeout: o.Timeout})
+		cr, err := Chat(ctx, fleet, ChatOptions{Senders: o.Senders, Rate: o.Rate, Duration: o.Duration, Timeout: o.Timeout})
 		if err != nil {
-			return rep, err
+			return deliveries, err
 		}
 		r := &ChatReport{Senders: o.Senders, Sent: cr.Sent, Latency: Summarize(cr.Latencies), Incomplete: cr.Incomplete}
 		if s := cr.Elapsed.Seconds(); s > 0 {
@@ -159,17 +217,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		rep.Chat = r
 		deliveries += float64(cr.Sent * rep.Clients)
 	}
-	rep.Timeline = tl.finish()
-	if rep.Server != nil {
-		if after, err := procstat.Read(o.PID); err == nil {
-			rep.Server.CPUSecs = (after.CPU - connected.CPU).Seconds()
-			if deliveries > 0 {
-				rep.Server.CPUSecsPerMDeliv = rep.Server.CPUSecs / deliveries * 1e6
-			}
-		}
-	}
-	rep.Dropped = int(f.dropped.Load())
-	return rep, nil
+	return deliveries, nil
 }
 
 // Failed reports whether the run saw a broadcast or message that did not
@@ -191,7 +239,11 @@ func (r Report) WriteText(w io.Writer) {
 	if r.ConnectSecs > 0 {
 		rate = float64(r.Clients) / r.ConnectSecs
 	}
-	fmt.Fprintf(w, "clients     %d connected, %d failed, in %.1f s (%.0f/s); %d dropped during the run\n", r.Clients, r.ConnectFailed, r.ConnectSecs, rate, r.Dropped)
+	fmt.Fprintf(w, "clients     %d connected, %d failed, in %.1f s (%.0f/s); %d dropped during the run", r.Clients, r.ConnectFailed, r.ConnectSecs, rate, r.Dropped)
+	if r.Workers > 0 {
+		fmt.Fprintf(w, "; in %d worker processes", r.Workers)
+	}
+	fmt.Fprintln(w)
 	if f := r.Fanout; f != nil {
 		fmt.Fprintf(w, "fan-out     %d sequential broadcasts, trigger to last client: %s; %d incomplete\n", f.Latency.N, f.Latency, f.Incomplete)
 	}
