@@ -20,6 +20,7 @@ const portsPerAddress = 25000
 type Fleet struct {
 	clients   []*client
 	failures  int
+	firstErr  error // why the first failed dial failed
 	connectIn time.Duration
 
 	phase    atomic.Pointer[phase]
@@ -106,6 +107,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Fleet, error) {
 				f.failures++
 				if firstErr == nil {
 					firstErr = err
+					f.firstErr = err
 				}
 				return
 			}

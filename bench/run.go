@@ -41,6 +41,7 @@ type Report struct {
 	ConnectSecs   float64 `json:"connect_seconds"`
 	Dropped       int     `json:"clients_dropped"`
 	Workers       int     `json:"worker_processes,omitempty"` // 0: the clients were in this process
+	ConnectError  string  `json:"connect_error,omitempty"`    // why the first failed dial failed
 
 	Fanout *FanoutReport `json:"fanout,omitempty"`
 	Burst  *BurstReport  `json:"burst,omitempty"`
@@ -118,7 +119,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			return Report{}, err
 		}
 		defer wg.stop()
-		rep.Clients, rep.ConnectFailed, rep.ConnectSecs = wg.connected()
+		rep.Clients, rep.ConnectFailed, rep.ConnectSecs, rep.ConnectError = wg.connected()
 		rep.Workers = workers
 		g, dropped = wg, func() int { _, d, _ := wg.report(); return d }
 	} else {
@@ -136,6 +137,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 		defer f.Close()
 		rep.Clients, rep.ConnectFailed, rep.ConnectSecs = f.Connected(), f.Failed(), f.ConnectTime().Seconds()
+		if f.firstErr != nil {
+			rep.ConnectError = f.firstErr.Error()
+		}
 		g, fleet, dropped = f, f, func() int { return int(f.dropped.Load()) }
 	}
 	// Let the server finish registering the last clients (a dial returns
@@ -244,6 +248,9 @@ func (r Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "; in %d worker processes", r.Workers)
 	}
 	fmt.Fprintln(w)
+	if r.ConnectError != "" {
+		fmt.Fprintf(w, "            first failure: %s\n", r.ConnectError)
+	}
 	if f := r.Fanout; f != nil {
 		fmt.Fprintf(w, "fan-out     %d sequential broadcasts, trigger to last client: %s; %d incomplete\n", f.Latency.N, f.Latency, f.Incomplete)
 	}

@@ -36,7 +36,8 @@ type workerMsg struct {
 	Live      int     `json:"live,omitempty"`      // ready, report
 	Delivered int64   `json:"delivered,omitempty"` // report: receipts of the armed broadcasts
 	Dropped   int     `json:"dropped,omitempty"`   // report
-	Err       string  `json:"err,omitempty"`
+	Err       string  `json:"err,omitempty"`       // ready: the worker could not connect at all
+	FailedWhy string  `json:"why,omitempty"`       // ready: why the first failed dial failed
 }
 
 // PerProcess is how many clients one bench process opens: its open-file
@@ -89,7 +90,11 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer, o ConnectOptions) 
 		return err
 	}
 	defer f.Close()
-	send(workerMsg{Op: "ready", Connected: f.Connected(), Failed: f.Failed(), Secs: f.ConnectTime().Seconds(), Live: f.Live()})
+	ready := workerMsg{Op: "ready", Connected: f.Connected(), Failed: f.Failed(), Secs: f.ConnectTime().Seconds(), Live: f.Live()}
+	if f.firstErr != nil {
+		ready.FailedWhy = f.firstErr.Error()
+	}
+	send(ready)
 	dec := json.NewDecoder(bufio.NewReader(in))
 	var cur armed
 	for {
@@ -305,13 +310,16 @@ func (r *workerRun) Delivered() int64 {
 	return d
 }
 
-func (g *workerGroup) connected() (clients, failed int, secs float64) {
+func (g *workerGroup) connected() (clients, failed int, secs float64, why string) {
 	for _, p := range g.procs {
 		clients += p.ready.Connected
 		failed += p.ready.Failed
 		secs = max(secs, p.ready.Secs)
+		if why == "" {
+			why = p.ready.FailedWhy
+		}
 	}
-	return clients, failed, secs
+	return clients, failed, secs, why
 }
 
 // stop ends the workers.

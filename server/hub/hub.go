@@ -10,6 +10,7 @@ package hub
 
 import (
 	"hash/maphash"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -164,7 +165,10 @@ func (h *Hub) Register(t Transport, name string) *Client {
 func (h *Hub) Attach(c *Client, t Transport, name string) {
 	n := h.next.Add(1)
 	c.hub, c.t, c.name = h, t, name
-	c.nextPing.Store(time.Now().Add(h.opts.PingInterval).UnixNano())
+	// The first ping falls anywhere in the interval after the first: a
+	// crowd that connected in the same second must not be pinged in the
+	// same second, thirty seconds later.
+	c.nextPing.Store(time.Now().Add(h.opts.PingInterval + rand.N(h.opts.PingInterval)).UnixNano())
 	c.regShard = int(n % clientShards)
 	s := &h.clients[c.regShard]
 	s.mu.Lock()
