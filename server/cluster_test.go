@@ -95,6 +95,14 @@ func TestNodeRidesOutANATSRestart(t *testing.T) {
 
 	ns.Shutdown()
 	ns.WaitForShutdown()
+	for _, cl := range []*client{a, b} {
+		if st := cl.next(wire.TypeStatus); st.Code != wire.StatusStoreUnreachable {
+			t.Fatalf("with NATS down: status %+v, want %s", st, wire.StatusStoreUnreachable)
+		}
+	}
+	if late := dial(t, hs); late.next(wire.TypeStatus).Code != wire.StatusStoreUnreachable {
+		t.Fatal("a client that connects while NATS is down is not told")
+	}
 	if res := get(t, hs.URL+"/healthz"); res.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("/healthz with NATS down: %s", res.Status)
 	}
@@ -116,6 +124,11 @@ func TestNodeRidesOutANATSRestart(t *testing.T) {
 			t.Fatalf("not healthy 15s after NATS came back: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	for _, cl := range []*client{a, b} {
+		if st := cl.next(wire.TypeStatus); st.Code != wire.StatusOK {
+			t.Fatalf("NATS back: status %+v, want %s", st, wire.StatusOK)
+		}
 	}
 	// The live consumer was recreated: a new message reaches the others.
 	after := a.say("lobby", "during", "while NATS is down") // the resend

@@ -18,6 +18,12 @@ type Config struct {
 	Origins   []string // extra Origin host patterns allowed on /ws; same host is always allowed
 	Benchmark bool     // serve GET /benchmark; true
 	MaxConns  int      // WebSocket connections at once, beyond which /ws answers 503; 10000
+	// MaxConnsPerIP caps the WebSockets of one client address (429 past
+	// it); 0, the default, is no cap.
+	MaxConnsPerIP int
+	// HeaderTimeout cuts off a request whose headers have not arrived in
+	// this long (slowloris); 10 s.
+	HeaderTimeout time.Duration
 
 	// Per-connection inbound event rate (events per second) and burst.
 	// A client over it gets a rate_limited error; one that keeps on is
@@ -57,6 +63,7 @@ func DefaultConfig() Config {
 		WebDir:         "web",
 		Benchmark:      true,
 		MaxConns:       10000,
+		HeaderTimeout:  10 * time.Second,
 		EventRate:      20,
 		EventBurst:     40,
 		HistoryPerRoom: 1000,

@@ -36,7 +36,9 @@ func startServer(t *testing.T, mutate func(*Config)) (*Server, *httptest.Server)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(s.Handler())
+	hs := httptest.NewUnstartedServer(s.Handler())
+	hs.Config = s.HTTPServer() // the timeouts of the real thing
+	hs.Start()
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

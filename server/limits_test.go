@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,47 +187,72 @@ func TestMaxConnsAnswers503BeforeTheUpgrade(t *testing.T) {
 	}
 }
 
+// TestClientThatStopsReadingIsDroppedOthersGetEverything: a busy room (100
+// broadcasts of 2 KB a second) with a client that stops reading. That client
+// is dropped within 10 s; a healthy client meanwhile gets every broadcast,
+// none of them late: were the fan-out ever to wait on the stalled socket,
+// the healthy client would wait seconds.
 func TestClientThatStopsReadingIsDroppedOthersGetEverything(t *testing.T) {
-	s, hs := startServer(t, func(c *Config) {
-		c.Hub = &hub.Options{QueueBytes: 64 << 10}
-	})
+	s, hs := startServer(t, nil)
 	reader := dial(t, hs)
 	reader.joinAs("reader", "lobby")
-	// A raw TCP client with a tiny receive buffer that never reads.
-	stalled := dialStalled(t, hs)
+	stalled := dialStalled(t, hs) // a raw TCP client with a tiny receive buffer that never reads
 	defer stalled.Close()
 	waitClients(t, s, 2)
 
-	// Broadcast big events until the stalled client's socket buffers and
-	// queue are full and it is dropped; the reader must get every one.
-	text := strings.Repeat("x", 2000)
-	received := make(chan int)
-	sent := 0
+	const rate = 100
+	pad := strings.Repeat("x", 2000)
+	start := time.Now()
+	stop := make(chan struct{})
+	sent := make(chan int, 1)
 	go func() {
+		tick := time.NewTicker(time.Second / rate)
+		defer tick.Stop()
 		n := 0
-		for ev := range reader.events {
-			if ev.Type == wire.TypeBroadcast && ev.Text == text {
+		defer func() { sent <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				text := strconv.FormatInt(time.Now().UnixNano(), 10) + " " + pad
+				if s.broker.Broadcast(context.Background(), text) != nil {
+					return
+				}
 				n++
-				received <- n
 			}
 		}
 	}()
-	for dropped := false; !dropped; {
-		if sent == 20000 {
-			t.Fatalf("stalled client not dropped after %d broadcasts: %+v", sent, s.Hub().Stats())
+	var dropped time.Duration
+	var worst time.Duration
+	received := 0
+	for dropped == 0 || received < 100 {
+		ev := reader.next(wire.TypeBroadcast)
+		sentAt, _ := strconv.ParseInt(strings.Fields(ev.Text)[0], 10, 64)
+		worst = max(worst, time.Since(time.Unix(0, sentAt)))
+		received++
+		if dropped == 0 && s.Hub().Stats().Clients == 1 {
+			dropped = time.Since(start)
 		}
-		if err := s.broker.Broadcast(context.Background(), text); err != nil {
-			t.Fatal(err)
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("stalled client not dropped after 20 s: %+v", s.Hub().Stats())
 		}
-		sent++
-		<-received // the reader keeps up, as a healthy client does
-		st := s.Hub().Stats()
-		dropped = st.SlowConsumers+st.WriteTimeouts == 1
 	}
-	t.Logf("stalled client dropped after %d broadcasts of 2 KB", sent)
-	// Its farewell cannot be written to a full socket: the write watchdog
-	// ends it, and its seat is freed.
-	waitClients(t, s, 1)
+	close(stop)
+	total := <-sent
+	for received < total {
+		reader.next(wire.TypeBroadcast)
+		received++
+	}
+	st := s.Hub().Stats()
+	t.Logf("stalled client dropped after %v (slow consumer %d, write timeout %d); healthy client got %d of %d, the latest %v after it was sent",
+		dropped.Round(time.Millisecond), st.SlowConsumers, st.WriteTimeouts, received, total, worst.Round(time.Millisecond))
+	if dropped > 10*time.Second {
+		t.Errorf("stalled client dropped after %v, want within 10 s", dropped)
+	}
+	if worst > time.Second {
+		t.Errorf("a healthy client waited %v for a broadcast while another one stalled", worst)
+	}
 }
 
 func TestErrorsNameTheRoomOrMessageTheyAreAbout(t *testing.T) {
@@ -245,4 +271,30 @@ func TestErrorsNameTheRoomOrMessageTheyAreAbout(t *testing.T) {
 	if e := cl.next(wire.TypeError); e.Code != wire.CodeNotJoined || e.Room != "third" || e.ID != "m-1" {
 		t.Fatalf("send to a room not joined: %+v", e)
 	}
+}
+
+func TestMaxConnsPerIP(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) { c.MaxConnsPerIP = 2 })
+	a, b := dial(t, hs), dial(t, hs)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, res, err := websocket.Dial(ctx, wsURL(hs), nil)
+	if err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("third connection from one address: %v %v, want 429", err, res)
+	}
+	a.c.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, _, err := websocket.Dial(ctx, wsURL(hs), nil)
+		if err == nil {
+			c.CloseNow()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a seat never freed after one left: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.send(wire.Event{Type: wire.TypeHello, Name: "still"})
+	b.next(wire.TypeWelcome)
 }

@@ -34,7 +34,10 @@ type Server struct {
 	live       liveFeed
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64 // open WebSocket connections, for MaxConns
+	perIP      *perIP       // nil unless MaxConnsPerIP
 	closing    atomic.Bool  // shutting down: refuse new connections
+	degraded   atomic.Bool  // the message store (NATS) is unreachable
+	started    atomic.Bool  // New has finished: the hub is there to tell clients
 
 	broadcastFrame []byte // the /benchmark event, encoded once (a payload, not a WebSocket frame)
 	stopPresence   context.CancelFunc
@@ -61,28 +64,30 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.EventRate <= 0 {
 		cfg.EventRate, cfg.EventBurst = def.EventRate, def.EventBurst
 	}
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = def.HeaderTimeout
+	}
 	if cfg.HistoryOnJoin <= 0 {
 		cfg.HistoryOnJoin = def.HistoryOnJoin
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = def.MaxConns
 	}
+	s := &Server{}
 	b, err := broker.Open(ctx, &broker.Options{
 		URL:            cfg.NATSURL,
 		DataDir:        cfg.DataDir,
 		HistoryPerRoom: cfg.HistoryPerRoom,
 		Logger:         cfg.Logger,
+		StateChanged:   s.storeStateChanged,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		cfg:            cfg,
-		log:            cfg.Logger,
-		broker:         b,
-		broadcastFrame: wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText}),
-		presenceDone:   make(chan struct{}),
-	}
+	s.cfg, s.log, s.broker = cfg, cfg.Logger, b
+	s.broadcastFrame = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
+	s.presenceDone = make(chan struct{})
+	s.perIP = newPerIP(cfg.MaxConnsPerIP)
 	hubOpts := hub.Options{}
 	if cfg.Hub != nil {
 		hubOpts = *cfg.Hub
@@ -112,6 +117,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		defer close(s.presenceDone)
 		s.presence.run(pctx)
 	}()
+	s.started.Store(true)
 	return s, nil
 }
 
@@ -136,6 +142,26 @@ func (s *Server) deliverBroadcast(texts []string) {
 	}
 	s.hub.Broadcast(hub.NewFrame(payload, len(texts)))
 	s.metrics.broadcasts.Add(uint64(len(texts)))
+}
+
+// storeStateChanged tells every client of this node when the message store
+// is lost and back: a client keeps what it sends meanwhile (its outbox)
+// instead of meeting an error per message.
+func (s *Server) storeStateChanged(connected bool) {
+	s.degraded.Store(!connected)
+	if !s.started.Load() {
+		return // still starting; clients that connect later are told at once
+	}
+	s.hub.Broadcast(hub.NewFrame(wire.Encode(s.storeStatus()), 1))
+}
+
+// storeStatus is the status event for the store's current state.
+func (s *Server) storeStatus() wire.Event {
+	if s.degraded.Load() {
+		return wire.Event{Type: wire.TypeStatus, Code: wire.StatusStoreUnreachable,
+			Text: "messages cannot be stored right now; they are kept and sent when the store is back"}
+	}
+	return wire.Event{Type: wire.TypeStatus, Code: wire.StatusOK, Text: "messages are stored again"}
 }
 
 // Hub is the server's hub, for tests and metrics.
@@ -164,6 +190,20 @@ func (s *Server) shutdown(ctx context.Context) {
 	s.broker.Close()
 }
 
+// HTTPServer is the http.Server for s's Handler, with the timeouts a public
+// server needs: a request whose headers never finish is cut off after
+// Config.HeaderTimeout, an idle keep-alive connection after two minutes.
+// WebSockets are hijacked, so these never apply to them.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.cfg.HeaderTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
+
 // Run serves cfg.Addr until ctx ends, then shuts down gracefully.
 func Run(ctx context.Context, cfg Config) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -179,12 +219,7 @@ func Run(ctx context.Context, cfg Config) error {
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second, // a request whose headers never finish is cut off
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
-	}
+	hs := s.HTTPServer()
 	s.log.Info("chat serving", "addr", ln.Addr().String(), "version", cfg.Version,
 		"nats", natsMode(cfg.NATSURL), "data", cfg.DataDir, "max_conns", cfg.MaxConns)
 	served := make(chan error, 1)

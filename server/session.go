@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -35,6 +36,7 @@ type session struct {
 	limiter *rate.Limiter // made at the first event: silent clients cost none
 	strikes int           // events refused in a row by the rate limit
 	buf     []byte        // the last message read, reused
+	ipKey   string        // for -max-conns-per-ip; empty without it
 
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
@@ -44,9 +46,15 @@ type session struct {
 func (ss *session) run() {
 	defer ss.end()
 	ss.joinLobbyQuietly()
+	if ss.srv.degraded.Load() {
+		ss.reply(ss.srv.storeStatus())
+	}
 	for {
 		typ, r, err := ss.conn.Reader(context.Background())
 		if err != nil {
+			if v, ok := unansweredViolation(err); ok {
+				ss.client.Fail(hub.Disconnect{Code: hub.DisconnectProtocol.Code, Reason: hub.DisconnectProtocol.Reason + ": " + v})
+			}
 			return
 		}
 		data, err := ss.readMessage(r)
@@ -73,6 +81,19 @@ func (ss *session) run() {
 }
 
 var errTooBig = errors.New("message over wire.MaxFrame")
+
+// unansweredViolation recognises the protocol violations coder/websocket
+// (v1.8.15) reports without sending a close frame: RFC 6455 wants the
+// connection failed with 1002, and the peer told why.
+func unansweredViolation(err error) (string, bool) {
+	msg := err.Error()
+	for _, v := range []string{"unmasked frame", "negative payload length"} {
+		if strings.Contains(msg, v) {
+			return v, true
+		}
+	}
+	return "", false
+}
 
 // readMessage reads one message into the session's buffer. A message over
 // wire.MaxFrame is read to its end (coder/websocket caps that at readLimit)
@@ -123,6 +144,7 @@ func (ss *session) end() {
 	ss.srv.hub.Unregister(ss.client)
 	_ = ss.conn.CloseNow()
 	ss.srv.conns.Add(-1)
+	ss.srv.perIP.release(ss.ipKey)
 }
 
 // handle acts on one event. It returns false with the reason when the

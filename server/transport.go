@@ -20,6 +20,10 @@ import (
 // the buffer, so net/http's 4 KB would mostly sit empty.
 const readBufferSize = 256
 
+// sendBufferSize is each connection's socket send buffer (the kernel
+// doubles it). Without it Linux grows a stalled client's buffer to megabytes.
+const sendBufferSize = 64 << 10
+
 // controlBufferSize is the buffer coder/websocket frames its own writes in:
 // only control frames (pong, ping, close) go that way, at most 139 bytes.
 const controlBufferSize = 256
@@ -113,6 +117,12 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.t.conn = conn
+	if tc, ok := conn.(*net.TCPConn); ok {
+		// A fixed send buffer bounds the kernel memory a client that stops
+		// reading can hold, and lets the hub find such a client in seconds;
+		// chat traffic never needs more in flight.
+		_ = tc.SetWriteBuffer(sendBufferSize)
+	}
 	if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			h.t.raw = raw

@@ -27,6 +27,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
 		return
 	}
+	ipKey, ok := s.perIP.take(r.RemoteAddr)
+	if !ok {
+		s.conns.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "too many connections from your address", http.StatusTooManyRequests)
+		return
+	}
 	// One allocation holds the session, its hub seat and its transport.
 	ss := &session{srv: s}
 	conn, err := websocket.Accept(&hijacker{w, &ss.t}, r, &websocket.AcceptOptions{
@@ -38,8 +45,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Accept has answered (403 for a foreign Origin, 426 for a plain GET).
 		s.conns.Add(-1)
+		s.perIP.release(ipKey)
 		return
 	}
+	ss.ipKey = ipKey
 	ss.t.ws, ss.conn = conn, conn
 	conn.SetReadLimit(readLimit)
 	s.hub.Attach(&ss.seat, &ss.t, wire.GuestName())

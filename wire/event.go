@@ -30,6 +30,7 @@ const (
 	TypePresence  = "presence"  // {"type":"presence","room":"R","count":3,"names":["ana","bo","cy"]}
 	TypeError     = "error"     // {"type":"error","code":"bad_room","text":"...","id":"<client id, when about a send>"}
 	TypeBroadcast = "broadcast" // {"type":"broadcast","text":"test message"}: GET /benchmark, not stored
+	TypeStatus    = "status"    // {"type":"status","code":"store_unreachable","text":"..."}: the service's state changed
 )
 
 // The server's answer to TypeHistory is also a history event, after the
@@ -57,6 +58,12 @@ type Event struct {
 	Code    string    `json:"code,omitempty"`
 	Version string    `json:"version,omitempty"`
 }
+
+// Status codes of status events.
+const (
+	StatusStoreUnreachable = "store_unreachable" // messages cannot be stored now; keep them and send again later
+	StatusOK               = "ok"                // everything works again
+)
 
 // BenchmarkText is what GET /benchmark broadcasts, as the seed's endpoint did.
 const BenchmarkText = "test message"

@@ -39,6 +39,9 @@ type Options struct {
 	DedupeWindow time.Duration
 	// Logger for connection events. Default slog.Default().
 	Logger *slog.Logger
+	// StateChanged, if set, is told when the connection to NATS is lost
+	// (false) and back (true).
+	StateChanged func(connected bool)
 }
 
 func (o *Options) withDefaults() Options {
@@ -91,10 +94,16 @@ func Open(ctx context.Context, opts *Options) (*NATS, error) {
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil { // nil: we closed it
 				o.Logger.Warn("nats disconnected", "err", err)
+				if o.StateChanged != nil {
+					o.StateChanged(false)
+				}
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			o.Logger.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+			if o.StateChanged != nil {
+				o.StateChanged(true)
+			}
 		}),
 	}
 	var err error

@@ -170,6 +170,9 @@ func (c *Client) writeInline(f *Frame) outcome {
 		return refused
 	}
 	if !done {
+		// The socket is full: from now on the write is a stalled one, for
+		// the watchdog and for the slow-consumer check alike.
+		c.writeStart.Store(time.Now().UnixNano())
 		go c.finishThenDrain(f)
 		return queued
 	}
@@ -187,8 +190,7 @@ func (c *Client) writeInline(f *Frame) outcome {
 // finishThenDrain completes a frame the socket took only part of, then
 // drains whatever was queued meanwhile.
 func (c *Client) finishThenDrain(f *Frame) {
-	c.writeStart.Store(time.Now().UnixNano())
-	err := c.t.FinishWrite()
+	err := c.t.FinishWrite() // writeStart was set when the socket was found full
 	c.writeStart.Store(0)
 	if err != nil {
 		c.kill()
@@ -245,6 +247,12 @@ func (c *Client) dropSlowLocked() bool {
 	start := !c.writing
 	c.writing = true
 	c.hub.stats.slowConsumers.Add(1)
+	if c.writeStart.Load() != 0 {
+		// The writer is blocked on a full socket: that is why the queue
+		// overflowed. Waiting for the watchdog would keep the client for
+		// seconds; closing now ends the blocked write.
+		go c.kill()
+	}
 	return start
 }
 
@@ -321,6 +329,37 @@ func (c *Client) Close(d Disconnect) {
 	c.startWriter(start)
 }
 
+// dropSlow closes a slow consumer without waiting on it: its reason and
+// close frame go out only if the socket takes them now; a client this far
+// behind is not waited for, not even for its close handshake.
+func (c *Client) dropSlow(req *closeRequest) {
+	bye := append(append([]byte(nil), req.farewell.b...), closeFrame(uint16(req.d.Code), req.d.Reason)...)
+	done, err := c.t.TryWrite(bye)
+	c.kill()
+	if err == nil && !done {
+		_ = c.t.FinishWrite() // fails at once on the closed connection, ending the partial write
+	}
+}
+
+// Fail fails the connection at once, for a peer that broke the protocol in
+// a way the WebSocket library left unanswered: the error event and the
+// close frame are written now (after any frame already under way), then the
+// connection is closed without waiting for the peer's answer.
+func (c *Client) Fail(d Disconnect) {
+	c.mu.Lock()
+	if c.dead || c.closing != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.closing = &closeRequest{d: d}
+	c.queue, c.queued = nil, 0
+	c.mu.Unlock()
+	if c.t.Write(farewell(d).b) == nil {
+		_ = c.t.Write(closeFrame(uint16(d.Code), d.Reason))
+	}
+	c.kill()
+}
+
 // kill closes the transport without a handshake and drops the queue: for a
 // connection that is already broken or stalled.
 func (c *Client) kill() {
@@ -362,6 +401,10 @@ func (c *Client) writeLoop() {
 			}
 			// writing stays true: no writer starts after the close.
 			c.mu.Unlock()
+			if req.d == DisconnectSlow {
+				c.dropSlow(req)
+				return
+			}
 			if c.write(req.farewell.b) == nil {
 				_ = c.t.Close(req.d)
 			}

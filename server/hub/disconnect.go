@@ -25,6 +25,9 @@ var (
 	DisconnectBadUTF8 = Disconnect{websocket.StatusInvalidFramePayloadData, "text frame is not valid UTF-8"}
 	// DisconnectBinary: the protocol is JSON text frames only.
 	DisconnectBinary = Disconnect{websocket.StatusUnsupportedData, "binary frames are not supported; send JSON text frames"}
+	// DisconnectProtocol: a frame that breaks RFC 6455 (the reason adds
+	// which rule).
+	DisconnectProtocol = Disconnect{websocket.StatusProtocolError, "protocol error"}
 	// DisconnectTooBig: one message over the protocol's size limit.
 	DisconnectTooBig = Disconnect{websocket.StatusMessageTooBig, "message too big: the limit is 16384 bytes"}
 	// DisconnectRateLimited: the client kept sending after being told to slow down.

@@ -72,3 +72,14 @@ func appendFrame(dst []byte, fs []*Frame) []byte {
 	}
 	return dst
 }
+
+// closeFrame is a server close frame with code and reason (RFC 6455 section
+// 5.5.1); the reason is cut to fit a control frame.
+func closeFrame(code uint16, reason string) []byte {
+	if len(reason) > 123 {
+		reason = reason[:123]
+	}
+	b := []byte{0x88, byte(2 + len(reason))}
+	b = binary.BigEndian.AppendUint16(b, code)
+	return append(b, reason...)
+}
