@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 ADDR    ?= :8080
 DATA    ?= ./data
 
-.PHONY: all build serve test vet wasm clean cluster cluster-stop bench
+.PHONY: all build serve test vet wasm clean cluster cluster-stop bench soak
 
 all: build
 
@@ -66,6 +66,15 @@ cluster-stop:
 # floor and seedhub, in one run; the table goes to bench-out/table.md.
 bench: build
 	bash bench/three-way.sh
+
+# The long versions: 5,000 connect/close cycles, and each fuzz target for a
+# minute (make test runs their seed corpora only).
+FUZZTIME ?= 60s
+soak: build
+	$(GO) test -count=1 -run 'Churn|StopsReading' ./server/ -args -long
+	for f in FuzzDecode FuzzLines FuzzNormalizeRoom; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./wire/ || exit 1; done
+	$(GO) test -run '^$$' -fuzz '^FuzzClientFrame$$' -fuzztime $(FUZZTIME) ./server/
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/wasm_exec.js bench-out

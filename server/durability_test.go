@@ -146,3 +146,61 @@ func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestSIGTERMClosesEveryoneWith1001AndKeepsWhatWasAcknowledged(t *testing.T) {
+	addr, dir := freeAddr(t), t.TempDir()
+	url := "ws://" + addr + "/ws"
+	proc := serverProcess(t, addr, dir)
+	var cls []*client
+	for i := range 3 {
+		cl := dialURL(t, url, nil)
+		cl.joinAs(fmt.Sprint("u", i), "lobby")
+		cls = append(cls, cl)
+	}
+	acked := map[string]uint64{}
+	for i := range 20 {
+		id := fmt.Sprint("t", i)
+		acked[id] = cls[0].say("lobby", id, "before the signal")
+	}
+	exited := make(chan error, 1)
+	start := time.Now()
+	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	go func() { exited <- proc.Wait() }()
+	for i, cl := range cls {
+		if e := cl.next(wire.TypeError); e.Code != wire.CodeGoingAway || e.Text != "server shutting down" {
+			t.Errorf("client %d: farewell %+v", i, e)
+		}
+		if code := cl.closed(); code != websocket.StatusGoingAway {
+			t.Errorf("client %d closed with %v, want 1001", i, code)
+		}
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want status 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no exit within 15 s of SIGTERM")
+	}
+	t.Logf("exited %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+	// Nothing listens any more.
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("still accepting connections after exit")
+	}
+	// Every acknowledged message is in the history after a restart.
+	serverProcess(t, addr, dir)
+	r := dialURL(t, url, nil)
+	r.joinAfter("lobby", 0)
+	got := map[string]uint64{}
+	for _, m := range r.msgs("lobby", len(acked)) {
+		got[m.ID] = m.Seq
+	}
+	for id, seq := range acked {
+		if got[id] != seq {
+			t.Errorf("acknowledged %s (seq %d) after the restart: %d", id, seq, got[id])
+		}
+	}
+}

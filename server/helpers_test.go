@@ -21,7 +21,7 @@ import (
 
 // startServer runs a real server (embedded NATS with JetStream in a temporary
 // directory) behind a loopback HTTP listener.
-func startServer(t *testing.T, mutate func(*Config)) (*Server, *httptest.Server) {
+func startServer(t testing.TB, mutate func(*Config)) (*Server, *httptest.Server) {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()

@@ -86,11 +86,16 @@ func (ss *session) join(ev wire.Event) error {
 	if gap, ok := ss.gap(ctx, room, ev.After, msgs, head); ok {
 		ss.reply(gap)
 	}
-	wctx, wcancel := context.WithTimeout(context.Background(), liveWaitTimeout)
-	if err := ss.srv.live.wait(wctx, head); err != nil {
-		ss.srv.log.Warn("live feed behind the history read; joining anyway", "room", room, "head", head)
+	// Nothing read means nothing after "after" was stored when the read
+	// ran: every message held or still to come is newer, and there is
+	// nothing to wait for.
+	if len(msgs) > 0 {
+		wctx, wcancel := context.WithTimeout(context.Background(), liveWaitTimeout)
+		if err := ss.srv.live.wait(wctx, head); err != nil {
+			ss.srv.log.Warn("live feed behind the history read; joining anyway", "room", room, "head", head)
+		}
+		wcancel()
 	}
-	wcancel()
 	events := make([][]byte, len(msgs))
 	for i, m := range msgs {
 		events[i] = wire.Encode(m)

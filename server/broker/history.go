@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -26,6 +27,9 @@ const historyBatch = 1000
 // messages back, with no consumer to create or delete.
 func (b *NATS) History(ctx context.Context, room string, after, upTo uint64) (msgs []wire.Event, head uint64, err error) {
 	head = after
+	if after == math.MaxUint64 {
+		return nil, head, nil // nothing comes after the last seq there can be
+	}
 	subject := roomSubject + room
 	for {
 		// (up_to_seq applies to multi_last requests only: bound by hand.)
