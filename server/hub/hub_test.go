@@ -319,19 +319,7 @@ func TestSlowClientIsClosedAtOnce(t *testing.T) {
 	for range 10 {
 		pub(h, "r", strings.Repeat("y", 100))
 	}
-	deadline := time.Now().Add(time.Second)
-	for {
-		m.mu.Lock()
-		killed := m.killed
-		m.mu.Unlock()
-		if killed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("slow client with a stuck writer not closed within a second")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitKilled(t, m, time.Second, "slow client with a stuck writer")
 	if st := h.Stats(); st.SlowConsumers != 1 || st.WriteTimeouts != 0 {
 		t.Errorf("stats %+v: want one slow consumer, no write timeout", st)
 	}
@@ -344,19 +332,7 @@ func TestStalledWriteIsCutByWatchdog(t *testing.T) {
 	defer close(m.gate)
 	c := h.Register(m, "u")
 	c.Send([]byte("stuck"))
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		m.mu.Lock()
-		killed := m.killed
-		m.mu.Unlock()
-		if killed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("stalled write was not cut")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitKilled(t, m, 5*time.Second, "stalled write")
 	if st := h.Stats(); st.WriteTimeouts != 1 {
 		t.Errorf("WriteTimeouts = %d, want 1", st.WriteTimeouts)
 	}
@@ -432,6 +408,24 @@ func TestShutdownClosesEveryoneAfterFlushing(t *testing.T) {
 		if d := m.closedWith(); d == nil || *d != DisconnectShutdown {
 			t.Errorf("client %d closed with %v, want %v", i, d, DisconnectShutdown)
 		}
+	}
+}
+
+// waitKilled waits until the transport was closed without a handshake.
+func waitKilled(t *testing.T, m *memTransport, within time.Duration, what string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		m.mu.Lock()
+		killed := m.killed
+		m.mu.Unlock()
+		if killed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not closed within %v", what, within)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
