@@ -23,7 +23,7 @@ func newClientID() string {
 func (s *chatState) queue(id, text string) {
 	r := s.rooms[s.current]
 	p := pendingSend{ID: id, Text: text}
-	if s.linked && r.caughtUp {
+	if s.canSend(r) {
 		p.Sent = true
 		s.emit(sendEvent(r.name, id, text))
 	}
@@ -42,7 +42,7 @@ func (s *chatState) retry(id string) bool {
 	}
 	p := &r.pending[i]
 	p.Failed = ""
-	if s.linked && r.caughtUp {
+	if s.canSend(r) {
 		p.Sent = true
 		s.emit(sendEvent(r.name, p.ID, p.Text))
 	}
@@ -50,6 +50,10 @@ func (s *chatState) retry(id string) bool {
 	s.outboxDirty = true
 	return true
 }
+
+// canSend reports whether a message for r can go out now: a live
+// connection, the room's history caught up, and a store to keep it.
+func (s *chatState) canSend(r *room) bool { return s.linked && r.caughtUp && !s.storeDown }
 
 // discard drops a message from the outbox.
 func (s *chatState) discard(id string) {
@@ -62,7 +66,7 @@ func (s *chatState) discard(id string) {
 // history already held were matched by id and are gone from the outbox;
 // what is left was not stored, or the server's dedupe catches it.
 func (s *chatState) flushOutbox(r *room) {
-	if !s.linked {
+	if !s.linked || s.storeDown {
 		return
 	}
 	for i := range r.pending {

@@ -196,3 +196,21 @@ func TestPackFramesSplits(t *testing.T) {
 		t.Errorf("frames taken twice: %q", got)
 	}
 }
+
+func TestOutboxWaitsWhileTheStoreIsDown(t *testing.T) {
+	s := online(t, 0)
+	s.apply(wire.Event{Type: wire.TypeStatus, Code: wire.StatusStoreUnreachable})
+	s.queue("w1", "kept")
+	if got := sent(s); len(got) != 0 {
+		t.Fatalf("sent %v while the store is down", got)
+	}
+	// A send that was already out and came back unstored waits as well.
+	s.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeUnavailable, ID: "w1", Room: "lobby", Text: "not stored"})
+	if p := s.cur().pending; len(p) != 1 || p[0].Failed != "" || p[0].Sent {
+		t.Fatalf("pending %+v: want it waiting, not failed", p)
+	}
+	s.apply(wire.Event{Type: wire.TypeStatus, Code: wire.StatusOK})
+	if got, want := sent(s), []string{"send:lobby:w1"}; !slices.Equal(got, want) {
+		t.Fatalf("store back: sent %v, want %v", got, want)
+	}
+}

@@ -37,6 +37,7 @@ type chatState struct {
 
 	status        connStatus
 	linked        bool // a connection is open (its hello may be unanswered)
+	storeDown     bool // the server cannot store messages now (a status event): the outbox waits
 	serverUpdated bool // welcome brought a version other than the one seen before
 
 	rooms   map[string]*room
@@ -187,6 +188,25 @@ func (s *chatState) apply(ev wire.Event) {
 	case wire.TypeBroadcast:
 		r := s.cur()
 		r.addSystem(r.lastSeq, ev.Text, s.now())
+	case wire.TypeStatus:
+		s.storeStatus(ev.Code)
+	}
+}
+
+// storeStatus follows the server's word on its message store: while it is
+// unreachable messages stay in the outbox (not sent, not failed); when it is
+// back, every caught-up room's outbox goes out.
+func (s *chatState) storeStatus(code string) {
+	switch code {
+	case wire.StatusStoreUnreachable:
+		s.storeDown = true
+	case wire.StatusOK:
+		s.storeDown = false
+		for _, name := range s.order {
+			if r := s.rooms[name]; r.caughtUp {
+				s.flushOutbox(r)
+			}
+		}
 	}
 }
 
@@ -249,7 +269,11 @@ func (s *chatState) serverError(ev wire.Event) {
 	}
 	if ev.ID != "" {
 		if r, i := s.findPending(ev.ID); r != nil {
-			r.pending[i].Failed = text
+			// Not stored for want of a store is not refused: it waits in the
+			// outbox for the store (a status event) or the next connection.
+			if ev.Code != wire.CodeUnavailable {
+				r.pending[i].Failed = text
+			}
 			r.pending[i].Sent = false
 			r.rev++
 			s.outboxDirty = true

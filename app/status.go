@@ -54,6 +54,11 @@ func (p *chatPage) renderStatus() app.UI {
 // renderOffline is #offline, the banner under the header while the server
 // cannot be reached: what still works, and a way to try at once.
 func (p *chatPage) renderOffline() app.UI {
+	if p.st.status == statusConnected && p.st.storeDown {
+		return app.Div().ID("store-down").Class("offline-banner").Role("status").Body(
+			app.Span().Text("Messages cannot be saved right now. What you send is kept and goes out when the service is back."),
+		)
+	}
 	if p.st.status != statusOffline && p.st.status != statusReconnecting {
 		return nil
 	}
