@@ -63,9 +63,14 @@ cluster-stop:
 	@echo "cluster stopped"
 
 # The seed's benchmark at its scale (10,000 clients) against this server, the
-# floor and seedhub, in one run; the table goes to bench-out/table.md.
+# floor and seedhub, in one run (the table goes to bench-out/table.md), then
+# the UI's first load and a history read.
 bench: build
 	bash bench/three-way.sh
+	@echo "== first load of the UI, navigation to connected (budgets: cold 2000 ms, cached 500 ms)"
+	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./e2e/ | grep -E '^Benchmark'
+	@echo "== history read of a full room (1,000 messages) through the embedded NATS"
+	$(GO) test -run '^$$' -bench History1000 -benchmem ./server/broker/ | grep -E '^Benchmark'
 
 # The long versions: 5,000 connect/close cycles, and each fuzz target for a
 # minute (make test runs their seed corpora only).
