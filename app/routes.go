@@ -8,6 +8,7 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // Register declares the UI's routes; both builds call it before anything else.
 func Register() {
 	app.Route("/", func() app.Composer { return &chatPage{} })
+	app.Route("/stats", func() app.Composer { return &statsPage{} })
 }
 
 // Run starts the UI in the browser; on the server it returns at once.

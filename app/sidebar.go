@@ -22,6 +22,7 @@ func (p *chatPage) renderSidebar() app.UI {
 			p.renderRoomForm(),
 			p.renderPresence(),
 			p.renderNameForm(),
+			app.A().ID("stats-link").Class("side-link").Href("/stats").Text("Server stats"),
 		)
 }
 

@@ -26,7 +26,7 @@ import (
 
 // workerMsg is every message between coordinator and worker.
 type workerMsg struct {
-	Op        string  `json:"op"`                  // ready, arm, done, report, quit
+	Op        string  `json:"op"`                  // ready, arm, armed, done, report, quit
 	N         int     `json:"n,omitempty"`         // arm: broadcasts
 	I         int     `json:"i,omitempty"`         // done: which broadcast
 	At        int64   `json:"at,omitempty"`        // done: unix nanos of the last receipt in this worker
@@ -112,6 +112,9 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer, o ConnectOptions) 
 				a.Expect(i)
 			}
 			cur = a
+			// The coordinator fires no trigger before every worker says
+			// so: a broadcast counted before its mark exists is lost.
+			send(workerMsg{Op: "armed", N: m.N})
 			go func() {
 				for i := range m.N {
 					at, ok, err := a.Wait(ctx, i, 24*time.Hour)
@@ -137,6 +140,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer, o ConnectOptions) 
 type workerGroup struct {
 	procs   []*workerProc
 	reports chan workerMsg
+	armed   chan workerMsg
 
 	mu  sync.Mutex
 	run *workerRun // the armed run whose dones are being collected
@@ -164,7 +168,7 @@ func startWorkers(ctx context.Context, o Options, n int, log io.Writer) (*worker
 	if err != nil {
 		return nil, err
 	}
-	g := &workerGroup{reports: make(chan workerMsg, n)}
+	g := &workerGroup{reports: make(chan workerMsg, n), armed: make(chan workerMsg, n)}
 	share, offset := (o.Conns+n-1)/n, 0
 	for w := range n {
 		k := min(share, o.Conns-offset)
@@ -225,6 +229,8 @@ func (g *workerGroup) listen(p *workerProc, r io.Reader, ready chan<- workerMsg)
 			ready <- m
 		case "report":
 			g.reports <- m
+		case "armed":
+			g.armed <- m
 		case "done":
 			g.mu.Lock()
 			if run := g.run; run != nil && m.I < len(run.remaining) && run.remaining[m.I] > 0 {
@@ -280,7 +286,15 @@ func (g *workerGroup) Arm(n int) armed {
 	g.mu.Lock()
 	g.run = run
 	g.mu.Unlock()
-	_ = g.sendAll(workerMsg{Op: "arm", N: n})
+	if g.sendAll(workerMsg{Op: "arm", N: n}) == nil {
+		for range g.procs {
+			select {
+			case <-g.armed:
+			case <-time.After(30 * time.Second):
+				return run // a worker that does not answer shows as incomplete broadcasts
+			}
+		}
+	}
 	return run
 }
 

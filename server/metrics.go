@@ -141,8 +141,14 @@ func (m *metrics) record() {
 	if secs <= 0 {
 		return
 	}
+	t := cur.at.Unix()
+	m.pointsMu.Lock()
+	if n := len(m.points); n > 0 && t <= m.points[n-1].T {
+		t = m.points[n-1].T + 1 // a tick just past a second boundary, then one just before the next
+	}
+	m.pointsMu.Unlock()
 	p := Point{
-		T:          cur.at.Unix(),
+		T:          t,
 		Conns:      m.hub().Clients,
 		InPerSec:   float64(cur.in-m.prev.in) / secs,
 		OutPerSec:  float64(cur.out-m.prev.out) / secs,

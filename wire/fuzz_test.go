@@ -53,7 +53,7 @@ func FuzzDecode(f *testing.F) {
 		if !back.TS.Equal(ev.TS) {
 			t.Fatalf("ts %v came back as %v", ev.TS, back.TS)
 		}
-		back.TS, ev.TS = ev.TS, ev.TS
+		back.TS = ev.TS
 		if len(back.Names) == 0 && len(ev.Names) == 0 {
 			back.Names, ev.Names = nil, nil
 		}
