@@ -337,14 +337,22 @@ func waitMessage(tb testing.TB, page context.Context, from, text string) {
 	waitFor(tb, page, fmt.Sprintf("%s: %s", from, text), messagesJS(from, text)+" > 0")
 }
 
-func TestTwoPagesChat(t *testing.T) {
-	app := startApp(t)
+// anaAndBo starts the app and two people in their own browser contexts,
+// connected and named ana and bo: the cast of most browser tests.
+func anaAndBo(t *testing.T) (app *chatServer, ana, bo context.Context) {
+	t.Helper()
+	app = startApp(t)
 	browser := newBrowser(t)
-	ana, bo := newPage(t, browser), newPage(t, browser)
+	ana, bo = newPage(t, browser), newPage(t, browser)
 	openChat(t, ana, app.URL)
 	openChat(t, bo, app.URL)
 	setName(t, ana, "ana")
 	setName(t, bo, "bo")
+	return app, ana, bo
+}
+
+func TestTwoPagesChat(t *testing.T) {
+	_, ana, bo := anaAndBo(t)
 
 	say(t, ana, "hello from ana")
 	waitMessage(t, bo, "ana", "hello from ana")

@@ -34,13 +34,7 @@ func waitState(tb testing.TB, page context.Context, state string) {
 // from localStorage, and says it is offline; when the server is back, the
 // page reconnects by itself and resumes each room where it stopped.
 func TestOfflineReloadAndResume(t *testing.T) {
-	app := startApp(t)
-	browser := newBrowser(t)
-	ana, bo := newPage(t, browser), newPage(t, browser)
-	openChat(t, ana, app.URL)
-	openChat(t, bo, app.URL)
-	setName(t, ana, "ana")
-	setName(t, bo, "bo")
+	app, ana, bo := anaAndBo(t)
 	joinRoom(t, ana, "ops", "ops")
 	joinRoom(t, bo, "ops", "ops")
 	waitPresent(t, ana, "bo")
@@ -77,13 +71,7 @@ func TestOfflineReloadAndResume(t *testing.T) {
 // the server is down is shown as pending, kept across a reload, and
 // delivered exactly once when the server is back; then it shows as sent.
 func TestOutboxDeliveredOnce(t *testing.T) {
-	app := startApp(t)
-	browser := newBrowser(t)
-	ana, bo := newPage(t, browser), newPage(t, browser)
-	openChat(t, ana, app.URL)
-	openChat(t, bo, app.URL)
-	setName(t, ana, "ana")
-	setName(t, bo, "bo")
+	app, ana, bo := anaAndBo(t)
 	say(t, ana, "while connected")
 	waitMessage(t, bo, "ana", "while connected")
 	waitShellCached(t, ana)

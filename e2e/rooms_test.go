@@ -51,13 +51,7 @@ func unreadJS(room string) string {
 // TestRooms covers the room list: a refused name, create and join, unread
 // counts for a room not on screen, switching clears them, and leaving.
 func TestRooms(t *testing.T) {
-	app := startApp(t)
-	browser := newBrowser(t)
-	ana, bo := newPage(t, browser), newPage(t, browser)
-	openChat(t, ana, app.URL)
-	openChat(t, bo, app.URL)
-	setName(t, ana, "ana")
-	setName(t, bo, "bo")
+	_, ana, bo := anaAndBo(t)
 
 	// A name that cannot be a room is refused with the reason, and nothing
 	// is joined.

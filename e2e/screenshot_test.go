@@ -18,13 +18,7 @@ var screenshotDir = filepath.Join("testdata", "screenshots")
 // and offline. It checks only that the layout holds (nothing wider than the
 // window); the images are for review.
 func TestScreenshots(t *testing.T) {
-	app := startApp(t)
-	browser := newBrowser(t)
-	ana, bo := newPage(t, browser), newPage(t, browser)
-	openChat(t, ana, app.URL)
-	openChat(t, bo, app.URL)
-	setName(t, ana, "ana")
-	setName(t, bo, "bo")
+	app, ana, bo := anaAndBo(t)
 	joinRoom(t, ana, "design", "design")
 	joinRoom(t, bo, "design", "design")
 	joinRoom(t, ana, "random", "random")
