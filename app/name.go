@@ -54,40 +54,51 @@ func saveName(storage app.BrowserStorage, name string) {
 // renderNameForm is the nickname form: #name-form, #name and its save
 // button, with the refusal next to the field.
 func (p *chatPage) renderNameForm() app.UI {
+	return sideForm{
+		id: "name-form", class: "name-form", label: "Your name",
+		inputID: "name", input: app.Input().Name("name").Value(p.st.name), hint: "done",
+		button: "name-save", buttonText: "Save",
+		errID: "name-error", err: p.st.nameError,
+	}.render(p.onNameSubmit)
+}
+
+// sideForm is a one-field form of the sidebar: a label, a text input with
+// its submit button, and the refusal under them, tied together for
+// assistive technology.
+type sideForm struct {
+	id, class, label   string
+	inputID            string
+	input              app.HTMLInput // with what differs from form to form (name, value, limits)
+	hint               string        // the on-screen keyboard's enter key: enterkeyhint
+	button, buttonText string
+	errID, err         string
+}
+
+func (f sideForm) render(onSubmit app.EventHandler) app.UI {
 	invalid := "false"
-	if p.st.nameError != "" {
+	if f.err != "" {
 		invalid = "true"
 	}
 	return app.Form().
-		ID("name-form").
-		Class("side-form name-form").
-		Aria("label", "Your name").
-		OnSubmit(p.onNameSubmit).
+		ID(f.id).
+		Class(strings.TrimSpace("side-form "+f.class)).
+		Aria("label", f.label).
+		OnSubmit(onSubmit).
 		Body(
-			app.Label().For("name").Class("side-label").Text("Your name"),
+			app.Label().For(f.inputID).Class("side-label").Text(f.label),
 			app.Div().Class("field-row").Body(
-				app.Input().
-					ID("name").
-					Name("name").
+				f.input.
+					ID(f.inputID).
 					Type("text").
-					Value(p.st.name).
 					AutoComplete(false).
 					Spellcheck(false).
 					Attr("autocapitalize", "off").
-					Attr("enterkeyhint", "done").
+					Attr("enterkeyhint", f.hint).
 					Aria("invalid", invalid).
-					Aria("describedby", "name-error"),
-				app.Button().
-					ID("name-save").
-					Type("submit").
-					Class("button secondary").
-					Text("Save"),
+					Aria("describedby", f.errID),
+				app.Button().ID(f.button).Type("submit").Class("button secondary").Text(f.buttonText),
 			),
-			app.P().
-				ID("name-error").
-				Class("field-error").
-				Aria("live", "polite").
-				Text(p.st.nameError),
+			app.P().ID(f.errID).Class("field-error").Aria("live", "polite").Text(f.err),
 		)
 }
 

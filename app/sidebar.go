@@ -80,42 +80,12 @@ func (p *chatPage) onRoomClick(ctx app.Context, e app.Event) {
 
 // renderRoomForm is #room-form: type a name to join or create a room.
 func (p *chatPage) renderRoomForm() app.UI {
-	invalid := "false"
-	if p.st.roomError != "" {
-		invalid = "true"
-	}
-	return app.Form().
-		ID("room-form").
-		Class("side-form").
-		Aria("label", "Join or create a room").
-		OnSubmit(p.onRoomSubmit).
-		Body(
-			app.Label().For("room-name").Class("side-label").Text("Join or create a room"),
-			app.Div().Class("field-row").Body(
-				app.Input().
-					ID("room-name").
-					Name("room").
-					Type("text").
-					Placeholder("room-name").
-					MaxLength(64).
-					AutoComplete(false).
-					Spellcheck(false).
-					Attr("autocapitalize", "off").
-					Attr("enterkeyhint", "go").
-					Aria("invalid", invalid).
-					Aria("describedby", "room-error"),
-				app.Button().
-					ID("room-join").
-					Type("submit").
-					Class("button secondary").
-					Text("Join"),
-			),
-			app.P().
-				ID("room-error").
-				Class("field-error").
-				Aria("live", "polite").
-				Text(p.st.roomError),
-		)
+	return sideForm{
+		id: "room-form", label: "Join or create a room",
+		inputID: "room-name", input: app.Input().Name("room").Placeholder("room-name").MaxLength(64), hint: "go",
+		button: "room-join", buttonText: "Join",
+		errID: "room-error", err: p.st.roomError,
+	}.render(p.onRoomSubmit)
 }
 
 func (p *chatPage) onRoomSubmit(ctx app.Context, e app.Event) {
