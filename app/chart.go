@@ -10,7 +10,7 @@ import (
 
 // A chart is drawn in a fixed coordinate space, one unit a second across
 // and 0 to chartHeight up, that the SVG stretches to its box
-// (preserveAspectRatio="none"); app.css keeps the strokes' width constant.
+// (preserveAspectRatio="none"); stats.css keeps the strokes' width constant.
 const (
 	chartWidth  = statsWindowSeconds
 	chartHeight = 100

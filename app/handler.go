@@ -19,10 +19,10 @@ func Handler(version string) *app.Handler {
 			Maskable: "/web/icon-maskable-512.png",
 		},
 		// The page's light background: the manifest has one colour for
-		// both schemes, and app.css takes over as soon as it loads.
+		// both schemes, and the stylesheets take over as soon as it loads.
 		BackgroundColor: "#f6f7fb",
 		ThemeColor:      "#4f46e5",
-		Styles:          []string{"/web/app.css"},
+		Styles:          []string{"/web/base.css", "/web/chat.css", "/web/stats.css"},
 		// The header's logo: the icons above are cached for offline use
 		// already, the SVG is not.
 		CacheableResources: []string{"/web/icon.svg"},

@@ -326,7 +326,7 @@ func initial(name string) string {
 	return string(unicode.ToUpper(r))
 }
 
-// hueClass gives each name one of the avatar colours in app.css, the same
+// hueClass gives each name one of the avatar colours in chat.css, the same
 // one in every browser.
 func hueClass(name string) string {
 	h := fnv.New32a()

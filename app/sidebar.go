@@ -7,7 +7,7 @@ import (
 )
 
 // renderSidebar is the column of rooms and people: always there on a wide
-// screen, a drawer on a narrow one (app.css).
+// screen, a drawer on a narrow one (chat.css).
 func (p *chatPage) renderSidebar() app.UI {
 	return app.Aside().
 		ID("sidebar").

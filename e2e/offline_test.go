@@ -20,7 +20,7 @@ func waitShellCached(tb testing.TB, page context.Context) {
 			.then(all => { window.__cached = all.flat().map(r => new URL(r.url).pathname) });
 		const c = window.__cached || [];
 		return navigator.serviceWorker.controller !== null &&
-			["/", "/web/app.wasm", "/app.js", "/wasm_exec.js", "/web/app.css"].every(p => c.includes(p));
+			["/", "/web/app.wasm", "/app.js", "/wasm_exec.js", "/web/base.css", "/web/chat.css", "/web/stats.css"].every(p => c.includes(p));
 	})()`)
 }
 
