@@ -21,6 +21,11 @@ type Config struct {
 	// MaxConnsPerIP caps the WebSockets of one client address (429 past
 	// it); 0, the default, is no cap.
 	MaxConnsPerIP int
+	// AcceptRate caps new WebSockets per second (bursts of as many), so
+	// that a reconnect storm after a restart is spread out: past it, 503
+	// with Retry-After, and clients back off with jitter. 0, the default,
+	// is no cap.
+	AcceptRate float64
 	// HeaderTimeout cuts off a request whose headers have not arrived in
 	// this long (slowloris); 10 s.
 	HeaderTimeout time.Duration

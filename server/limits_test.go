@@ -298,3 +298,32 @@ func TestMaxConnsPerIP(t *testing.T) {
 	b.send(wire.Event{Type: wire.TypeHello, Name: "still"})
 	b.next(wire.TypeWelcome)
 }
+
+func TestAcceptRateSpreadsAReconnectStorm(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) { c.AcceptRate = 5 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	accepted, refused := 0, 0
+	for range 20 { // a storm: far more than 5 at once
+		c, res, err := websocket.Dial(ctx, wsURL(hs), nil)
+		switch {
+		case err == nil:
+			accepted++
+			defer c.CloseNow()
+		case res != nil && res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") != "":
+			refused++
+		default:
+			t.Fatalf("dial: %v", err)
+		}
+	}
+	if accepted < 5 || accepted > 7 || refused == 0 {
+		t.Fatalf("20 at once at 5 a second: %d accepted, %d refused", accepted, refused)
+	}
+	// A client that waits as told gets in.
+	time.Sleep(time.Second)
+	c, _, err := websocket.Dial(ctx, wsURL(hs), nil)
+	if err != nil {
+		t.Fatalf("after a second's wait: %v", err)
+	}
+	c.CloseNow()
+}

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"chat/server/broker"
 	"chat/server/hub"
 	"chat/wire"
@@ -33,11 +35,12 @@ type Server struct {
 	metrics    *metrics
 	live       liveFeed
 	lobbyHolds *lobbyHolds
-	conns      atomic.Int64 // open WebSocket connections, for MaxConns
-	perIP      *perIP       // nil unless MaxConnsPerIP
-	closing    atomic.Bool  // shutting down: refuse new connections
-	degraded   atomic.Bool  // the message store (NATS) is unreachable
-	started    atomic.Bool  // New has finished: the hub is there to tell clients
+	conns      atomic.Int64  // open WebSocket connections, for MaxConns
+	perIP      *perIP        // nil unless MaxConnsPerIP
+	accepts    *rate.Limiter // nil unless AcceptRate
+	closing    atomic.Bool   // shutting down: refuse new connections
+	degraded   atomic.Bool   // the message store (NATS) is unreachable
+	started    atomic.Bool   // New has finished: the hub is there to tell clients
 
 	broadcastFrame []byte // the /benchmark event, encoded once (a payload, not a WebSocket frame)
 	stopPresence   context.CancelFunc
@@ -88,6 +91,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.broadcastFrame = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	s.presenceDone = make(chan struct{})
 	s.perIP = newPerIP(cfg.MaxConnsPerIP)
+	if cfg.AcceptRate > 0 {
+		s.accepts = rate.NewLimiter(rate.Limit(cfg.AcceptRate), max(1, int(cfg.AcceptRate)))
+	}
 	hubOpts := hub.Options{}
 	if cfg.Hub != nil {
 		hubOpts = *cfg.Hub

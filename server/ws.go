@@ -21,6 +21,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if s.accepts != nil && !s.accepts.Allow() {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "too many new connections right now: retry in a moment", http.StatusServiceUnavailable)
+		return
+	}
 	if s.conns.Add(1) > int64(s.cfg.MaxConns) {
 		s.conns.Add(-1)
 		w.Header().Set("Retry-After", "5")
