@@ -173,9 +173,6 @@ func (s *Server) storeStatus() wire.Event {
 // Hub is the server's hub, for tests and metrics.
 func (s *Server) Hub() *hub.Hub { return s.hub }
 
-// Broker is the server's broker, for tests.
-func (s *Server) Broker() *broker.NATS { return s.broker }
-
 // Shutdown stops accepting WebSocket clients, closes every client with 1001
 // after flushing what is queued to it, and closes the broker. Stored messages
 // are safe once acknowledged; nothing else needs saving. Calls after the

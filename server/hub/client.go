@@ -88,10 +88,6 @@ type closeRequest struct {
 // Name is the client's current nickname.
 func (c *Client) Name() string { return c.name }
 
-// Rooms lists the rooms the client is in. The slice is the client's own:
-// read it on the session goroutine only.
-func (c *Client) Rooms() []string { return c.rooms }
-
 // InRoom reports whether the client has joined room.
 func (c *Client) InRoom(room string) bool {
 	for _, r := range c.rooms {

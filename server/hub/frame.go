@@ -34,9 +34,6 @@ func NewMsgFrame(room string, seq uint64, payload []byte) *Frame {
 	return f
 }
 
-// Payload is the frame's events, without the header.
-func (f *Frame) Payload() []byte { return f.b[f.hdr:] }
-
 // frameHeader writes the header of a final, unmasked text frame of n bytes
 // (RFC 6455 section 5.2) into dst and returns its length.
 func frameHeader(dst []byte, n int) int {
