@@ -83,7 +83,19 @@ type roomSync struct {
 type closeRequest struct {
 	d        Disconnect
 	farewell *Frame // an error event written before the close frame
+	// abrupt, when set, is the farewell and the close frame together, for a
+	// client that is not waited for: written only if its socket takes them
+	// at once, then the connection is closed, with no handshake.
+	abrupt []byte
 }
+
+// slowClose is the close of every slow consumer, built once: dropping one
+// happens on the fan-out path, under the client's lock.
+var slowClose = func() *closeRequest {
+	fw := farewell(DisconnectSlow)
+	bye := append(append([]byte(nil), fw.b...), closeFrame(uint16(DisconnectSlow.Code), DisconnectSlow.Reason)...)
+	return &closeRequest{d: DisconnectSlow, farewell: fw, abrupt: bye}
+}()
 
 // Name is the client's current nickname.
 func (c *Client) Name() string { return c.name }
@@ -239,7 +251,7 @@ func (c *Client) startWriter(start bool) {
 // writer, which sends the farewell and the close.
 func (c *Client) dropSlowLocked() bool {
 	c.queue, c.queued, c.syncing = nil, 0, nil
-	c.closing = &closeRequest{d: DisconnectSlow, farewell: farewell(DisconnectSlow)}
+	c.closing = slowClose
 	start := !c.writing
 	c.writing = true
 	c.hub.stats.slowConsumers.Add(1)
@@ -325,12 +337,10 @@ func (c *Client) Close(d Disconnect) {
 	c.startWriter(start)
 }
 
-// dropSlow closes a slow consumer without waiting on it: its reason and
-// close frame go out only if the socket takes them now; a client this far
-// behind is not waited for, not even for its close handshake.
-func (c *Client) dropSlow(req *closeRequest) {
-	bye := append(append([]byte(nil), req.farewell.b...), closeFrame(uint16(req.d.Code), req.d.Reason)...)
-	done, err := c.t.TryWrite(bye)
+// closeAbruptly writes req's farewell and close frame only if the socket
+// takes them now, and closes the connection without waiting on the peer.
+func (c *Client) closeAbruptly(req *closeRequest) {
+	done, err := c.t.TryWrite(req.abrupt)
 	c.kill()
 	if err == nil && !done {
 		_ = c.t.FinishWrite() // fails at once on the closed connection, ending the partial write
@@ -397,8 +407,8 @@ func (c *Client) writeLoop() {
 			}
 			// writing stays true: no writer starts after the close.
 			c.mu.Unlock()
-			if req.d == DisconnectSlow {
-				c.dropSlow(req)
+			if req.abrupt != nil {
+				c.closeAbruptly(req)
 				return
 			}
 			if c.write(req.farewell.b) == nil {
