@@ -23,7 +23,7 @@ func openFiles(t *testing.T) int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
-		t.Skip("no /proc/self/fd on this system: " + err.Error())
+		t.Fatalf("counting open files needs Linux's /proc: %v", err) // the server's platform
 	}
 	return len(ents)
 }

@@ -2,7 +2,7 @@ package server
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -219,15 +219,6 @@ func get(t *testing.T, url string) *http.Response {
 	return res
 }
 
-// errorCode returns e's protocol error code, or "" if it is not one.
-func errorCode(err error) string {
-	var pe *wire.ProtocolError
-	if errors.As(err, &pe) {
-		return pe.Code
-	}
-	return ""
-}
-
 // dialStalled opens a WebSocket by hand over a TCP socket with a small
 // receive buffer, and never reads from it: a peer that stopped reading.
 func dialStalled(t *testing.T, hs *httptest.Server) net.Conn {
@@ -298,6 +289,17 @@ func (cl *client) say(room, id, text string) uint64 {
 			return ev.Seq
 		}
 	}
+}
+
+// sayN sends n messages to room, ids prefix0, prefix1, ..., texts "0", "1",
+// ..., and returns their seqs as acknowledged.
+func (cl *client) sayN(room, prefix string, n int) []uint64 {
+	cl.t.Helper()
+	seqs := make([]uint64, n)
+	for i := range seqs {
+		seqs[i] = cl.say(room, fmt.Sprint(prefix, i), fmt.Sprint(i))
+	}
+	return seqs
 }
 
 // joinAfter joins room resuming after seq and returns the joined event.

@@ -17,10 +17,7 @@ func TestJoinGetsTheLastMessagesThenResumesAfterASeq(t *testing.T) {
 	_, hs := startServer(t, fastSenders)
 	w := dial(t, hs)
 	w.joinAs("writer", "tea")
-	var seqs []uint64
-	for i := range 150 {
-		seqs = append(seqs, w.say("tea", fmt.Sprint("m", i), fmt.Sprint("message ", i)))
-	}
+	seqs := w.sayN("tea", "m", 150)
 
 	// A fresh join gets the last 100, in order, after joined.
 	r := dial(t, hs)
@@ -31,7 +28,7 @@ func TestJoinGetsTheLastMessagesThenResumesAfterASeq(t *testing.T) {
 	}
 	got := r.msgs("tea", 100)
 	for i, m := range got {
-		if m.Seq != seqs[50+i] || m.Text != fmt.Sprint("message ", 50+i) || m.From != "writer" {
+		if m.Seq != seqs[50+i] || m.Text != fmt.Sprint(50+i) || m.From != "writer" {
 			t.Fatalf("history[%d] = %+v, want seq %d", i, m, seqs[50+i])
 		}
 	}
@@ -59,10 +56,7 @@ func TestOlderHistoryOnRequest(t *testing.T) {
 	_, hs := startServer(t, fastSenders)
 	w := dial(t, hs)
 	w.joinAs("w", "lobby")
-	var seqs []uint64
-	for i := range 120 {
-		seqs = append(seqs, w.say("lobby", fmt.Sprint("h", i), fmt.Sprint(i)))
-	}
+	seqs := w.sayN("lobby", "h", 120)
 	// Take in every echo of the sends first, so that what follows is the
 	// history answer alone.
 	for echoed := 0; echoed < len(seqs); {
@@ -102,10 +96,7 @@ func TestGapWhenHistoryCapDroppedWhatWasMissed(t *testing.T) {
 	_, hs := startServer(t, func(c *Config) { fastSenders(c); c.HistoryPerRoom = 10 })
 	w := dial(t, hs)
 	w.joinAs("w", "lobby")
-	var seqs []uint64
-	for i := range 30 {
-		seqs = append(seqs, w.say("lobby", fmt.Sprint("g", i), fmt.Sprint(i)))
-	}
+	seqs := w.sayN("lobby", "g", 30)
 	r := dial(t, hs)
 	r.joinAfter("lobby", seqs[5])
 	gap := r.next(wire.TypeGap)
@@ -148,10 +139,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 	s1, hs1 := startServer(t, cfg)
 	w := dial(t, hs1)
 	w.joinAs("w", "lobby")
-	var seqs []uint64
-	for i := range 20 {
-		seqs = append(seqs, w.say("lobby", fmt.Sprint("r", i), fmt.Sprint(i)))
-	}
+	seqs := w.sayN("lobby", "r", 20)
 	hs1.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	s1.Shutdown(ctx)

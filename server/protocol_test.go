@@ -237,33 +237,35 @@ func TestHandshakeFaults(t *testing.T) {
 		}
 	})
 	t.Run("a WebSocket request without a key", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/ws", nil)
-		req.Header.Set("Connection", "Upgrade")
-		req.Header.Set("Upgrade", "websocket")
-		req.Header.Set("Sec-WebSocket-Version", "13")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		res, _ := upgrade(t, hs.URL+"/ws", "13", "")
 		if res.StatusCode/100 != 4 {
 			t.Fatalf("upgrade without Sec-WebSocket-Key: %s, want a 4xx", res.Status)
 		}
 	})
 	t.Run("a wrong WebSocket version", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/ws", nil)
-		req.Header.Set("Connection", "Upgrade")
-		req.Header.Set("Upgrade", "websocket")
-		req.Header.Set("Sec-WebSocket-Version", "8")
-		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "13") {
+		res, body := upgrade(t, hs.URL+"/ws", "8", "dGhlIHNhbXBsZSBub25jZQ==")
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "13") {
 			t.Fatalf("version 8: %s %s, want 400 naming version 13", res.Status, body)
 		}
 	})
+}
+
+// upgrade sends a WebSocket upgrade request with this version and key (none
+// when empty) and returns the answer and its body.
+func upgrade(t *testing.T, url, version, key string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Sec-WebSocket-Version", version)
+	if key != "" {
+		req.Header.Set("Sec-WebSocket-Key", key)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return res, string(body)
 }
