@@ -42,7 +42,7 @@ type Server struct {
 	degraded   atomic.Bool   // the message store (NATS) is unreachable
 	started    atomic.Bool   // New has finished: the hub is there to tell clients
 
-	broadcastFrame []byte // the /benchmark event, encoded once (a payload, not a WebSocket frame)
+	benchmarkEvent []byte // the /benchmark event, encoded once
 	stopPresence   context.CancelFunc
 	presenceDone   chan struct{}
 	shutdownOnce   sync.Once
@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.cfg, s.log, s.broker = cfg, cfg.Logger, b
-	s.broadcastFrame = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
+	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	s.presenceDone = make(chan struct{})
 	s.perIP = newPerIP(cfg.MaxConnsPerIP)
 	if cfg.AcceptRate > 0 {
@@ -140,7 +140,7 @@ func (s *Server) deliverBroadcast(texts []string) {
 	// would have joined them anyway.
 	var payload []byte
 	for _, text := range texts {
-		ev := s.broadcastFrame
+		ev := s.benchmarkEvent
 		if text != wire.BenchmarkText {
 			ev = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: text})
 		}
