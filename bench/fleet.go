@@ -25,7 +25,7 @@ type Fleet struct {
 
 	phase    atomic.Pointer[phase]
 	chat     atomic.Pointer[[]chatMark] // the chat load's messages, while it runs
-	received countReceived              // broadcasts and chat-load messages received, all clients
+	received atomic.Int64               // broadcasts and chat-load messages received, all clients (for the timeline)
 	armed    int64                      // broadcasts expected by all phases so far
 	dropped  atomic.Int64
 	mu       sync.Mutex

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"sync/atomic"
 	"time"
 
 	"chat/internal/procstat"
@@ -72,6 +71,3 @@ func (tl *timeline) finish() []Point {
 	<-tl.done
 	return tl.points
 }
-
-// countReceived is the fleet-wide receipt counter the timeline reads.
-type countReceived = atomic.Int64
