@@ -199,7 +199,8 @@ func (ss *session) hello(ev wire.Event) error {
 		}
 	}
 	ss.srv.hub.Identify(ss.client, ev.Name, ev.ID)
-	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: ev.Name, Version: ss.srv.cfg.Version})
+	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: ev.Name, Version: ss.srv.cfg.Version,
+		Rate: ss.srv.cfg.EventRate, Burst: ss.srv.cfg.EventBurst})
 	return nil
 }
 

@@ -22,6 +22,7 @@ const (
 	CodeTooMany     = "too_many"     // too many rooms joined on one connection
 	CodeRateLimited = "rate_limited" // sending faster than the per-connection rate
 	CodeUnavailable = "unavailable"  // the message could not be stored; try again
+	CodeStoreFull   = "store_full"   // the message store is out of space: not stored, and a resend will not help until an operator frees some
 	CodeGoingAway   = "going_away"   // the server is closing this connection; the text says why
 )
 

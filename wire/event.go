@@ -22,7 +22,7 @@ const (
 
 // Event types, server to client.
 const (
-	TypeWelcome   = "welcome"   // {"type":"welcome","name":"guest-1234","version":"..."}
+	TypeWelcome   = "welcome"   // {"type":"welcome","name":"guest-1234","version":"...","rate":20,"burst":40}: rate and burst are the connection's event limit
 	TypeJoined    = "joined"    // {"type":"joined","room":"R","seq":N}: the room's last seq at join time; history up to it follows
 	TypeAck       = "ack"       // {"type":"ack","room":"R","id":"<client id>","seq":N}: your message is stored as seq N
 	TypeGap       = "gap"       // {"type":"gap","room":"R","after":N,"seq":M}: messages after N and before M are no longer kept
@@ -57,6 +57,11 @@ type Event struct {
 	Names   []string  `json:"names,omitempty"`
 	Code    string    `json:"code,omitempty"`
 	Version string    `json:"version,omitempty"`
+	// Rate and Burst, on welcome, are the limit on the events a connection
+	// sends (a token bucket: Rate a second, bursts of Burst), so that a
+	// client paces itself instead of meeting rate_limited errors.
+	Rate  float64 `json:"rate,omitempty"`
+	Burst int     `json:"burst,omitempty"`
 }
 
 // Status codes of status events.
