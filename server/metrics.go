@@ -31,6 +31,7 @@ type metrics struct {
 	fanout     prometheus.Histogram
 	messagesIn atomic.Uint64 // messages stored through this node
 	eventsIn   atomic.Uint64 // client events read
+	controlIn  atomic.Uint64 // pings and pongs read
 	broadcasts atomic.Uint64 // GET /benchmark broadcasts fanned out by this node
 	hub        func() hub.Stats
 	windowMu   sync.Mutex
@@ -83,6 +84,8 @@ func newMetrics(hubStats func() hub.Stats) *metrics {
 		m.fanout,
 		hubGauge("chat_connections", "WebSocket clients connected to this node.", func(s hub.Stats) int64 { return s.Clients }),
 		hubGauge("chat_rooms", "Rooms with at least one member on this node.", func(s hub.Stats) int64 { return s.Rooms }),
+		hubGauge("chat_stalled_clients", "Clients whose socket is full now, a write waiting for room (a stalled write is closed after the write timeout).", func(s hub.Stats) int64 { return s.Stalled }),
+		hubCounter("chat_socket_full_total", "Writes that found a client's socket full and left the rest of the frame to its writer goroutine.", func(s hub.Stats) uint64 { return s.SocketFull }),
 		hubCounter("chat_connects_total", "WebSocket clients accepted.", func(s hub.Stats) uint64 { return s.Connects }),
 		hubCounter("chat_fanouts_total", "Events fanned out (one per room message, presence event or broadcast).", func(s hub.Stats) uint64 { return s.Published }),
 		hubCounter("chat_deliveries_total", "Events queued to clients (a fan-out to N clients counts N).", func(s hub.Stats) uint64 { return s.Delivered }),
@@ -93,6 +96,7 @@ func newMetrics(hubStats func() hub.Stats) *metrics {
 		hubCounter("chat_ping_timeouts_total", "Clients closed because they did not answer a ping.", func(s hub.Stats) uint64 { return s.PingTimeouts }),
 		ownCounter("chat_messages_in_total", "Chat messages stored through this node.", &m.messagesIn),
 		ownCounter("chat_events_in_total", "Client events read by this node.", &m.eventsIn),
+		ownCounter("chat_control_frames_in_total", "Pings and pongs read from clients (they count against the event rate).", &m.controlIn),
 		ownCounter("chat_broadcasts_total", "GET /benchmark broadcasts fanned out by this node.", &m.broadcasts),
 	)
 	return m

@@ -1,7 +1,7 @@
 // Package server is the chat server: HTTP routes, the WebSocket endpoint and
 // the glue between the hub (local fan-out) and the broker (NATS).
 //
-// A message's way through: session.handleSend stores it with broker.Store;
+// A message's way through: session.send stores it with broker.Store;
 // every node's broker delivers it to Server.deliver in stream order; deliver
 // encodes it once and hub.Publish fans the bytes out to the room's members.
 package server
@@ -146,8 +146,10 @@ func (s *Server) deliverBroadcast(texts []string) {
 		}
 		payload = wire.AppendFrame(payload, ev)
 	}
-	s.hub.Broadcast(hub.NewFrame(payload, len(texts)))
+	// Counted first: a client may read the broadcast before the fan-out
+	// returns, and the count should not lag what clients saw.
 	s.metrics.broadcasts.Add(uint64(len(texts)))
+	s.hub.Broadcast(hub.NewFrame(payload, len(texts)))
 }
 
 // storeStateChanged tells every client of this node when the message store

@@ -35,8 +35,10 @@ type session struct {
 	t       transport
 	limiter *rate.Limiter // made at the first event: silent clients cost none
 	strikes int           // events refused in a row by the rate limit
-	buf     []byte        // the last message read, reused
-	ipKey   string        // for -max-conns-per-ip; empty without it
+	// aborting is set once a flood of pings has been answered with Abort.
+	aborting bool
+	buf      []byte // the last message read, reused
+	ipKey    string // for -max-conns-per-ip; empty without it
 
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
@@ -53,7 +55,7 @@ func (ss *session) run() {
 		typ, r, err := ss.conn.Reader(context.Background())
 		if err != nil {
 			if v, ok := unansweredViolation(err); ok {
-				ss.client.Fail(hub.Disconnect{Code: hub.DisconnectProtocol.Code, Reason: hub.DisconnectProtocol.Reason + ": " + v})
+				ss.client.Abort(hub.Disconnect{Code: hub.DisconnectProtocol.Code, Reason: hub.DisconnectProtocol.Reason + ": " + v})
 			}
 			return
 		}
@@ -152,19 +154,13 @@ func (ss *session) end() {
 func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 	ss.srv.metrics.eventsIn.Add(1)
 	ev, err := wire.Decode(line)
-	if ss.limiter == nil {
-		ss.limiter = rate.NewLimiter(rate.Limit(ss.srv.cfg.EventRate), ss.srv.cfg.EventBurst)
-	}
-	if !ss.limiter.Allow() {
-		ss.strikes++
+	if !ss.allow() {
 		if ss.strikes > maxRateStrikes {
 			return hub.DisconnectRateLimited, false
 		}
-		e := wire.Errorf(wire.CodeRateLimited, "too many events: at most %g a second (burst %d); this one was dropped", ss.srv.cfg.EventRate, ss.srv.cfg.EventBurst)
-		ss.replyError(e, ev)
+		ss.replyError(ss.rateError(), ev)
 		return hub.Disconnect{}, true
 	}
-	ss.strikes = 0
 	if err != nil {
 		ss.replyError(err, wire.Event{})
 		return hub.Disconnect{}, true
@@ -188,6 +184,49 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 	}
 	return hub.Disconnect{}, true
 }
+
+// allow spends one token of the connection's event rate; a refusal counts
+// as a strike, an event allowed clears them. The limiter is made at the
+// first event: silent clients cost none.
+func (ss *session) allow() bool {
+	if ss.limiter == nil {
+		ss.limiter = rate.NewLimiter(rate.Limit(ss.srv.cfg.EventRate), ss.srv.cfg.EventBurst)
+	}
+	if !ss.limiter.Allow() {
+		ss.strikes++
+		return false
+	}
+	ss.strikes = 0
+	return true
+}
+
+func (ss *session) rateError() *wire.ProtocolError {
+	return wire.Errorf(wire.CodeRateLimited, "too many events: at most %g a second (burst %d); this one was dropped", ss.srv.cfg.EventRate, ss.srv.cfg.EventBurst)
+}
+
+// onPing is coder/websocket's callback for each ping the peer sends, called
+// from the goroutine reading (the read loop, or the close handshake once it
+// has stopped). A ping costs a token like any event: one over the rate gets
+// no pong, and a flood of them is closed like any flood, at once, since a
+// peer that floods pings is usually not reading its pongs either. Without
+// this a client could make the server write as fast as it sends.
+func (ss *session) onPing(context.Context, []byte) bool {
+	ss.srv.metrics.controlIn.Add(1)
+	if ss.allow() {
+		return true
+	}
+	if ss.strikes > maxRateStrikes && !ss.aborting {
+		// Not here: this runs inside the library's read, which closing
+		// the connection waits for.
+		ss.aborting = true
+		go ss.client.Abort(hub.DisconnectRateLimited)
+	}
+	return false
+}
+
+// onPong counts an unsolicited pong like a ping (a pong answering the
+// server's ping every half minute costs nothing that matters).
+func (ss *session) onPong(ctx context.Context, p []byte) { ss.onPing(ctx, p) }
 
 func (ss *session) hello(ev wire.Event) error {
 	if err := wire.ValidName(ev.Name); err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"syscall"
 
 	"github.com/coder/websocket"
@@ -32,18 +31,22 @@ const controlBufferSize = 256
 // coder/websocket performs the handshake, reads and checks the client's
 // frames, answers pings and does the close handshake. Data frames, which
 // the hub frames once for all their recipients, are written here straight
-// to the socket: one write per frame, and from the fan-out a non-blocking
-// one. Both kinds of write take mu, a whole frame at a time, so frames never
-// interleave. All methods may be called concurrently.
+// to the socket, from the fan-out with a non-blocking write.
+//
+// The library's own writes (pongs, pings, close) do not go to the socket
+// directly: its buffered writer flushes into controlWriter, which hands
+// each control frame to the hub client, to be written in its turn between
+// data frames. So one writer at a time owns the socket (the holder of the
+// client's write turn, see hub.Client), and the transport needs no lock: a
+// peer that never reads can stall its own writes, never the fan-out.
 type transport struct {
-	ws   *websocket.Conn
-	conn net.Conn
-	raw  syscall.RawConn // for non-blocking writes; nil if conn has none
+	ws     *websocket.Conn
+	conn   net.Conn
+	raw    syscall.RawConn // for non-blocking writes; nil if conn has none
+	client *hub.Client     // where control frames go
 
-	mu   sync.Mutex // held for one whole frame
-	rest []byte     // what TryWrite could not write; mu stays held until FinishWrite
-
-	// writeNow's state, under mu (see transport_unix.go).
+	// writeNow's state, owned by the holder of the write turn (see
+	// transport_unix.go).
 	writeFn func(fd uintptr) bool
 	wbuf    []byte
 	wn      int
@@ -53,34 +56,11 @@ type transport struct {
 var _ hub.Transport = (*transport)(nil)
 
 // TryWrite implements hub.Transport.
-func (t *transport) TryWrite(frame []byte) (bool, error) {
-	t.mu.Lock()
-	n, err := t.writeNow(frame)
-	if err != nil {
-		t.mu.Unlock()
-		return false, err
-	}
-	if n == len(frame) {
-		t.mu.Unlock()
-		return true, nil
-	}
-	t.rest = frame[n:] // mu stays held: the rest must go before any other frame
-	return false, nil
-}
-
-// FinishWrite implements hub.Transport.
-func (t *transport) FinishWrite() error {
-	defer t.mu.Unlock()
-	_, err := t.conn.Write(t.rest)
-	t.rest = nil
-	return err
-}
+func (t *transport) TryWrite(p []byte) (int, error) { return t.writeNow(p) }
 
 // Write implements hub.Transport.
-func (t *transport) Write(frame []byte) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, err := t.conn.Write(frame)
+func (t *transport) Write(p []byte) error {
+	_, err := t.conn.Write(p)
 	return err
 }
 
@@ -93,15 +73,13 @@ func (t *transport) CloseNow() error { return t.ws.CloseNow() }
 // Ping implements hub.Transport.
 func (t *transport) Ping(ctx context.Context) error { return t.ws.Ping(ctx) }
 
-// controlWriter is where coder/websocket's buffered writer flushes: its
-// frames (all control frames, flushed whole) take the same lock as ours.
+// controlWriter is where coder/websocket's buffered writer flushes. Only
+// control frames go that way, each flushed whole (at most 127 bytes, under
+// controlBufferSize), and each goes to the hub client's queue of control
+// frames, or straight out if the client is idle.
 type controlWriter struct{ t *transport }
 
-func (w controlWriter) Write(p []byte) (int, error) {
-	w.t.mu.Lock()
-	defer w.t.mu.Unlock()
-	return w.t.conn.Write(p)
-}
+func (w controlWriter) Write(p []byte) (int, error) { return w.t.client.WriteControl(p) }
 
 // hijacker hands coder/websocket's Accept the connection with buffers of our
 // choosing, and fills in the transport. Accept finds it as the

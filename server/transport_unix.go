@@ -7,7 +7,8 @@ import "syscall"
 // writeNow writes as much of p as the socket's send buffer takes without
 // waiting, and returns how much that was: the raw connection's callback
 // writes directly and reports done even when the socket would block, so the
-// runtime never parks the fan-out's goroutine. Called with t.mu held.
+// runtime never parks the fan-out's goroutine. Called by the holder of the
+// client's write turn only.
 func (t *transport) writeNow(p []byte) (int, error) {
 	if t.raw == nil {
 		return 0, nil

@@ -41,11 +41,16 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	// One allocation holds the session, its hub seat and its transport.
 	ss := &session{srv: s}
+	ss.client, ss.t.client = &ss.seat, &ss.seat
 	conn, err := websocket.Accept(&hijacker{w, &ss.t}, r, &websocket.AcceptOptions{
 		OriginPatterns: s.cfg.Origins,
 		// Compression stays off: it costs tens of KB per connection and
 		// Safari has had bugs with it; chat events are small.
 		CompressionMode: websocket.CompressionDisabled,
+		// Pings and pongs count against the event rate: a peer cannot make
+		// the server write pongs faster than it may send messages.
+		OnPingReceived: ss.onPing,
+		OnPongReceived: ss.onPong,
 	})
 	if err != nil {
 		// Accept has answered (403 for a foreign Origin, 426 for a plain GET).
@@ -57,7 +62,6 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ss.t.ws, ss.conn = conn, conn
 	conn.SetReadLimit(readLimit)
 	s.hub.Attach(&ss.seat, &ss.t, wire.GuestName())
-	ss.client = &ss.seat
 	// The handler returns now: its goroutine and the request's memory go,
 	// and the session's read loop lives on in a small new goroutine.
 	go ss.run()

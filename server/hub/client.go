@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,37 +10,48 @@ import (
 	"chat/wire"
 )
 
-// Transport is the connection a Client writes frames to; the server adapts a
-// coder/websocket connection to it. Frames are complete WebSocket frames
-// (see Frame).
+// Transport is the connection a Client writes to; the server adapts a
+// coder/websocket connection to it. What is written is whole WebSocket
+// frames (see Frame), or the rest of one.
+//
+// The Client calls TryWrite and Write from one goroutine at a time (whoever
+// holds its write turn, see Client), so a Transport needs no lock of its own
+// for them: none that the fan-out could wait on.
 type Transport interface {
-	// TryWrite writes as much of frame as the socket takes now, without
-	// blocking; done reports that all of it went. When it did not (and err
-	// is nil) the transport is left mid-frame: FinishWrite must follow, and
-	// nothing else may be written before it.
-	TryWrite(frame []byte) (done bool, err error)
-	// FinishWrite writes the rest of the frame TryWrite began; it blocks.
-	FinishWrite() error
-	// Write writes a whole frame; it blocks.
-	Write(frame []byte) error
-	// Close performs the close handshake and may block for seconds;
-	// CloseNow closes at once.
+	// TryWrite writes as much of p as the socket takes now, without
+	// waiting, and returns how much that was.
+	TryWrite(p []byte) (int, error)
+	// Write writes all of p; it blocks (the hub's watchdog closes a
+	// connection whose write stalls).
+	Write(p []byte) error
+	// Close performs the close handshake and may block for seconds. The
+	// close frame it sends must come back through Client.WriteControl.
 	Close(d Disconnect) error
+	// CloseNow closes at once.
 	CloseNow() error
-	// Ping sends a ping and waits for the pong or ctx's end.
+	// Ping sends a ping (through Client.WriteControl) and waits for the
+	// pong or ctx's end.
 	Ping(ctx context.Context) error
 }
+
+// ErrClosed is what WriteControl returns once the connection is closed.
+var ErrClosed = errors.New("hub: connection closed")
 
 // Client is one connection's seat in the hub: its outgoing queue, its writer
 // and its room memberships.
 //
-// The fan-out writes to an idle client directly, with one non-blocking
-// write of the shared frame, as a library-free server would. A client that
-// is busy (a write in progress, or a socket that would not take the whole
-// frame) gets the frame queued instead; a writer goroutine, started only
-// then, drains the queue, joining queued frames into one frame and one
-// write. The queue is capped in bytes: a client that falls that far behind
-// is disconnected as a slow consumer; it never slows the others.
+// Every byte bound for the socket goes through the Client, data frames and
+// the WebSocket library's control frames (pongs, pings, close) alike, and
+// only the holder of the client's write turn (writing, taken under mu)
+// touches the socket. So nothing ever waits for a lock held across I/O: the
+// fan-out takes the turn of an idle client and writes the shared frame with
+// one non-blocking write, as a library-free server would, and a client that
+// is busy gets the frame queued instead. A writer goroutine, started only
+// then, drains the queue: the rest of a frame the socket took only part of,
+// then control frames, then the queued frames joined into one frame and one
+// write. The queue, control frames included, is capped in bytes: a client
+// that falls that far behind (or floods pings and never reads the pongs) is
+// disconnected as a slow consumer; it never slows the others.
 //
 // Join, Leave, Identify and Unregister for one client must be called from
 // one goroutine (its session's read loop); everything else may be called
@@ -51,10 +63,16 @@ type Client struct {
 	mu      sync.Mutex // guards the fields below; never held across I/O
 	queue   []*Frame   // frames waiting for the writer
 	spare   []*Frame   // the writer's previous batch, reused as the next queue
-	queued  int        // bytes in queue that count against QueueBytes
-	writing bool       // a write is in progress (inline or by the writer goroutine), or the close
-	closing *closeRequest
-	dead    bool // the transport failed or was closed: drop everything
+	ctrl    []byte     // control frames waiting for the writer, whole, in order
+	rest    []byte     // the unwritten end of a frame the socket took part of
+	restOf  *Frame     // the frame rest belongs to (nil for a control frame)
+	queued  int        // bytes of queue and ctrl that count against QueueBytes
+	writing bool       // the write turn is taken: a write in progress, the writer goroutine, or the close
+	// handshake is set once the writer has handed the socket to the
+	// library's close handshake: its control writes then go straight out.
+	handshake bool
+	closing   *closeRequest
+	dead      bool // the transport failed or was closed: drop everything
 	// syncing holds, per room being joined, the live messages that arrive
 	// while the room's history is read, so that history and live traffic
 	// reach the client in order, without gap or duplicate. Nil almost always.
@@ -81,21 +99,28 @@ type roomSync struct {
 }
 
 type closeRequest struct {
-	d        Disconnect
-	farewell *Frame // an error event written before the close frame
+	d Disconnect
 	// abrupt, when set, is the farewell and the close frame together, for a
 	// client that is not waited for: written only if its socket takes them
-	// at once, then the connection is closed, with no handshake.
+	// at once, then the connection is closed, with no handshake. Without
+	// it, the farewell is queued behind what was queued before, and the
+	// library does the close handshake.
 	abrupt []byte
+	// done, when not nil, is closed once the connection is closed, for a
+	// caller that waits (Abort).
+	done chan struct{}
+}
+
+// abruptClose is the close of d for a client that is not waited for.
+func abruptClose(d Disconnect) *closeRequest {
+	fw := farewell(d)
+	bye := append(append([]byte(nil), fw.b...), closeFrame(uint16(d.Code), d.Reason)...)
+	return &closeRequest{d: d, abrupt: bye}
 }
 
 // slowClose is the close of every slow consumer, built once: dropping one
 // happens on the fan-out path, under the client's lock.
-var slowClose = func() *closeRequest {
-	fw := farewell(DisconnectSlow)
-	bye := append(append([]byte(nil), fw.b...), closeFrame(uint16(DisconnectSlow.Code), DisconnectSlow.Reason)...)
-	return &closeRequest{d: DisconnectSlow, farewell: fw, abrupt: bye}
-}()
+var slowClose = abruptClose(DisconnectSlow)
 
 // Name is the client's current nickname.
 func (c *Client) Name() string { return c.name }
@@ -152,7 +177,7 @@ func (c *Client) deliver(f *Frame) outcome {
 		}
 	}
 	if c.writing {
-		ok, _ := c.queueLocked(f, true) // the writer running will take it
+		ok, _ := c.queueLocked(f, true) // the turn's holder will take it
 		c.mu.Unlock()
 		return queuedIf(ok)
 	}
@@ -168,45 +193,102 @@ func queuedIf(ok bool) outcome {
 	return refused
 }
 
-// writeInline writes f on the fan-out's goroutine to a client that was
-// idle. Only a socket that would not take the whole frame, or frames queued
-// meanwhile, start a writer goroutine.
+// writeInline writes f on the fan-out's goroutine, with the write turn just
+// taken from an idle client. Only a socket that would not take the whole
+// frame, or frames queued meanwhile, start a writer goroutine.
 func (c *Client) writeInline(f *Frame) outcome {
-	done, err := c.t.TryWrite(f.b)
+	n, err := c.t.TryWrite(f.b)
 	if err != nil {
 		c.kill()
 		return refused
 	}
-	if !done {
-		// The socket is full: from now on the write is a stalled one, for
-		// the watchdog and for the slow-consumer check alike.
-		c.writeStart.Store(time.Now().UnixNano())
-		go c.finishThenDrain(f)
+	if n < len(f.b) {
+		c.handOver(f.b[n:], f)
 		return queued
 	}
-	c.mu.Lock()
-	if len(c.queue) == 0 && c.closing == nil {
-		c.writing = false
-		c.mu.Unlock()
-		return written
-	}
-	c.mu.Unlock()
-	go c.writeLoop()
+	c.releaseTurn()
 	return written
 }
 
-// finishThenDrain completes a frame the socket took only part of, then
-// drains whatever was queued meanwhile.
-func (c *Client) finishThenDrain(f *Frame) {
-	err := c.t.FinishWrite() // writeStart was set when the socket was found full
-	c.writeStart.Store(0)
-	if err != nil {
-		c.kill()
+// handOver gives the writer goroutine the rest of a frame the socket took
+// only part of (of, nil for a control frame): the socket is full, so from
+// now on the write is a stalled one, for the watchdog and for the
+// slow-consumer check alike.
+func (c *Client) handOver(rest []byte, of *Frame) {
+	c.writeStart.Store(time.Now().UnixNano())
+	c.hub.stats.socketFull.Add(1)
+	c.mu.Lock()
+	c.rest, c.restOf = rest, of
+	c.mu.Unlock()
+	go c.writeLoop()
+}
+
+// releaseTurn ends an inline write: the turn is given back, unless
+// something was queued meanwhile, which a writer goroutine then takes.
+func (c *Client) releaseTurn() {
+	c.mu.Lock()
+	if len(c.queue) == 0 && len(c.ctrl) == 0 && c.closing == nil {
+		c.writing = false
+		c.mu.Unlock()
 		return
 	}
-	c.counted(f.b)
-	c.wrote(f)
-	c.writeLoop()
+	c.mu.Unlock()
+	go c.writeLoop()
+}
+
+// WriteControl takes a control frame from the WebSocket library (a pong, a
+// ping, a close), whole, and writes it in its turn, between data frames: at
+// once if the client is idle and its socket has room, else after the frame
+// under way. It never blocks, except in the close handshake, where nothing
+// else writes and the library waits for its frame anyway. Queued control
+// frames count against QueueBytes like data: a peer that sends pings and
+// never reads the pongs is a slow consumer.
+func (c *Client) WriteControl(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		return 0, ErrClosed
+	}
+	if c.handshake {
+		c.mu.Unlock()
+		if err := c.write(p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	if c.writing {
+		var start bool
+		switch {
+		case c.closing != nil && c.closing.abrupt != nil:
+			// Closing without a handshake: nothing more goes out.
+		case c.queued+len(p) > c.hub.opts.QueueBytes:
+			if c.closing == nil {
+				start = c.dropSlowLocked()
+			}
+		default:
+			c.ctrl = append(c.ctrl, p...)
+			c.queued += len(p)
+		}
+		c.mu.Unlock()
+		c.startWriter(start)
+		return len(p), nil
+	}
+	c.writing = true
+	c.mu.Unlock()
+	n, err := c.t.TryWrite(p)
+	if err != nil {
+		// Not kill: the library may be calling from its read path, where
+		// closing the connection would wait for the read to end. The error
+		// fails that read, and the session then closes the connection.
+		c.drop()
+		return 0, err
+	}
+	if n < len(p) {
+		c.handOver(append([]byte(nil), p[n:]...), nil) // p is the library's buffer
+		return len(p), nil
+	}
+	c.releaseTurn()
+	return len(p), nil
 }
 
 // queueLocked appends f to the queue; counted frames count against
@@ -250,7 +332,7 @@ func (c *Client) startWriter(start bool) {
 // seq when it reconnects. It reports whether the caller must start the
 // writer, which sends the farewell and the close.
 func (c *Client) dropSlowLocked() bool {
-	c.queue, c.queued, c.syncing = nil, 0, nil
+	c.queue, c.ctrl, c.queued, c.syncing = nil, nil, 0, nil
 	c.closing = slowClose
 	start := !c.writing
 	c.writing = true
@@ -323,65 +405,100 @@ func (c *Client) stopSync(room string) {
 }
 
 // Close sends what is queued, then an error event with d's reason, then the
-// close frame with d's code. It returns at once; the writer does the work.
+// close frame with d's code (the library's close handshake). It returns at
+// once; the writer does the work.
 func (c *Client) Close(d Disconnect) {
 	c.mu.Lock()
 	if c.dead || c.closing != nil {
 		c.mu.Unlock()
 		return
 	}
-	c.closing = &closeRequest{d: d, farewell: farewell(d)}
+	c.closing = &closeRequest{d: d}
+	c.queue = append(c.queue, farewell(d)) // not counted: it goes whatever the queue holds
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
 	c.startWriter(start)
 }
 
-// closeAbruptly writes req's farewell and close frame only if the socket
-// takes them now, and closes the connection without waiting on the peer.
-func (c *Client) closeAbruptly(req *closeRequest) {
-	done, err := c.t.TryWrite(req.abrupt)
-	c.kill()
-	if err == nil && !done {
-		_ = c.t.FinishWrite() // fails at once on the closed connection, ending the partial write
-	}
-}
-
-// Fail fails the connection at once, for a peer that broke the protocol in
-// a way the WebSocket library left unanswered: the error event and the
-// close frame are written now (after any frame already under way), then the
-// connection is closed without waiting for the peer's answer.
-func (c *Client) Fail(d Disconnect) {
+// Abort closes the connection of a client that broke the rules (a flood, a
+// broken protocol): what is queued is dropped, the error event with d's
+// reason and the close frame are written only if the socket takes them at
+// once (after the rest of a frame under way), and the connection is closed
+// without waiting for the peer. It returns once the connection is closed,
+// so that the caller's next step (ending the session) cannot cut the
+// farewell short. Abort must not be called from a write path, nor from
+// inside the WebSocket library's read (its callbacks): closing waits for
+// that read to end.
+func (c *Client) Abort(d Disconnect) {
 	c.mu.Lock()
 	if c.dead || c.closing != nil {
 		c.mu.Unlock()
 		return
 	}
-	c.closing = &closeRequest{d: d}
-	c.queue, c.queued = nil, 0
+	req := abruptClose(d)
+	req.done = make(chan struct{})
+	c.closing = req
+	c.queue, c.ctrl, c.queued, c.syncing = nil, nil, 0, nil
+	own := !c.writing
+	c.writing = true
 	c.mu.Unlock()
-	if c.t.Write(farewell(d).b) == nil {
-		_ = c.t.Write(closeFrame(uint16(d.Code), d.Reason))
+	if own {
+		c.closeAbruptly(req, nil) // nothing under way: no rest
+		return
+	}
+	<-req.done // the holder of the turn sees the request next; the watchdog bounds its write
+}
+
+// closeAbruptly writes the rest of the frame under way and then req's
+// farewell and close frame, each only if the socket takes it now, and
+// closes the connection without waiting on the peer.
+func (c *Client) closeAbruptly(req *closeRequest, rest []byte) {
+	if c.tryWriteAll(rest) {
+		c.tryWriteAll(req.abrupt)
 	}
 	c.kill()
 }
 
+func (c *Client) tryWriteAll(p []byte) bool {
+	if len(p) == 0 {
+		return true
+	}
+	n, err := c.t.TryWrite(p)
+	return err == nil && n == len(p)
+}
+
 // kill closes the transport without a handshake and drops the queue: for a
-// connection that is already broken or stalled.
+// connection that is already broken, stalled, or done with.
 func (c *Client) kill() {
-	c.mu.Lock()
-	c.dead = true
-	c.queue, c.queued, c.syncing = nil, 0, nil
-	c.mu.Unlock()
+	done := c.drop()
 	_ = c.t.CloseNow()
+	if done != nil {
+		close(done)
+	}
+}
+
+// drop marks the client dead and lets go of what it holds; it returns the
+// channel of an Abort waiting for the close, for kill to close.
+func (c *Client) drop() (done chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dead = true
+	c.queue, c.ctrl, c.rest, c.restOf, c.queued, c.syncing = nil, nil, nil, nil, 0, nil
+	if c.closing != nil && c.closing.done != nil {
+		done, c.closing.done = c.closing.done, nil // only Abort's own requests have one
+	}
+	return done
 }
 
 func farewell(d Disconnect) *Frame {
 	return NewFrame(wire.Encode(wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway, Text: d.Reason}), 1)
 }
 
-// writeLoop drains the queue until it is empty, then exits; at most one
-// write (this loop or an inline one) is in progress per client.
+// writeLoop holds the write turn until there is nothing left to write, then
+// gives it back and exits. Each round it takes everything waiting: the rest
+// of a frame under way, then control frames, then the queue (joined into
+// frames), so a control frame never lands inside a data frame.
 func (c *Client) writeLoop() {
 	var batch []*Frame
 	var buf []byte
@@ -391,39 +508,64 @@ func (c *Client) writeLoop() {
 			clear(batch) // the frames belong to everyone; do not keep them alive
 			c.spare = batch[:0]
 		}
-		batch = c.queue
-		c.queue, c.spare = c.spare, nil
-		c.queued = 0
 		if c.dead {
 			c.mu.Unlock()
 			return
 		}
-		if len(batch) == 0 {
-			req := c.closing
+		rest, restOf, ctrl, req := c.rest, c.restOf, c.ctrl, c.closing
+		batch = c.queue
+		c.rest, c.restOf, c.ctrl = nil, nil, nil
+		c.queue, c.spare = c.spare, nil
+		c.queued = 0
+		if req != nil && req.abrupt != nil {
+			c.mu.Unlock()
+			c.closeAbruptly(req, rest)
+			return
+		}
+		if rest == nil && len(ctrl) == 0 && len(batch) == 0 {
 			if req == nil {
 				c.writing = false
 				c.mu.Unlock()
 				return
 			}
-			// writing stays true: no writer starts after the close.
+			// The farewell went out with the queue; the library's close
+			// handshake has the socket from now on (writing stays true:
+			// no writer starts after the close).
+			c.handshake = true
 			c.mu.Unlock()
-			if req.abrupt != nil {
-				c.closeAbruptly(req)
-				return
-			}
-			if c.write(req.farewell.b) == nil {
-				_ = c.t.Close(req.d)
-			}
+			_ = c.t.Close(req.d)
 			c.kill()
 			return
 		}
 		c.mu.Unlock()
 
-		if err := c.writeBatch(batch, &buf); err != nil {
+		if err := c.writeWaiting(rest, restOf, ctrl, batch, &buf); err != nil {
 			c.kill()
 			return
 		}
 	}
+}
+
+// writeWaiting is one round of writeLoop.
+func (c *Client) writeWaiting(rest []byte, restOf *Frame, ctrl []byte, batch []*Frame, buf *[]byte) error {
+	if rest != nil {
+		// writeStart was set when the socket was found full.
+		err := c.t.Write(rest)
+		c.writeStart.Store(0)
+		if err != nil {
+			return err
+		}
+		if restOf != nil {
+			c.counted(restOf.b)
+			c.wrote(restOf)
+		}
+	}
+	if len(ctrl) > 0 {
+		if err := c.write(ctrl); err != nil {
+			return err
+		}
+	}
+	return c.writeBatch(batch, buf)
 }
 
 // writeBatch writes queued frames: one as it is, several joined into frames
@@ -433,6 +575,7 @@ func (c *Client) writeBatch(batch []*Frame, buf *[]byte) error {
 		if err := c.write(batch[0].b); err != nil {
 			return err
 		}
+		c.counted(batch[0].b)
 		c.wrote(batch[0])
 		return nil
 	}
@@ -447,6 +590,7 @@ func (c *Client) writeBatch(batch []*Frame, buf *[]byte) error {
 		if err := c.write(*buf); err != nil {
 			return err
 		}
+		c.counted(*buf)
 		for _, f := range batch[:n] {
 			c.wrote(f)
 		}
@@ -455,14 +599,12 @@ func (c *Client) writeBatch(batch []*Frame, buf *[]byte) error {
 	return nil
 }
 
-// write is a blocking write, watched by the sweeper.
-func (c *Client) write(frame []byte) error {
+// write is a blocking write by the holder of the write turn, watched by
+// the sweeper.
+func (c *Client) write(p []byte) error {
 	c.writeStart.Store(time.Now().UnixNano())
-	err := c.t.Write(frame)
+	err := c.t.Write(p)
 	c.writeStart.Store(0)
-	if err == nil {
-		c.counted(frame)
-	}
 	return err
 }
 

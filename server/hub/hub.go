@@ -4,8 +4,9 @@
 //
 // The path of a message, from the top: Hub.Publish finds the room's members
 // under its shard's read lock, fanout splits them over the cores,
-// Client.enqueue appends the shared bytes to each member's queue, and
-// Client.writeLoop coalesces a member's queue into frames on its socket.
+// Client.deliver writes the shared frame to each idle member's socket with
+// one non-blocking write (or queues it for a busy one), and Client.writeLoop
+// coalesces a busy member's queue into frames on its socket.
 package hub
 
 import (

@@ -21,32 +21,33 @@ import (
 // it is when the peer stops reading: TryWrite takes nothing and the blocking
 // writes wait for the gate to open.
 type memTransport struct {
-	mu      sync.Mutex
-	frames  [][]byte // payloads
-	closed  *Disconnect
-	killed  bool
-	gate    chan struct{} // nil: writes go through; else blocking writes wait for it to close
-	pending []byte        // what TryWrite left for FinishWrite
-	inline  int           // frames written by TryWrite
+	mu     sync.Mutex
+	frames [][]byte // payloads
+	ctrl   [][]byte // control frames' payloads
+	order  []byte   // the opcode of each text and control frame, in the order written
+	closed *Disconnect
+	killed bool
+	gate   chan struct{} // nil: writes go through; else blocking writes wait for it to close
+	inline int           // frames written whole by TryWrite
+	// partial, when set, makes TryWrite take only this many bytes; part
+	// is what came of a frame so far.
+	partial int
+	part    []byte
 }
 
 func newMem() *memTransport { return &memTransport{} }
 
-func (m *memTransport) TryWrite(frame []byte) (bool, error) {
+func (m *memTransport) TryWrite(frame []byte) (int, error) {
+	if m.partial > 0 && m.partial < len(frame) {
+		return m.partial, m.recordPart(frame[:m.partial])
+	}
 	if m.gate != nil {
-		m.pending = frame
-		return false, nil
+		return 0, nil
 	}
 	m.mu.Lock()
 	m.inline++
 	m.mu.Unlock()
-	return true, m.record(frame)
-}
-
-func (m *memTransport) FinishWrite() error {
-	frame := m.pending
-	m.pending = nil
-	return m.Write(frame)
+	return len(frame), m.record(frame)
 }
 
 func (m *memTransport) Write(frame []byte) error {
@@ -56,27 +57,44 @@ func (m *memTransport) Write(frame []byte) error {
 	return m.record(frame)
 }
 
-// record keeps what one write carried: text frames' payloads, and a close
-// frame's code and reason.
+// record keeps what one write carried: text frames' payloads, control
+// frames, and a close frame's code and reason.
 func (m *memTransport) record(b []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.killed {
 		return errors.New("closed")
 	}
+	b = append(m.part, b...)
+	m.part = nil
 	for len(b) > 0 {
 		op, payload, rest := nextFrame(b)
 		switch op {
 		case 0x1:
 			m.frames = append(m.frames, payload)
+			m.order = append(m.order, op)
 		case 0x8:
 			d := Disconnect{Code: websocket.StatusCode(binary.BigEndian.Uint16(payload)), Reason: string(payload[2:])}
 			m.closed = &d
+		case 0x9, 0xa:
+			m.ctrl = append(m.ctrl, payload)
+			m.order = append(m.order, op)
 		default:
 			panic(fmt.Sprintf("unexpected opcode %x", op))
 		}
 		b = rest
 	}
+	return nil
+}
+
+// recordPart keeps the start of a frame until the rest comes.
+func (m *memTransport) recordPart(b []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.killed {
+		return errors.New("closed")
+	}
+	m.part = append(m.part, b...)
 	return nil
 }
 
@@ -473,5 +491,65 @@ func TestFanoutLatencyIsMeasuredToTheLastWrite(t *testing.T) {
 	case <-got:
 	case <-time.After(5 * time.Second):
 		t.Fatal("second fan-out not measured")
+	}
+}
+
+// controlFrame is a server control frame (unmasked).
+func controlFrame(op byte, payload string) []byte {
+	return append([]byte{0x80 | op, byte(len(payload))}, payload...)
+}
+
+// TestControlFramesWaitForTheFrameUnderWay: a pong the library writes while
+// a data frame is half on the socket goes after that frame, never inside
+// it, and WriteControl does not wait for the socket.
+func TestControlFramesWaitForTheFrameUnderWay(t *testing.T) {
+	h := newHub(t, nil)
+	m := newMem()
+	m.partial = 5 // the socket takes 5 bytes of the frame, then is full
+	m.gate = make(chan struct{})
+	c := h.Register(m, "u")
+	mustJoin(t, h, c, "r")
+	pub(h, "r", strings.Repeat("d", 100))
+	m.partial = 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if n, err := c.WriteControl(controlFrame(0xA, "pong-1")); n != 8 || err != nil {
+			t.Errorf("WriteControl = %d, %v", n, err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("WriteControl waited for a full socket")
+	}
+	pub(h, "r", "next")
+	close(m.gate)
+	waitEvents(t, m, 2)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if string(m.order) != "\x01\x0a\x01" || string(m.ctrl[0]) != "pong-1" {
+		t.Fatalf("frames written as %q (ctrl %q), want the data frame, the pong, the next data frame", m.order, m.ctrl)
+	}
+}
+
+// TestControlFramesCountAgainstTheQueue: a peer that sends pings and never
+// reads makes the server queue pongs; past QueueBytes it is a slow
+// consumer, closed at once since its socket is full.
+func TestControlFramesCountAgainstTheQueue(t *testing.T) {
+	h := newHub(t, &Options{QueueBytes: 300, WriteTimeout: time.Minute})
+	m := newMem()
+	m.gate = make(chan struct{})
+	defer close(m.gate)
+	c := h.Register(m, "u")
+	for i := range 10 {
+		c.WriteControl(controlFrame(0xA, fmt.Sprintf("%0100d", i)))
+	}
+	waitKilled(t, m, time.Second, "a client whose pongs filled its queue")
+	if st := h.Stats(); st.SlowConsumers != 1 {
+		t.Errorf("SlowConsumers = %d, want 1", st.SlowConsumers)
+	}
+	if _, err := c.WriteControl(controlFrame(0xA, "late")); err == nil {
+		t.Error("WriteControl on a closed client did not fail")
 	}
 }

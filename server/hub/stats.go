@@ -13,6 +13,7 @@ type counters struct {
 	slowConsumers atomic.Uint64
 	writeTimeouts atomic.Uint64
 	pingTimeouts  atomic.Uint64
+	socketFull    atomic.Uint64
 }
 
 // Stats is a snapshot of the hub's counters; the totals only grow.
@@ -27,6 +28,8 @@ type Stats struct {
 	SlowConsumers uint64 // clients dropped because their queue overflowed
 	WriteTimeouts uint64 // clients dropped because a write stalled
 	PingTimeouts  uint64 // clients dropped because they did not answer a ping
+	Stalled       int64  // clients whose socket is full now, with a write waiting for room
+	SocketFull    uint64 // non-blocking writes that found the socket full and left the rest to a writer goroutine
 }
 
 // Stats returns the current counters.
@@ -43,5 +46,18 @@ func (h *Hub) Stats() Stats {
 		SlowConsumers: s.slowConsumers.Load(),
 		WriteTimeouts: s.writeTimeouts.Load(),
 		PingTimeouts:  s.pingTimeouts.Load(),
+		Stalled:       h.stalled(),
+		SocketFull:    s.socketFull.Load(),
 	}
+}
+
+// stalled counts the clients with a write waiting for room in their socket.
+func (h *Hub) stalled() int64 {
+	var n int64
+	h.Each(func(c *Client) {
+		if c.writeStart.Load() != 0 {
+			n++
+		}
+	})
+	return n
 }

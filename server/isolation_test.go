@@ -1,0 +1,325 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"chat/bench"
+	"chat/wire"
+)
+
+// Nothing one connection does may delay another's delivery: these tests
+// attack the real transport on real loopback sockets with small buffers.
+
+// pingFlooder is a raw client with a tiny receive buffer that sends pings
+// and never reads: the server's pongs fill its socket.
+type pingFlooder struct {
+	c    net.Conn
+	stop chan struct{}
+	done chan struct{}
+}
+
+// startPingFlooder connects, sends burst pings at once (enough to fill the
+// socket, and then some for the queue) and then one every interval until
+// stopped. It never reads.
+func startPingFlooder(t *testing.T, addr string, burst int, interval time.Duration) *pingFlooder {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pingFlooder{c: c, stop: make(chan struct{}), done: make(chan struct{})}
+	t.Cleanup(func() { p.close() })
+	req := "GET /ws HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	ping := frame(true, 0, 0x9, true, []byte(strings.Repeat("p", 125)), -1)
+	go func() {
+		defer close(p.done)
+		var buf []byte
+		for range burst {
+			buf = append(buf, ping...)
+		}
+		_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-tick.C:
+				_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+				if _, err := c.Write(ping); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return p
+}
+
+func (p *pingFlooder) close() {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	p.c.Close()
+	<-p.done
+}
+
+// TestPingFloodersDoNotDelayOthersBroadcasts: clients that send pings and
+// never read their pongs fill their sockets; the next broadcasts must reach
+// everyone else as fast as before. (The server once wrote pongs under the
+// same lock the fan-out took: with 8 such clients a broadcast took 3.5 s.)
+// The rate limit is lifted, so that the transport alone must hold.
+func TestPingFloodersDoNotDelayOthersBroadcasts(t *testing.T) {
+	s, hs := startServer(t, fastSenders)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const healthy, attackers = 200, 8
+	fleet, err := bench.Connect(ctx, bench.ConnectOptions{URLs: []string{wsURL(hs)}, Conns: healthy})
+	if err != nil || fleet.Connected() != healthy {
+		t.Fatalf("connect: %v (%d of %d)", err, fleet.Connected(), healthy)
+	}
+	defer fleet.Close()
+	waitClients(t, s, healthy)
+	fanout := func() []time.Duration {
+		t.Helper()
+		r, err := bench.Fanout(ctx, fleet, bench.FanoutOptions{Trigger: hs.URL + "/benchmark", N: 20, Timeout: 10 * time.Second})
+		if err != nil || r.Incomplete > 0 {
+			t.Fatalf("fan-out: %v, %d incomplete", err, r.Incomplete)
+		}
+		return r.Latencies
+	}
+	before := slices.Max(fanout())
+
+	// Each flooder's burst fills its socket (the server's 64 KB send buffer,
+	// doubled by the kernel, and 4 KB at the client) and leaves pongs
+	// queued; the trickle after keeps it so, well under the queue's cap.
+	for range attackers {
+		startPingFlooder(t, hs.Listener.Addr().String(), 1500, 20*time.Millisecond)
+	}
+	// The attack is in its steady state once the server has read every
+	// burst (processing 12,000 pings takes CPU, not what is measured here)
+	// and every flooder's socket is full.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Hub().Stats().Stalled < attackers || s.metrics.controlIn.Load() < attackers*1500 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the flooders' sockets never filled (%+v): the attack did not happen", s.Hub().Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	during := fanout()
+	if st := s.Hub().Stats(); st.Stalled < attackers {
+		t.Fatalf("a flooder's socket drained during the measurement (%+v): the attack did not last", st)
+	}
+	worst := slices.Max(during)
+	t.Logf("%d healthy clients, worst broadcast before the attack %v, during it %v (%d flooders with full sockets)",
+		healthy, before.Round(time.Microsecond), worst.Round(time.Microsecond), attackers)
+	if limit := before + 100*time.Millisecond; worst > limit {
+		t.Errorf("with %d ping flooders a broadcast took %v to reach everyone, against %v before: want at most %v", attackers, worst, before, limit)
+	}
+	if fleet.Live() != healthy {
+		t.Errorf("%d healthy clients dropped", healthy-fleet.Live())
+	}
+}
+
+// TestPingFloodIsRateLimitedAndClosed: pings cost a token like any event; a
+// client that floods them gets no pong beyond its burst and is closed with
+// 1008, while a bystander is served.
+func TestPingFloodIsRateLimitedAndClosed(t *testing.T) {
+	s, hs := startServer(t, func(c *Config) { c.EventRate, c.EventBurst = 5, 10 })
+	bystander := dial(t, hs)
+	bystander.joinAs("bystander", "lobby")
+	flood := dialRaw(t, hs)
+	var pings []byte
+	for i := range 200 {
+		pings = append(pings, frame(true, 0, 0x9, true, fmt.Appendf(nil, "p%d", i), -1)...)
+	}
+	flood.send(pings)
+	pongs := 0
+	code := uint16(0)
+	for code == 0 {
+		op, p, err := flood.readFrame()
+		if err != nil {
+			t.Fatalf("connection ended without a close frame after %d pongs: %v", pongs, err)
+		}
+		switch op {
+		case 0xA:
+			pongs++
+		case 0x8:
+			code = binary.BigEndian.Uint16(p)
+		}
+	}
+	if code != 1008 {
+		t.Errorf("ping flood closed with %d, want 1008", code)
+	}
+	if pongs > 10+5 {
+		t.Errorf("%d pongs for 200 pings at 5 a second, burst 10", pongs)
+	}
+	waitClients(t, s, 1)
+	bystander.send(wire.Event{Type: wire.TypeSend, Room: "lobby", ID: "b-1", Text: "unaffected"})
+	if m := bystander.next(wire.TypeMsg); m.Text != "unaffected" {
+		t.Fatalf("bystander: %+v", m)
+	}
+}
+
+// TestFramesStayWholeWithPartialWritesAndPings: a client with a small
+// receive buffer reads slowly while large messages fan out to it and it
+// sends pings the whole time. Its socket keeps filling, so frames go out in
+// pieces; every frame it reads must be whole (no pong inside a data frame),
+// every message must arrive in order, and every ping must get its pong.
+func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
+	s, hs := startServer(t, fastSenders)
+	sender := dial(t, hs)
+	sender.joinAs("sender", "big")
+
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048)
+		})
+	}}
+	c, err := d.Dial("tcp", hs.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	slow := handshakeRaw(t, c, hs.Listener.Addr().String())
+	slow.send(frame(true, 0, 0x1, true, wire.Encode(wire.Event{Type: wire.TypeJoin, Room: "big"}), -1))
+
+	const messages, pings = 300, 400
+	text := strings.Repeat("m", 3900)
+	var received atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// Pings all along, from another goroutine: the server answers
+		// them while its data frames to this client are half written.
+		for i := range pings {
+			slow.send(frame(true, 0, 0x9, true, fmt.Appendf(nil, "ping-%d", i), -1))
+			time.Sleep(time.Millisecond)
+		}
+	})
+	// The reader takes its time: 1 KB every 200 µs at most.
+	slowReader := bufio.NewReaderSize(&throttled{r: c, chunk: 1024, pause: 200 * time.Microsecond}, 1024)
+	slow.br = slowReader
+	wg.Go(func() {
+		// Bursts of 120 KB, each about what the server's socket holds,
+		// well under the client's queue cap; the next one waits until the
+		// reader has nearly caught up.
+		for i := range messages {
+			sender.send(wire.Event{Type: wire.TypeSend, Room: "big", ID: fmt.Sprint("m", i), Text: fmt.Sprint(i, " ", text)})
+			if i%30 == 29 {
+				for deadline := time.Now().Add(10 * time.Second); received.Load() < int64(i-5) && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}
+	})
+
+	var got []int
+	nextPong := 0
+	for len(got) < messages || nextPong < pings {
+		op, p, err := slow.readFrame()
+		if err != nil {
+			t.Fatalf("after %d messages and %d pongs: %v (%+v)", len(got), nextPong, err, s.Hub().Stats())
+		}
+		switch op {
+		case 0x1:
+			for line := range wire.Lines(p) {
+				ev, err := wire.Decode(line)
+				if err != nil {
+					t.Fatalf("a data frame is not whole events: %v in %.80q", err, line)
+				}
+				if ev.Type == wire.TypeMsg && ev.Room == "big" {
+					var n int
+					fmt.Sscan(ev.Text, &n)
+					got = append(got, n)
+					received.Add(1)
+				}
+			}
+		case 0xA:
+			if want := fmt.Sprint("ping-", nextPong); string(p) != want {
+				t.Fatalf("pong %q, want %q: a control frame was lost or cut", p, want)
+			}
+			nextPong++
+		default:
+			t.Fatalf("unexpected frame opcode %#x (%d bytes): the stream is corrupt", op, len(p))
+		}
+	}
+	wg.Wait()
+	for i, n := range got {
+		if n != i {
+			t.Fatalf("message %d is %d: out of order or lost", i, n)
+		}
+	}
+	st := s.Hub().Stats()
+	if st.SlowConsumers != 0 || st.WriteTimeouts != 0 {
+		t.Errorf("the slow reader was dropped: %+v", st)
+	}
+	if st.SocketFull == 0 {
+		t.Errorf("no write found the socket full: the test did not write frames in pieces (%+v)", st)
+	}
+	t.Logf("%d messages and %d pongs whole and in order; %d writes found the socket full", len(got), nextPong, st.SocketFull)
+}
+
+// handshakeRaw completes a WebSocket handshake on c by hand.
+func handshakeRaw(t *testing.T, c net.Conn, host string) *rawClient {
+	t.Helper()
+	req := "GET /ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.Contains(line, "101") {
+		t.Fatalf("handshake: %q %v", line, err)
+	}
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l == "\r\n" {
+			break
+		}
+	}
+	if br.Buffered() > 0 {
+		t.Fatal("frames behind the handshake: this test reads them through its throttle")
+	}
+	return &rawClient{t: t, c: c, br: br}
+}
+
+// throttled reads at most chunk bytes per read, pausing before each.
+type throttled struct {
+	r     io.Reader
+	chunk int
+	pause time.Duration
+}
+
+func (t *throttled) Read(p []byte) (int, error) {
+	time.Sleep(t.pause)
+	return t.r.Read(p[:min(len(p), t.chunk)])
+}
