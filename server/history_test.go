@@ -133,6 +133,55 @@ func TestSameClientIDIsStoredOnce(t *testing.T) {
 	r.none(wire.TypeMsg, 200*time.Millisecond)
 }
 
+// TestSameIDFromSomeoneElseIsAnotherMessage: the dedupe key is the
+// sender's, per room. (It was the client's id alone: bo's "X1" in beta was
+// acked with ana's seq in alpha and never stored.)
+func TestSameIDFromSomeoneElseIsAnotherMessage(t *testing.T) {
+	_, hs := startServer(t, nil)
+	ana, bo, cy := dial(t, hs), dial(t, hs), dial(t, hs)
+	ana.joinAs("ana", "alpha")
+	bo.joinAs("bo", "beta")
+	cy.joinAs("cy", "alpha")
+	sAna := ana.say("alpha", "X1", "ana's")
+	sBo := bo.say("beta", "X1", "bo's")
+	sCy := cy.say("alpha", "X1", "cy's")
+	if sBo == sAna || sCy == sAna || sCy == sBo {
+		t.Fatalf("acks: ana %d, bo %d, cy %d: someone was acked with another's message", sAna, sBo, sCy)
+	}
+	for room, want := range map[string][]string{"alpha": {"ana's", "cy's"}, "beta": {"bo's"}} {
+		r := dial(t, hs)
+		r.joinAfter(room, 0)
+		var got []string
+		for _, m := range r.msgs(room, len(want)) {
+			got = append(got, m.Text)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("history of %s: %q, want %q", room, got, want)
+		}
+		r.none(wire.TypeMsg, 100*time.Millisecond)
+	}
+}
+
+// TestResendFromAnotherConnectionOfTheBrowserIsStoredOnce: a browser that
+// reconnects resends its outbox; its id (hello) scopes the dedupe.
+func TestResendFromAnotherConnectionOfTheBrowserIsStoredOnce(t *testing.T) {
+	_, hs := startServer(t, nil)
+	first := dial(t, hs)
+	first.send(wire.Event{Type: wire.TypeHello, Name: "ana", ID: "browser-1"})
+	first.next(wire.TypeWelcome)
+	first.joinAfter("lobby", 0)
+	seq := first.say("lobby", "m-1", "once")
+	first.c.CloseNow()
+	again := dial(t, hs)
+	again.send(wire.Event{Type: wire.TypeHello, Name: "ana", ID: "browser-1"})
+	again.next(wire.TypeWelcome)
+	again.joinAfter("lobby", seq)
+	if resent := again.say("lobby", "m-1", "once"); resent != seq {
+		t.Fatalf("resend acked as %d, the first copy is %d", resent, seq)
+	}
+	again.none(wire.TypeMsg, 200*time.Millisecond)
+}
+
 func TestHistorySurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	cfg := func(c *Config) { c.DataDir = dir }

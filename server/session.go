@@ -274,7 +274,7 @@ func (ss *session) send(ev wire.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	seq, dup, err := ss.srv.broker.Store(ctx, ev.Room, m)
+	seq, dup, err := ss.srv.broker.Store(ctx, ev.Room, ss.sender(), m)
 	if err != nil {
 		ss.srv.log.Warn("store failed", "room", ev.Room, "err", err)
 		return wire.Errorf(wire.CodeUnavailable, "message not stored (%v); send it again", err)
@@ -287,6 +287,16 @@ func (ss *session) send(ev wire.Event) error {
 	// was a resend that the store recognised and dropped.
 	ss.reply(wire.Event{Type: wire.TypeAck, Room: ev.Room, ID: ev.ID, Seq: seq})
 	return nil
+}
+
+// sender is who the dedupe of this connection's messages is scoped to: the
+// browser's id when hello gave one (a resend from another connection of
+// that browser is recognised), else the connection's name.
+func (ss *session) sender() string {
+	if id := ss.client.Identity(); id != "" {
+		return "browser:" + id
+	}
+	return "name:" + ss.client.Name()
 }
 
 func (ss *session) reply(ev wire.Event) { ss.client.Send(wire.Encode(ev)) }

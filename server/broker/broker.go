@@ -23,11 +23,14 @@ const (
 
 // Broker is what the server needs from the message layer.
 type Broker interface {
-	// Store appends a chat message to room's history. m.ID is the dedupe
-	// key: a message whose ID was stored within the dedupe window is not
-	// stored again, and Store returns the first copy's sequence with dup set.
-	// Delivery to clients happens through Handlers.Message, on every node.
-	Store(ctx context.Context, room string, m wire.Event) (seq uint64, dup bool, err error)
+	// Store appends a chat message to room's history. sender names who
+	// sent it, and with room and m.ID makes the dedupe key: the same
+	// sender's message with the same ID in the same room, within the dedupe
+	// window, is not stored again, and Store returns the first copy's
+	// sequence with dup set; anyone else's message with that ID is another
+	// message. Delivery to clients happens through Handlers.Message, on
+	// every node.
+	Store(ctx context.Context, room, sender string, m wire.Event) (seq uint64, dup bool, err error)
 	// History reads room's messages with after < seq <= upTo (upTo 0: all),
 	// oldest first; head is the last seq read, or after if none.
 	History(ctx context.Context, room string, after, upTo uint64) (msgs []wire.Event, head uint64, err error)

@@ -28,7 +28,7 @@ func store(t testing.TB, b *NATS, room string, n int, prefix string) []uint64 {
 	ctx := context.Background()
 	var seqs []uint64
 	for i := range n {
-		seq, dup, err := b.Store(ctx, room, wire.Event{ID: fmt.Sprint(prefix, i), From: "t", Text: fmt.Sprint("text ", i), TS: time.Now()})
+		seq, dup, err := b.Store(ctx, room, "t", wire.Event{ID: fmt.Sprint(prefix, i), From: "t", Text: fmt.Sprint("text ", i), TS: time.Now()})
 		if err != nil || dup {
 			t.Fatalf("store %d: seq %d dup %v err %v", i, seq, dup, err)
 		}
@@ -100,17 +100,24 @@ func TestHistoryCapAndHas(t *testing.T) {
 	}
 }
 
-func TestStoreDedupesByID(t *testing.T) {
+func TestStoreDedupesBySenderRoomAndID(t *testing.T) {
 	b := openEmbedded(t, 100)
 	ctx := context.Background()
 	m := wire.Event{ID: "same", From: "a", Text: "x", TS: time.Now()}
-	s1, dup1, err1 := b.Store(ctx, "r", m)
-	s2, dup2, err2 := b.Store(ctx, "r", m)
+	s1, dup1, err1 := b.Store(ctx, "r", "ana", m)
+	s2, dup2, err2 := b.Store(ctx, "r", "ana", m)
 	if err1 != nil || err2 != nil || dup1 || !dup2 || s1 != s2 {
 		t.Fatalf("first (%d, dup %v, %v), second (%d, dup %v, %v): want the second a duplicate of the first", s1, dup1, err1, s2, dup2, err2)
 	}
-	if msgs, _, _ := b.History(ctx, "r", 0, 0); len(msgs) != 1 {
-		t.Fatalf("%d stored", len(msgs))
+	// The same id from someone else, or in another room, is another message.
+	for _, c := range []struct{ room, sender string }{{"r", "bo"}, {"other", "ana"}} {
+		seq, dup, err := b.Store(ctx, c.room, c.sender, m)
+		if err != nil || dup || seq == s1 {
+			t.Errorf("%s in %s with ana's id: seq %d (ana's %d), dup %v, %v; want a message of its own", c.sender, c.room, seq, s1, dup, err)
+		}
+	}
+	if msgs, _, _ := b.History(ctx, "r", 0, 0); len(msgs) != 2 {
+		t.Fatalf("%d stored in r, want ana's once and bo's", len(msgs))
 	}
 }
 

@@ -2,6 +2,8 @@ package broker
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,18 +176,28 @@ func (b *NATS) Conn() *nats.Conn { return b.nc }
 var ErrUnreachable = errors.New("the message store (NATS) is unreachable")
 
 // Store implements Broker.
-func (b *NATS) Store(ctx context.Context, room string, m wire.Event) (uint64, bool, error) {
+func (b *NATS) Store(ctx context.Context, room, sender string, m wire.Event) (uint64, bool, error) {
 	if !b.nc.IsConnected() {
 		return 0, false, ErrUnreachable
 	}
 	msg := nats.NewMsg(roomSubject + room)
 	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, Text: m.Text, TS: m.TS})
-	msg.Header.Set(jetstream.MsgIDHeader, m.ID)
+	msg.Header.Set(jetstream.MsgIDHeader, dedupeKey(room, sender, m.ID))
 	ack, err := b.js.PublishMsg(ctx, msg)
 	if err != nil {
 		return 0, false, err
 	}
 	return ack.Sequence, ack.Duplicate, nil
+}
+
+// dedupeKey is a message's Nats-Msg-Id. JetStream's dedupe is global to the
+// stream, so the client's id alone would let one person's id silence
+// another's message, in any room: the key names the room and the sender
+// too. The sender (any text) goes in as a hash, so that the key stays a
+// short ASCII header value.
+func dedupeKey(room, sender, id string) string {
+	h := sha256.Sum256([]byte(sender))
+	return room + "." + base64.RawURLEncoding.EncodeToString(h[:16]) + "." + id
 }
 
 // Broadcast implements Broker.

@@ -125,6 +125,10 @@ var slowClose = abruptClose(DisconnectSlow)
 // Name is the client's current nickname.
 func (c *Client) Name() string { return c.name }
 
+// Identity is who presence counts the client as (a browser's id), "" for
+// a connection that did not say.
+func (c *Client) Identity() string { return c.identity }
+
 // InRoom reports whether the client has joined room.
 func (c *Client) InRoom(room string) bool {
 	for _, r := range c.rooms {
