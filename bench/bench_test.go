@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"chat/server"
+	"chat/wire"
 )
 
 // startChat runs the real chat server in this process.
@@ -60,8 +61,95 @@ func TestBenchAgainstTheChatServer(t *testing.T) {
 	if b := rep.Burst; b.Delivered != 50*300 || b.Expected != b.Delivered || b.DeliveriesPerS <= 0 {
 		t.Errorf("burst %+v: want 15000 deliveries", b)
 	}
-	if c := rep.Chat; c.Sent != 50 || c.Latency.N != 50 || c.Latency.P50 <= 0 {
-		t.Errorf("chat %+v: want 50 messages timed", c)
+	if c := rep.Chat; c.Sent != 50 || c.Latency.N != 50 || c.Latency.P50 <= 0 || c.Delivered != 50*299 {
+		t.Errorf("chat %+v: want 50 messages timed, each counted by the 299 others", c)
+	}
+	if rep.Fanout.Delivered != 20*300 {
+		t.Errorf("fan-out counted %d deliveries, want %d", rep.Fanout.Delivered, 20*300)
+	}
+}
+
+// TestSecondChatLoadOnOneServerDeliversEverything: message ids are unique to
+// a run. (They were L0, L1, ... every time, so a second load within the
+// server's dedupe window was taken for resends: 30 of 30 incomplete.)
+func TestSecondChatLoadOnOneServerDeliversEverything(t *testing.T) {
+	_, url := startChat(t)
+	for run := range 2 {
+		rep, err := Run(context.Background(), Options{
+			URLs: []string{wsOf(url)}, Conns: 20, Timeout: 5 * time.Second,
+			Senders: 3, Rate: 10, Duration: time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := rep.Chat; c.Incomplete != 0 || c.Delivered != int64(c.Sent*19) {
+			t.Fatalf("run %d: %+v, want every message counted by the 19 other clients", run+1, c)
+		}
+	}
+}
+
+// echoServer answers the chat load the way a chat server would, with a
+// flaw: it acks each message to its sender (the ack names the id) and sends
+// the msg event to every other client but the last one connected.
+type echoServer struct {
+	mu    sync.Mutex
+	conns []*websocket.Conn
+}
+
+func (s *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.conns = append(s.conns, c)
+	s.mu.Unlock()
+	for {
+		_, data, err := c.Read(context.Background())
+		if err != nil {
+			return
+		}
+		ev, err := wire.Decode(data)
+		if err != nil || ev.Type != wire.TypeSend {
+			continue
+		}
+		ack := wire.Encode(wire.Event{Type: wire.TypeAck, Room: ev.Room, ID: ev.ID, Seq: 1})
+		msg := wire.Encode(wire.Event{Type: wire.TypeMsg, Room: ev.Room, ID: ev.ID, Seq: 1, From: "x", Text: ev.Text})
+		s.mu.Lock()
+		for i, o := range s.conns {
+			switch {
+			case o == c:
+				_ = o.Write(context.Background(), websocket.MessageText, ack)
+				_ = o.Write(context.Background(), websocket.MessageText, msg)
+			case i == len(s.conns)-1:
+			default:
+				_ = o.Write(context.Background(), websocket.MessageText, msg)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// TestChatLoadCountsOnlyMsgEventsOfOthers: the sender's ack and its own
+// message coming back are not deliveries, so a client that never gets the
+// message leaves it incomplete.
+func TestChatLoadCountsOnlyMsgEventsOfOthers(t *testing.T) {
+	hs := httptest.NewServer(&echoServer{})
+	defer hs.Close()
+	f, err := Connect(context.Background(), ConnectOptions{URLs: []string{wsOf(hs.URL)}, Conns: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := Chat(context.Background(), f, ChatOptions{Senders: 1, Rate: 20, Duration: 250 * time.Millisecond, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Incomplete != res.Sent || len(res.Latencies) != 0 {
+		t.Errorf("%d of %d incomplete: the last client never got a message, so none reached everyone", res.Incomplete, res.Sent)
+	}
+	if want := int64(res.Sent * 3); res.Delivered != want {
+		t.Errorf("%d deliveries counted, want %d: 3 other clients got each message", res.Delivered, want)
 	}
 }
 

@@ -22,6 +22,7 @@ type FanoutOptions struct {
 type FanoutResult struct {
 	Latencies  []time.Duration
 	Incomplete int
+	Delivered  int64 // receipts of these broadcasts the clients counted
 }
 
 // Fanout runs the sequential trigger measurement on g.
@@ -48,6 +49,7 @@ func Fanout(ctx context.Context, g group, o FanoutOptions) (FanoutResult, error)
 			res.Incomplete++
 		}
 	}
+	res.Delivered = a.Delivered()
 	return res, nil
 }
 

@@ -24,7 +24,7 @@ type Fleet struct {
 	connectIn time.Duration
 
 	phase    atomic.Pointer[phase]
-	chat     atomic.Pointer[[]chatMark] // the chat load's messages, while it runs
+	chat     atomic.Pointer[chatRun] // the chat load, while it runs
 	received atomic.Int64               // broadcasts and chat-load messages received, all clients (for the timeline)
 	armed    int64                      // broadcasts expected by all phases so far
 	dropped  atomic.Int64
@@ -152,11 +152,8 @@ func (cl *client) read() {
 			k := cl.got.Add(1)
 			cl.fleet.reach(k)
 		}
-		if cl.fleet.chat.Load() != nil {
-			countLoadMessages(msg, func(idx int) {
-				n++
-				cl.fleet.reachChat(idx)
-			})
+		if run := cl.fleet.chat.Load(); run != nil {
+			n += run.count(cl, msg)
 		}
 		if n > 0 {
 			cl.fleet.received.Add(int64(n))

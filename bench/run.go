@@ -55,6 +55,7 @@ type Report struct {
 type FanoutReport struct {
 	Latency    Summary   `json:"latency"` // trigger to last client
 	Incomplete int       `json:"incomplete"`
+	Delivered  int64     `json:"deliveries"` // what the clients counted
 	Samples    []float64 `json:"samples_ms"` // every trigger's latency, for the distribution
 }
 
@@ -78,6 +79,7 @@ type ChatReport struct {
 	DeliveriesPerS float64 `json:"deliveries_per_second"`
 	Latency        Summary `json:"latency"` // send to last member
 	Incomplete     int     `json:"incomplete"`
+	Delivered      int64   `json:"deliveries"` // msg events the clients other than the sender counted
 }
 
 // ServerReport is the server process's cost, with Options.PID.
@@ -188,11 +190,11 @@ func runLoads(ctx context.Context, o Options, g group, fleet *Fleet, rep *Report
 		if err != nil {
 			return deliveries, err
 		}
-		rep.Fanout = &FanoutReport{Latency: Summarize(fr.Latencies), Incomplete: fr.Incomplete}
+		rep.Fanout = &FanoutReport{Latency: Summarize(fr.Latencies), Incomplete: fr.Incomplete, Delivered: fr.Delivered}
 		for _, d := range fr.Latencies {
 			rep.Fanout.Samples = append(rep.Fanout.Samples, float64(d)/1e6)
 		}
-		deliveries += float64(o.N * rep.Clients)
+		deliveries += float64(fr.Delivered)
 	}
 	if o.Burst > 0 {
 		br, err := Burst(ctx, g, BurstOptions{Trigger: o.Trigger, N: o.Burst, Concurrency: o.Concurrency, Timeout: o.Timeout})
@@ -213,13 +215,13 @@ func runLoads(ctx context.Context, o Options, g group, fleet *Fleet, rep *Report
 		if err != nil {
 			return deliveries, err
 		}
-		r := &ChatReport{Senders: o.Senders, Sent: cr.Sent, Latency: Summarize(cr.Latencies), Incomplete: cr.Incomplete}
+		r := &ChatReport{Senders: o.Senders, Sent: cr.Sent, Latency: Summarize(cr.Latencies), Incomplete: cr.Incomplete, Delivered: cr.Delivered}
 		if s := cr.Elapsed.Seconds(); s > 0 {
 			r.MessagesPerSec = float64(cr.Sent) / s
-			r.DeliveriesPerS = float64(cr.Sent*rep.Clients) / s
+			r.DeliveriesPerS = float64(cr.Delivered) / s
 		}
 		rep.Chat = r
-		deliveries += float64(cr.Sent * rep.Clients)
+		deliveries += float64(cr.Delivered)
 	}
 	return deliveries, nil
 }
@@ -252,15 +254,15 @@ func (r Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "            first failure: %s\n", r.ConnectError)
 	}
 	if f := r.Fanout; f != nil {
-		fmt.Fprintf(w, "fan-out     %d sequential broadcasts, trigger to last client: %s; %d incomplete\n", f.Latency.N, f.Latency, f.Incomplete)
+		fmt.Fprintf(w, "fan-out     %d sequential broadcasts, trigger to last client: %s; %d deliveries counted; %d incomplete\n", f.Latency.N, f.Latency, f.Delivered, f.Incomplete)
 	}
 	if b := r.Burst; b != nil {
 		fmt.Fprintf(w, "burst       %d triggers, %d in flight: %.0f triggers/s, %.0f deliveries/s (%d of %d); trigger %s; %d incomplete\n",
 			b.Triggers, b.Concurrency, b.TriggersPerSec, b.DeliveriesPerS, b.Delivered, b.Expected, b.Trigger, b.Incomplete)
 	}
 	if c := r.Chat; c != nil {
-		fmt.Fprintf(w, "chat        %d senders, %d messages: %.0f msg/s, %.0f deliveries/s; send to last member %s; %d incomplete\n",
-			c.Senders, c.Sent, c.MessagesPerSec, c.DeliveriesPerS, c.Latency, c.Incomplete)
+		fmt.Fprintf(w, "chat        %d senders, %d messages: %.0f msg/s, %.0f deliveries/s (%d counted); send to last member %s; %d incomplete\n",
+			c.Senders, c.Sent, c.MessagesPerSec, c.DeliveriesPerS, c.Delivered, c.Latency, c.Incomplete)
 	}
 	if s := r.Server; s != nil {
 		fmt.Fprintf(w, "server      %.0f MB resident, %.1f KB per client; %.2f CPU s during the loads, %.2f per million deliveries\n",
