@@ -25,8 +25,8 @@ type Fleet struct {
 
 	phase    atomic.Pointer[phase]
 	chat     atomic.Pointer[chatRun] // the chat load, while it runs
-	received atomic.Int64               // broadcasts and chat-load messages received, all clients (for the timeline)
-	armed    int64                      // broadcasts expected by all phases so far
+	received atomic.Int64            // broadcasts and chat-load messages received, all clients (for the timeline)
+	armed    int64                   // broadcasts expected by all phases so far
 	dropped  atomic.Int64
 	mu       sync.Mutex
 	closeErr map[uint16]int // close codes received, for the report
