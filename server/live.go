@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -24,12 +25,9 @@ type liveWaiter struct {
 }
 
 // reset sets the feed's position when it starts: it continues after seq.
-func (f *liveFeed) reset(seq uint64) {
-	f.mu.Lock()
-	f.seq = seq
-	f.mu.Unlock()
-	f.advance(seq)
-}
+// The feed may have delivered already (its consumer starts before the
+// caller gets seq back): the position never goes back.
+func (f *liveFeed) reset(seq uint64) { f.advance(seq) }
 
 // advance records that the message with this seq has been delivered.
 func (f *liveFeed) advance(seq uint64) {
@@ -62,6 +60,15 @@ func (f *liveFeed) wait(ctx context.Context, seq uint64) error {
 	case <-w.done:
 		return nil
 	case <-ctx.Done():
+		f.forget(w.done)
 		return ctx.Err()
 	}
+}
+
+// forget drops a waiter that gave up, so that waits that time out (a feed
+// stuck while NATS is unwell) do not pile up.
+func (f *liveFeed) forget(done chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.waiters = slices.DeleteFunc(f.waiters, func(w liveWaiter) bool { return w.done == done })
 }
