@@ -93,7 +93,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.IntVar(&cfg.HistoryOnJoin, "history", cfg.HistoryOnJoin, "messages a client gets when it joins a room without a last seq")
 	fs.Int64Var(&cfg.HistoryPerRoom, "history-per-room", cfg.HistoryPerRoom, "messages each room keeps")
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
-	fs.BoolVar(&cfg.Benchmark, "benchmark", cfg.Benchmark, "serve GET /benchmark (broadcast \"test message\" to every client)")
+	fs.Var(&cfg.Benchmark, "benchmark", "who may call GET /benchmark (broadcast \"test message\" to every client): local (loopback clients only), all, or off")
 	soft, _, _ := doctor.RaiseNoFile()
 	cfg.MaxConns = doctor.MaxConns(soft)
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "WebSocket connections at once; more get 503 before the upgrade (default: the open-file limit less what the server keeps for itself)")

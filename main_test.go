@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"chat/doctor"
+	"chat/server"
 )
 
 func TestServeDefaultsMaxConnsBelowTheFileCeiling(t *testing.T) {
@@ -56,5 +57,21 @@ func TestCommandsAnswerUsage(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"doctor", "-clients", "10", "-json"}, &out, &errb); code != 0 || !strings.Contains(out.String(), `"ok": true`) {
 		t.Fatalf("doctor for 10 clients: exit %d, %s", code, out.String())
+	}
+}
+
+func TestServeBenchmarkFlag(t *testing.T) {
+	for args, want := range map[string]server.BenchmarkAccess{
+		"": server.BenchmarkLocal, "-benchmark all": server.BenchmarkAll, "-benchmark off": server.BenchmarkOff,
+		"-benchmark=false": server.BenchmarkOff, "-benchmark=true": server.BenchmarkLocal,
+	} {
+		cfg, _, err := parseServe(strings.Fields(args), &bytes.Buffer{})
+		if err != nil || cfg.Benchmark != want {
+			t.Errorf("%q: %q, %v; want %q", args, cfg.Benchmark, err, want)
+		}
+	}
+	var errb bytes.Buffer
+	if _, _, err := parseServe([]string{"-benchmark", "everyone"}, &errb); err == nil || !strings.Contains(errb.String(), "local, all or off") {
+		t.Errorf("-benchmark everyone: %v, %q", err, errb.String())
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -35,8 +36,44 @@ func TestBenchmarkBroadcastReachesEveryRawClient(t *testing.T) {
 	}
 }
 
+// TestBenchmarkIsForLocalClientsByDefault: one request to /benchmark is a
+// delivery to every client, so by default only this host may ask, and not
+// through a proxy; -benchmark all opens it.
+func TestBenchmarkIsForLocalClientsByDefault(t *testing.T) {
+	s, _ := startServer(t, nil)
+	open, _ := startServer(t, func(c *Config) { c.Benchmark = BenchmarkAll })
+	try := func(srv *Server, remote string, header ...string) int {
+		req := httptest.NewRequest(http.MethodGet, "/benchmark", nil)
+		req.RemoteAddr = remote
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for _, c := range []struct {
+		name   string
+		srv    *Server
+		remote string
+		header []string
+		want   int
+	}{
+		{"loopback", s, "127.0.0.1:5000", nil, http.StatusOK},
+		{"loopback v6", s, "[::1]:5000", nil, http.StatusOK},
+		{"another host", s, "203.0.113.7:5000", nil, http.StatusForbidden},
+		{"through a local proxy", s, "127.0.0.1:5000", []string{"X-Forwarded-For", "203.0.113.7"}, http.StatusForbidden},
+		{"through a local proxy (Forwarded)", s, "127.0.0.1:5000", []string{"Forwarded", "for=203.0.113.7"}, http.StatusForbidden},
+		{"another host, opened", open, "203.0.113.7:5000", nil, http.StatusOK},
+	} {
+		if got := try(c.srv, c.remote, c.header...); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 func TestBenchmarkCanBeSwitchedOff(t *testing.T) {
-	_, hs := startServer(t, func(c *Config) { c.Benchmark = false })
+	_, hs := startServer(t, func(c *Config) { c.Benchmark = BenchmarkOff })
 	if res := get(t, hs.URL+"/benchmark"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET /benchmark with -benchmark=false: %s, want 404", res.Status)
 	}

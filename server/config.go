@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,13 +12,16 @@ import (
 // Config is what `chat serve` passes to the server. Start from
 // DefaultConfig; every field's default is given there.
 type Config struct {
-	Addr      string   // listen address; ":8080"
-	DataDir   string   // embedded NATS store; "./data"
-	WebDir    string   // built UI assets (app.wasm, icons, CSS); "web"
-	NATSURL   string   // external NATS; empty starts the embedded one
-	Origins   []string // extra Origin host patterns allowed on /ws; same host is always allowed
-	Benchmark bool     // serve GET /benchmark; true
-	MaxConns  int      // WebSocket connections at once, beyond which /ws answers 503; 10000
+	Addr    string   // listen address; ":8080"
+	DataDir string   // embedded NATS store; "./data"
+	WebDir  string   // built UI assets (app.wasm, icons, CSS); "web"
+	NATSURL string   // external NATS; empty starts the embedded one
+	Origins []string // extra Origin host patterns allowed on /ws; same host is always allowed
+	// Benchmark says who may call GET /benchmark, which turns one request
+	// into a delivery to every client: BenchmarkLocal (the default) answers
+	// loopback clients only, BenchmarkAll anyone, BenchmarkOff nobody (404).
+	Benchmark BenchmarkAccess
+	MaxConns  int // WebSocket connections at once, beyond which /ws answers 503; 10000
 	// MaxConnsPerIP caps the WebSockets of one client address (429 past
 	// it); 0, the default, is no cap.
 	MaxConnsPerIP int
@@ -60,13 +64,40 @@ type Config struct {
 	UI func(version string) http.Handler
 }
 
+// BenchmarkAccess is who may trigger GET /benchmark.
+type BenchmarkAccess string
+
+const (
+	BenchmarkLocal BenchmarkAccess = "local" // loopback clients, with no proxy in between
+	BenchmarkAll   BenchmarkAccess = "all"   // anyone: for load tests from other hosts
+	BenchmarkOff   BenchmarkAccess = "off"   // the endpoint is not served
+)
+
+// Set implements flag.Value: local, all or off (true and false, the old
+// boolean flag's values, mean local and off).
+func (b *BenchmarkAccess) Set(v string) error {
+	switch v {
+	case "local", "true":
+		*b = BenchmarkLocal
+	case "all":
+		*b = BenchmarkAll
+	case "off", "false":
+		*b = BenchmarkOff
+	default:
+		return fmt.Errorf("want local, all or off, not %q", v)
+	}
+	return nil
+}
+
+func (b *BenchmarkAccess) String() string { return string(*b) }
+
 // DefaultConfig returns the defaults of `chat serve`.
 func DefaultConfig() Config {
 	return Config{
 		Addr:           ":8080",
 		DataDir:        "./data",
 		WebDir:         "web",
-		Benchmark:      true,
+		Benchmark:      BenchmarkLocal,
 		MaxConns:       10000,
 		HeaderTimeout:  10 * time.Second,
 		EventRate:      20,

@@ -102,6 +102,15 @@ func newMetrics(hubStats func() hub.Stats) *metrics {
 	return m
 }
 
+// countBroadcastsDropped adds the broker's count of broadcasts dropped
+// while too many waited for the fan-out.
+func (m *metrics) countBroadcastsDropped(dropped func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "chat_broadcasts_dropped_total",
+		Help: "GET /benchmark broadcasts this node dropped because too many were waiting for its fan-out.",
+	}, func() float64 { return float64(dropped()) }))
+}
+
 // observeFanout is the hub's FanoutObserver.
 func (m *metrics) observeFanout(d time.Duration) {
 	m.fanout.Observe(d.Seconds())

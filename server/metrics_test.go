@@ -29,6 +29,8 @@ func TestMetricsExposeTheNamedSeries(t *testing.T) {
 		"chat_connections 1",
 		"chat_messages_in_total 2",
 		"chat_broadcasts_total 1",
+		"chat_broadcasts_dropped_total 0",
+		"chat_stalled_clients 0",
 		"chat_connects_total 1",
 		"chat_deliveries_total ",
 		"chat_fanout_seconds_bucket",

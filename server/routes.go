@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"chat/wire"
@@ -21,7 +23,7 @@ import (
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveWS)
-	if s.cfg.Benchmark {
+	if s.cfg.Benchmark != BenchmarkOff {
 		mux.HandleFunc("/benchmark", s.serveBenchmark)
 	}
 	mux.HandleFunc("/healthz", s.serveHealth)
@@ -37,11 +39,17 @@ func (s *Server) Handler() http.Handler {
 }
 
 // serveBenchmark broadcasts the benchmark event to every client of every
-// node, as the seed's endpoint did: a transient event, not stored.
+// node, as the seed's endpoint did: a transient event, not stored. One
+// request costs a delivery to every client, so by default only a local
+// load test may make it (Config.Benchmark).
 func (s *Server) serveBenchmark(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "use GET", http.StatusMethodNotAllowed)
+		return
+	}
+	if s.cfg.Benchmark == BenchmarkLocal && !fromLoopback(r) {
+		http.Error(w, "GET /benchmark is served to loopback clients only; start the server with -benchmark all to open it", http.StatusForbidden)
 		return
 	}
 	if err := s.broker.Broadcast(r.Context(), wire.BenchmarkText); err != nil {
@@ -49,6 +57,23 @@ func (s *Server) serveBenchmark(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// fromLoopback reports whether r comes from this host and not through a
+// proxy: behind a reverse proxy on the same host every request would look
+// local, so a request that carries forwarding headers is not.
+func fromLoopback(r *http.Request) bool {
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 type health struct {

@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		hubOpts = *cfg.Hub
 	}
 	s.metrics = newMetrics(func() hub.Stats { return s.hub.Stats() })
+	s.metrics.countBroadcastsDropped(b.BroadcastsDropped)
 	hubOpts.ObserveFanout = s.metrics.observeFanout
 	s.hub = hub.New(&hubOpts)
 	s.lobbyHolds = newLobbyHolds()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,5 +134,43 @@ func BenchmarkHistory1000(b *testing.B) {
 		if err != nil || len(msgs) != 1000 {
 			b.Fatalf("%d msgs, %v", len(msgs), err)
 		}
+	}
+}
+
+// TestBroadcastQueueIsBounded: broadcasts that arrive faster than a node
+// fans them out wait in a bounded queue; past it they are dropped and
+// counted, and the node goes on.
+func TestBroadcastQueueIsBounded(t *testing.T) {
+	b := openEmbedded(t, 10)
+	release := make(chan struct{})
+	var got atomic.Int64
+	_, err := b.Subscribe(context.Background(), Handlers{Broadcast: func(texts []string) {
+		<-release // the fan-out is busy
+		got.Add(int64(len(texts)))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sent = 3 * maxBroadcastsPending
+	for range sent {
+		if err := b.Broadcast(context.Background(), "test message"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Conn().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.BroadcastsDropped() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	dropped := int64(b.BroadcastsDropped())
+	for got.Load()+dropped < sent && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		dropped = int64(b.BroadcastsDropped())
+	}
+	if dropped == 0 || got.Load() > maxBroadcastsPending+maxBroadcastBatch || got.Load()+dropped != sent {
+		t.Fatalf("%d sent, %d delivered, %d dropped: want at most %d held and the rest counted as dropped", sent, got.Load(), dropped, maxBroadcastsPending)
 	}
 }

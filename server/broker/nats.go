@@ -75,9 +75,10 @@ type NATS struct {
 	js       jetstream.JetStream
 	stream   jetstream.Stream
 
-	mu      sync.Mutex
-	subs    []*nats.Subscription
-	consume jetstream.ConsumeContext
+	mu         sync.Mutex
+	subs       []*nats.Subscription
+	broadcasts *nats.Subscription // the broadcast subscription, for its drop count
+	consume    jetstream.ConsumeContext
 }
 
 var _ Broker = (*NATS)(nil)
@@ -100,6 +101,13 @@ func Open(ctx context.Context, opts *Options) (*NATS, error) {
 					o.StateChanged(false)
 				}
 			}
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			o.Logger.Warn("nats", "subject", subject, "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			o.Logger.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
@@ -243,9 +251,15 @@ func (b *NATS) Subscribe(ctx context.Context, h Handlers) (lastSeq uint64, err e
 		if err != nil {
 			return 0, err
 		}
-		// The benchmark can fire faster than one node fans out; let it queue.
-		_ = sub.SetPendingLimits(-1, 256<<20)
+		// The benchmark can fire faster than one node fans out: let a burst
+		// queue, but not without bound; past it NATS drops broadcasts
+		// (counted by BroadcastsDropped), never chat messages, which come
+		// from the stream.
+		if err := sub.SetPendingLimits(maxBroadcastsPending, maxBroadcastsPending*64); err != nil {
+			return 0, err
+		}
 		b.subs = append(b.subs, sub)
+		b.broadcasts = sub
 		go deliverBatches(sub, h.Broadcast)
 	}
 	if h.Presence != nil {
@@ -298,6 +312,23 @@ func (b *NATS) Subscribe(ctx context.Context, h Handlers) (lastSeq uint64, err e
 // maxBroadcastBatch caps how many queued broadcasts go out together.
 const maxBroadcastBatch = 64
 
+// maxBroadcastsPending bounds the broadcasts a node holds while it fans
+// out; a broadcast is a few dozen bytes, so 64 bytes each bounds the bytes.
+const maxBroadcastsPending = 4096
+
+// BroadcastsDropped is how many broadcasts this node dropped because too
+// many were waiting for the fan-out.
+func (b *NATS) BroadcastsDropped() uint64 {
+	b.mu.Lock()
+	sub := b.broadcasts
+	b.mu.Unlock()
+	if sub == nil {
+		return 0
+	}
+	n, _ := sub.Dropped()
+	return uint64(max(n, 0))
+}
+
 // deliverBatches hands the broadcasts to deliver in batches: everything that
 // queued up while the previous batch was fanned out goes out together, in
 // one frame per client. An isolated broadcast goes alone, at once; a burst
@@ -306,6 +337,9 @@ func deliverBatches(sub *nats.Subscription, deliver func([]string)) {
 	var batch []string
 	for {
 		m, err := sub.NextMsgWithContext(context.Background())
+		if errors.Is(err, nats.ErrSlowConsumer) {
+			continue // said once after drops (BroadcastsDropped counts them); the next ones are there
+		}
 		if err != nil {
 			return // unsubscribed or closed
 		}
@@ -313,6 +347,9 @@ func deliverBatches(sub *nats.Subscription, deliver func([]string)) {
 		queued, _, _ := sub.Pending()
 		for range min(queued, maxBroadcastBatch-1) {
 			m, err := sub.NextMsg(time.Second)
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				continue
+			}
 			if err != nil {
 				break
 			}
