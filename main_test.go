@@ -75,3 +75,19 @@ func TestServeBenchmarkFlag(t *testing.T) {
 		t.Errorf("-benchmark everyone: %v, %q", err, errb.String())
 	}
 }
+
+func TestServeStoreBoundFlags(t *testing.T) {
+	cfg, _, err := parseServe([]string{"-history-max-bytes", "512MiB", "-store-max", "2G", "-history-max-age", "720h"}, &bytes.Buffer{})
+	if err != nil || cfg.HistoryMaxBytes != 512<<20 || cfg.StoreMax != 2<<30 || cfg.HistoryMaxAge.Hours() != 720 {
+		t.Fatalf("%v: history %d bytes, store %d, age %v", err, cfg.HistoryMaxBytes, cfg.StoreMax, cfg.HistoryMaxAge)
+	}
+	for _, bad := range []string{"lots", "-1", "0", "1.5G"} {
+		var errb bytes.Buffer
+		if _, _, err := parseServe([]string{"-store-max", bad}, &errb); err == nil || !strings.Contains(errb.String(), "1GiB") {
+			t.Errorf("-store-max %q: %v, %q", bad, err, errb.String())
+		}
+	}
+	if got := formatSize(3 << 30); got != "3GiB" {
+		t.Errorf("formatSize(3 GiB) = %q", got)
+	}
+}

@@ -42,6 +42,15 @@ type Config struct {
 
 	// HistoryPerRoom caps each room's stored messages; 1000.
 	HistoryPerRoom int64
+	// HistoryMaxBytes bounds the history of all rooms (the oldest
+	// messages go first); 1 GiB.
+	HistoryMaxBytes int64
+	// HistoryMaxAge is how long messages are kept; 90 days.
+	HistoryMaxAge time.Duration
+	// StoreMax bounds what the embedded NATS stores on disk in all; past it
+	// messages are refused with a store_full error instead of the disk
+	// filling up. HistoryMaxBytes + 1 GiB.
+	StoreMax int64
 	// HistoryOnJoin is how many of a room's last messages a join without
 	// "after" gets; 100.
 	HistoryOnJoin int
@@ -94,19 +103,21 @@ func (b *BenchmarkAccess) String() string { return string(*b) }
 // DefaultConfig returns the defaults of `chat serve`.
 func DefaultConfig() Config {
 	return Config{
-		Addr:           ":8080",
-		DataDir:        "./data",
-		WebDir:         "web",
-		Benchmark:      BenchmarkLocal,
-		MaxConns:       10000,
-		HeaderTimeout:  10 * time.Second,
-		EventRate:      20,
-		EventBurst:     40,
-		HistoryPerRoom: 1000,
-		HistoryOnJoin:  100,
-		PresenceNames:  50,
-		PresenceEvery:  time.Second,
-		PresenceExpiry: 30 * time.Second,
-		Version:        "dev",
+		Addr:            ":8080",
+		DataDir:         "./data",
+		WebDir:          "web",
+		Benchmark:       BenchmarkLocal,
+		MaxConns:        10000,
+		HeaderTimeout:   10 * time.Second,
+		EventRate:       20,
+		EventBurst:      40,
+		HistoryPerRoom:  1000,
+		HistoryMaxBytes: 1 << 30,
+		HistoryMaxAge:   90 * 24 * time.Hour,
+		HistoryOnJoin:   100,
+		PresenceNames:   50,
+		PresenceEvery:   time.Second,
+		PresenceExpiry:  30 * time.Second,
+		Version:         "dev",
 	}
 }

@@ -78,11 +78,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{}
 	b, err := broker.Open(ctx, &broker.Options{
-		URL:            cfg.NATSURL,
-		DataDir:        cfg.DataDir,
-		HistoryPerRoom: cfg.HistoryPerRoom,
-		Logger:         cfg.Logger,
-		StateChanged:   s.storeStateChanged,
+		URL:             cfg.NATSURL,
+		DataDir:         cfg.DataDir,
+		HistoryPerRoom:  cfg.HistoryPerRoom,
+		HistoryMaxBytes: cfg.HistoryMaxBytes,
+		HistoryMaxAge:   cfg.HistoryMaxAge,
+		StoreMax:        cfg.StoreMax,
+		Logger:          cfg.Logger,
+		StateChanged:    s.storeStateChanged,
 	})
 	if err != nil {
 		return nil, err

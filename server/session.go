@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"chat/server/broker"
 	"chat/server/hub"
 	"chat/wire"
 )
@@ -275,6 +276,10 @@ func (ss *session) send(ev wire.Event) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	seq, dup, err := ss.srv.broker.Store(ctx, ev.Room, ss.sender(), m)
+	if errors.Is(err, broker.ErrStoreFull) {
+		ss.srv.log.Warn("store full: message refused", "room", ev.Room, "err", err)
+		return wire.Errorf(wire.CodeStoreFull, "message not stored: the server's message store is full; it cannot take messages until its operator frees space or raises -store-max")
+	}
 	if err != nil {
 		ss.srv.log.Warn("store failed", "room", ev.Room, "err", err)
 		return wire.Errorf(wire.CodeUnavailable, "message not stored (%v); send it again", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -172,5 +173,93 @@ func TestBroadcastQueueIsBounded(t *testing.T) {
 	}
 	if dropped == 0 || got.Load() > maxBroadcastsPending+maxBroadcastBatch || got.Load()+dropped != sent {
 		t.Fatalf("%d sent, %d delivered, %d dropped: want at most %d held and the rest counted as dropped", sent, got.Load(), dropped, maxBroadcastsPending)
+	}
+}
+
+// TestHistoryIsBoundedInBytesAndAge: the history of all rooms together
+// keeps to its byte bound, the oldest messages going first whatever their
+// room, and messages older than the age bound go.
+func TestHistoryIsBoundedInBytesAndAge(t *testing.T) {
+	ctx := context.Background()
+	open := func(o Options) *NATS {
+		o.DataDir, o.Logger = t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))
+		b, err := Open(ctx, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	b := open(Options{HistoryMaxBytes: 64 << 10})
+	text := strings.Repeat("x", 900)
+	for i := range 200 {
+		room := []string{"a", "b"}[i%2]
+		if _, _, err := b.Store(ctx, room, "t", wire.Event{ID: fmt.Sprint("m", i), From: "t", Text: text, TS: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := b.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Bytes > 64<<10 || info.State.Msgs >= 200 {
+		t.Fatalf("stream holds %d messages, %d bytes: want under 64 KiB, the oldest dropped", info.State.Msgs, info.State.Bytes)
+	}
+	for _, room := range []string{"a", "b"} {
+		msgs, _, err := b.History(ctx, room, 0, 0)
+		if err != nil || len(msgs) == 0 || msgs[len(msgs)-1].ID != fmt.Sprint("m", 198+map[string]int{"a": 0, "b": 1}[room]) {
+			t.Fatalf("room %s kept %d messages (%v): want its newest ones", room, len(msgs), err)
+		}
+	}
+
+	aged := open(Options{HistoryMaxAge: time.Second})
+	if _, _, err := aged.Store(ctx, "a", "t", wire.Event{ID: "old", From: "t", Text: "soon gone", TS: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		msgs, _, err := aged.History(ctx, "a", 0, 0)
+		if err == nil && len(msgs) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a message older than the 1 s age bound is still kept: %d, %v", len(msgs), err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestStoreBoundMustHoldTheHistory(t *testing.T) {
+	_, err := Open(context.Background(), &Options{DataDir: t.TempDir(), HistoryMaxBytes: 2 << 20, StoreMax: 1 << 20})
+	if err == nil || !strings.Contains(err.Error(), "smaller than the history") {
+		t.Fatalf("store bound below the history's: %v", err)
+	}
+}
+
+// TestWarnsWhenTheDiskCannotHoldTheStore: a bound past the disk's free
+// space is said at start.
+func TestWarnsWhenTheDiskCannotHoldTheStore(t *testing.T) {
+	dir := t.TempDir()
+	free, ok := diskFree(dir)
+	if !ok {
+		t.Fatal("statfs failed on a temporary directory")
+	}
+	var log strings.Builder
+	b, err := Open(context.Background(), &Options{DataDir: dir, StoreMax: free + 1<<40, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if !strings.Contains(log.String(), "lower -store-max") {
+		t.Fatalf("no warning for a store bound past the free space; log:\n%s", log.String())
+	}
+	log.Reset()
+	b, err = Open(context.Background(), &Options{DataDir: t.TempDir(), StoreMax: 8 << 20, HistoryMaxBytes: 4 << 20, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if strings.Contains(log.String(), "store-max") {
+		t.Fatalf("warned for an 8 MB store: %s", log.String())
 	}
 }

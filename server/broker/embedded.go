@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -9,12 +10,15 @@ import (
 )
 
 // startEmbedded runs a NATS server with JetStream inside this process, storing
-// under dir. It listens on no port unless listen is set: the chat server
-// talks to it through an in-process pipe.
-func startEmbedded(dir, listen string) (*server.Server, error) {
+// at most storeMax bytes under dir. It listens on no port unless listen is
+// set: the chat server talks to it through an in-process pipe.
+func startEmbedded(dir, listen string, storeMax int64) (*server.Server, error) {
 	opts := &server.Options{
 		ServerName: "chat-embedded",
 		JetStream:  true,
+		// Refusing a message past the bound is recoverable; a disk that
+		// fills up makes NATS switch JetStream off until a restart.
+		JetStreamMaxStore: storeMax,
 		// Always a real store directory: without one JetStream writes to a
 		// temporary folder and history is lost on restart.
 		StoreDir: filepath.Join(dir, "nats"),
@@ -40,4 +44,22 @@ func startEmbedded(dir, listen string) (*server.Server, error) {
 		return nil, fmt.Errorf("embedded NATS: not ready after 30s (store %s)", opts.StoreDir)
 	}
 	return ns, nil
+}
+
+// roomToGrow warns when the disk under the embedded store has less space
+// left than the store may still take: when a disk fills, NATS switches
+// JetStream off until a restart, which StoreMax exists to prevent.
+func roomToGrow(ns *server.Server, dir string, storeMax int64, log *slog.Logger) {
+	free, ok := diskFree(dir)
+	if !ok {
+		return
+	}
+	var used int64
+	if info, err := ns.Jsz(&server.JSzOptions{}); err == nil {
+		used = int64(info.Store)
+	}
+	if grow := storeMax - used; free < grow {
+		log.Warn("the disk has less free space than the message store may take: lower -store-max or free space",
+			"dir", dir, "free_bytes", free, "store_max_bytes", storeMax, "store_used_bytes", used)
+	}
 }

@@ -36,6 +36,18 @@ type Options struct {
 	EmbeddedListen string
 	// HistoryPerRoom is how many messages each room keeps. Default 1000.
 	HistoryPerRoom int64
+	// HistoryMaxBytes bounds the whole history (every room); past it the
+	// oldest messages go first. Default 1 GiB.
+	HistoryMaxBytes int64
+	// HistoryMaxAge is how long a message is kept. Default 90 days.
+	HistoryMaxAge time.Duration
+	// StoreMax bounds what the embedded NATS may write to disk in all (the
+	// history and whatever else is stored), so that a full disk never
+	// disables it: past it a message is refused with ErrStoreFull. It must
+	// hold HistoryMaxBytes. Default HistoryMaxBytes + 1 GiB. An external
+	// NATS has its own limits (max_file_store, account limits); their
+	// refusals are ErrStoreFull too.
+	StoreMax int64
 	// DedupeWindow is how long a message id is remembered to drop a resent
 	// copy; it must cover a client's retry time. Default 15 minutes.
 	DedupeWindow time.Duration
@@ -56,6 +68,15 @@ func (o *Options) withDefaults() Options {
 	}
 	if v.HistoryPerRoom <= 0 {
 		v.HistoryPerRoom = 1000
+	}
+	if v.HistoryMaxBytes <= 0 {
+		v.HistoryMaxBytes = 1 << 30
+	}
+	if v.HistoryMaxAge <= 0 {
+		v.HistoryMaxAge = 90 * 24 * time.Hour
+	}
+	if v.StoreMax <= 0 {
+		v.StoreMax = v.HistoryMaxBytes + 1<<30
 	}
 	if v.DedupeWindow <= 0 {
 		v.DedupeWindow = 15 * time.Minute
@@ -118,9 +139,13 @@ func Open(ctx context.Context, opts *Options) (*NATS, error) {
 	}
 	var err error
 	if o.URL == "" {
-		if b.embedded, err = startEmbedded(o.DataDir, o.EmbeddedListen); err != nil {
+		if o.StoreMax < o.HistoryMaxBytes {
+			return nil, fmt.Errorf("the store's bound (%d bytes) is smaller than the history's (%d bytes)", o.StoreMax, o.HistoryMaxBytes)
+		}
+		if b.embedded, err = startEmbedded(o.DataDir, o.EmbeddedListen, o.StoreMax); err != nil {
 			return nil, err
 		}
+		roomToGrow(b.embedded, o.DataDir, o.StoreMax, o.Logger)
 		natsOpts = append(natsOpts, nats.InProcessServer(b.embedded))
 	}
 	if b.nc, err = nats.Connect(o.URL, natsOpts...); err != nil {
@@ -148,9 +173,18 @@ func (b *NATS) ensureStream(ctx context.Context) (jetstream.Stream, error) {
 		Subjects:          []string{roomWildcard},
 		Storage:           jetstream.FileStorage,
 		MaxMsgsPerSubject: b.opts.HistoryPerRoom,
-		Discard:           jetstream.DiscardOld,
-		Duplicates:        b.opts.DedupeWindow,
-		AllowDirect:       true,
+		MaxBytes:          b.opts.HistoryMaxBytes,
+		MaxAge:            b.opts.HistoryMaxAge,
+		// The oldest messages make way: the history is a window, and a
+		// busy room never stops another from being written.
+		Discard: jetstream.DiscardOld,
+		// A chat message is at most wire.MaxTextBytes of text, which JSON
+		// escaping can make six times longer, plus its envelope; anything
+		// bigger is not ours.
+		MaxMsgSize: 64 << 10,
+		// JetStream wants the dedupe window within the age bound.
+		Duplicates:  min(b.opts.DedupeWindow, b.opts.HistoryMaxAge),
+		AllowDirect: true,
 	}
 	delay := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -159,6 +193,12 @@ func (b *NATS) ensureStream(ctx context.Context) (jetstream.Stream, error) {
 		cancel()
 		if err == nil {
 			return s, nil
+		}
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.Code == 400 || apiErr.ErrorCode == 10052) { // 10052: JSStreamInvalidConfigF
+			// A configuration NATS refuses (a bound it cannot hold, a
+			// setting it does not take): waiting will not change it.
+			return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
 		}
 		if attempt%10 == 1 {
 			b.opts.Logger.Info("waiting for NATS JetStream", "url", b.opts.URL, "err", err)
@@ -193,9 +233,34 @@ func (b *NATS) Store(ctx context.Context, room, sender string, m wire.Event) (ui
 	msg.Header.Set(jetstream.MsgIDHeader, dedupeKey(room, sender, m.ID))
 	ack, err := b.js.PublishMsg(ctx, msg)
 	if err != nil {
+		if storeFull(err) {
+			return 0, false, fmt.Errorf("%w: %v", ErrStoreFull, err)
+		}
 		return 0, false, err
 	}
 	return ack.Sequence, ack.Duplicate, nil
+}
+
+// ErrStoreFull is returned when NATS refuses a message for want of space:
+// the embedded server's StoreMax, or an external one's storage or account
+// limits. Sending it again will not help until an operator frees space or
+// raises the bound; the process goes on.
+var ErrStoreFull = errors.New("the message store is full")
+
+// storeFull recognises NATS's refusals for want of space, by their
+// JetStream error codes.
+func storeFull(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode {
+	case 10002, // JSAccountResourcesExceededErr: the account's limits
+		10023, // JSInsufficientResourcesErr: the server's max store
+		10047: // JSStorageResourcesExceededErr
+		return true
+	}
+	return false
 }
 
 // dedupeKey is a message's Nats-Msg-Id. JetStream's dedupe is global to the

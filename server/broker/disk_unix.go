@@ -1,0 +1,14 @@
+//go:build unix
+
+package broker
+
+import "syscall"
+
+// diskFree is the space left to an unprivileged writer on dir's filesystem.
+func diskFree(dir string) (int64, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, false
+	}
+	return int64(st.Bavail) * int64(st.Bsize), true
+}
