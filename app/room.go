@@ -62,6 +62,7 @@ type room struct {
 	online  int
 	names   []string
 	noOlder bool // the server said there is nothing before items[0], or the list is full
+	keep    int  // how many of its last messages are kept in storage: keepItems, less when storage is full
 
 	joined       bool   // joined on this connection
 	head         uint64 // the room's last seq when it was joined (joined.seq)
@@ -77,7 +78,7 @@ type room struct {
 }
 
 func newRoom(name string) *room {
-	return &room{name: name, ids: make(map[string]uint64)}
+	return &room{name: name, ids: make(map[string]uint64), keep: keepItems}
 }
 
 // addMessage inserts a message in seq order unless it is already there, and

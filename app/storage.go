@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -16,7 +17,7 @@ const (
 	roomsKey      = "chat.rooms"  // savedRooms
 	roomKeyPrefix = "chat.room."  // + room name: savedRoom
 	outboxKey     = "chat.outbox" // []savedSend
-	keepItems     = 100           // messages kept per room
+	keepItems     = 100           // messages kept per room, while storage has room for them
 )
 
 type savedRooms struct {
@@ -87,40 +88,119 @@ func (s *chatState) load(st app.BrowserStorage) {
 	clear(s.dirtyRooms)
 }
 
-// save writes what changed since the last save. Storage can be full or
-// switched off (private windows); the app then works for this visit only,
-// which is no reason to interrupt anyone.
+// save writes what changed since the last save, the outbox first: it holds
+// the only copy of what was typed here, while the rest is a cache of what
+// the server has. Storage can be full or switched off (private windows):
+// an outbox that could not be written stays dirty and is tried again at
+// the next save, after the room caches were cut down to make room (see
+// store); a room cache that cannot be written is given up, since a refetch
+// restores it.
 func (s *chatState) save(st app.BrowserStorage) {
+	if s.outboxDirty && s.store(st, outboxKey, func() any { return s.savedOutbox() }) {
+		s.outboxDirty = false
+	}
 	if s.listDirty {
-		set(st, roomsKey, savedRooms{Current: s.current, Rooms: s.order})
+		s.store(st, roomsKey, func() any { return savedRooms{Current: s.current, Rooms: s.order} })
 		s.listDirty = false
 	}
 	for name := range s.dirtyRooms {
-		r := s.rooms[name]
-		if r == nil {
+		if r := s.rooms[name]; r == nil || r.keep == 0 {
 			st.Del(roomKeyPrefix + name)
-			continue
+		} else {
+			s.store(st, roomKeyPrefix+name, func() any { return r.saved() })
 		}
-		set(st, roomKeyPrefix+name, r.saved())
 	}
 	clear(s.dirtyRooms)
-	if s.outboxDirty {
-		var outbox []savedSend
-		for _, name := range s.order {
-			for _, p := range s.rooms[name].pending {
-				outbox = append(outbox, savedSend{Room: name, ID: p.ID, Text: p.Text, Failed: p.Failed})
-			}
+}
+
+func (s *chatState) savedOutbox() []savedSend {
+	var outbox []savedSend
+	for _, name := range s.order {
+		for _, p := range s.rooms[name].pending {
+			outbox = append(outbox, savedSend{Room: name, ID: p.ID, Text: p.Text, Failed: p.Failed})
 		}
-		set(st, outboxKey, outbox)
-		s.outboxDirty = false
+	}
+	return outbox
+}
+
+// store writes the value under key and reports whether it is written. When
+// the browser refuses (its quota is full, as a rule), it makes room by
+// keeping fewer messages of each room, one step at a time, and tries again,
+// until the write succeeds or there is nothing left to cut. value is asked
+// for again at each try, since it may be a room that was just cut. The
+// outbox is never cut.
+func (s *chatState) store(st app.BrowserStorage, key string, value func() any) bool {
+	for {
+		err := st.Set(key, value())
+		if err == nil {
+			return true
+		}
+		if !s.shrinkCaches(st) {
+			app.Log("chat: saving", key+":", err)
+			return false
+		}
 	}
 }
 
-// saved is what is kept of a room: its last keepItems messages.
+// keepSteps are the room cache sizes that shrinkCaches goes down through.
+var keepSteps = []int{50, 20, 5, 0}
+
+// shrinkCaches frees some storage by keeping fewer messages of one room:
+// the next step down in keepSteps, all rooms at one step before any at the
+// next, the least recently active room first and the room on screen last.
+// A room cut to 0 keeps nothing in storage (a reload fetches its last
+// messages again). It reports false when every room is at 0 already.
+func (s *chatState) shrinkCaches(st app.BrowserStorage) bool {
+	rooms := s.roomsByActivity()
+	for _, keep := range keepSteps {
+		for _, r := range rooms {
+			if r.keep <= keep {
+				continue
+			}
+			r.keep = keep
+			key := roomKeyPrefix + r.name
+			if keep == 0 || st.Set(key, r.saved()) != nil {
+				r.keep = 0
+				st.Del(key)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// roomsByActivity lists the rooms from the one whose last message is the
+// oldest to the one on screen.
+func (s *chatState) roomsByActivity() []*room {
+	rooms := make([]*room, 0, len(s.order))
+	for _, name := range s.order {
+		rooms = append(rooms, s.rooms[name])
+	}
+	last := func(r *room) time.Time {
+		for _, it := range slices.Backward(r.items) {
+			if !it.System {
+				return it.TS
+			}
+		}
+		return time.Time{}
+	}
+	slices.SortStableFunc(rooms, func(a, b *room) int {
+		switch {
+		case a.name == s.current:
+			return 1
+		case b.name == s.current:
+			return -1
+		}
+		return last(a).Compare(last(b))
+	})
+	return rooms
+}
+
+// saved is what is kept of a room: its last r.keep messages.
 func (r *room) saved() savedRoom {
-	items := make([]chatItem, 0, min(len(r.items), keepItems))
+	items := make([]chatItem, 0, min(len(r.items), r.keep))
 	for _, it := range slices.Backward(r.items) {
-		if len(items) == keepItems {
+		if len(items) == r.keep {
 			break
 		}
 		if !it.System {
@@ -140,10 +220,4 @@ func countMessages(items []chatItem) int {
 		}
 	}
 	return n
-}
-
-func set(st app.BrowserStorage, key string, v any) {
-	if err := st.Set(key, v); err != nil {
-		app.Log("chat: saving", key+":", err)
-	}
 }

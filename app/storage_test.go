@@ -1,9 +1,13 @@
 package app
 
 import (
+	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"chat/wire"
 )
@@ -119,5 +123,127 @@ func TestLoadSkipsWhatIsNotValid(t *testing.T) {
 	}
 	if p := s.rooms["ok"].pending; len(p) != 1 || p[0].ID != "good" {
 		t.Errorf("ok's outbox: %+v", p)
+	}
+}
+
+// quotaStorage is storage with the browser's limit: a write that would take
+// it past quota bytes (keys and values) fails and changes nothing.
+type quotaStorage struct {
+	storage
+	quota int
+}
+
+func (q *quotaStorage) used() int {
+	n := 0
+	for k, v := range q.storage {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+func (q *quotaStorage) Set(k string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	old, had := q.storage[k]
+	if q.used()-len(old)-boolInt(had)*len(k)+len(k)+len(b) > q.quota {
+		return errors.New("QuotaExceededError")
+	}
+	q.storage[k] = string(b)
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// roomsWithHistory is a state in three rooms with a full cache each, design
+// the least recently active and random on screen.
+func roomsWithHistory(t *testing.T) *chatState {
+	t.Helper()
+	s := online(t, 0)
+	long := strings.Repeat("x", 200)
+	seq := uint64(0)
+	fill := func(room string, ts time.Time) {
+		for range keepItems {
+			seq++
+			ev := msgIn(room, seq, "m"+strconv.FormatUint(seq, 10), "bo", long)
+			ev.TS = ts
+			s.apply(ev)
+		}
+	}
+	s.join("design")
+	s.apply(joined("design", 0))
+	fill("design", t0)
+	fill("lobby", t0.Add(time.Hour))
+	s.join("random")
+	s.apply(joined("random", 0))
+	fill("random", t0.Add(-time.Hour))
+	s.takeOut()
+	return s
+}
+
+// TestFullStorageKeepsTheOutbox is a quota that the room caches have
+// filled: messages typed then are saved all the same, by cutting down the
+// room caches (the least recently active room first, the one on screen
+// last), and a reload shows them.
+func TestFullStorageKeepsTheOutbox(t *testing.T) {
+	s := roomsWithHistory(t)
+	st := &quotaStorage{storage: storage{}, quota: 1 << 30}
+	s.save(st)
+	st.quota = st.used() + 100 // full but for a hundred bytes
+	s.disconnected()
+	for i := range 5 {
+		s.queue("p"+strconv.Itoa(i), strings.Repeat("typed while the storage is full ", 4))
+		s.save(st)
+	}
+	if s.outboxDirty {
+		t.Error("the outbox is still unsaved after the room caches could make room for it")
+	}
+	var kept []savedSend
+	st.Get(outboxKey, &kept)
+	if len(kept) != 5 {
+		t.Fatalf("%d of 5 messages in the stored outbox", len(kept))
+	}
+	var design, lobby, random savedRoom
+	st.Get(roomKeyPrefix+"design", &design)
+	st.Get(roomKeyPrefix+"lobby", &lobby)
+	st.Get(roomKeyPrefix+"random", &random)
+	if len(design.Items) == keepItems || len(design.Items) > len(lobby.Items) {
+		t.Errorf("kept design %d, lobby %d: the least recently active room (design) was not cut first", len(design.Items), len(lobby.Items))
+	}
+	if len(random.Items) != keepItems {
+		t.Errorf("the room on screen was cut to %d while others had more to give", len(random.Items))
+	}
+
+	re := newChatState("me")
+	re.load(st)
+	if n := len(re.rooms["random"].pending); n != 5 {
+		t.Errorf("%d of 5 messages after a reload", n)
+	}
+}
+
+// TestUnsavedOutboxIsTriedAgain: storage that refuses every write (no room
+// to make, or switched off for a moment) leaves the outbox dirty, and the
+// next save that can write it does.
+func TestUnsavedOutboxIsTriedAgain(t *testing.T) {
+	st := &quotaStorage{storage: storage{}, quota: 0}
+	s := newChatState("me")
+	s.load(st)
+	s.queue("p1", "typed while nothing can be saved")
+	s.save(st)
+	if !s.outboxDirty {
+		t.Fatal("an outbox that could not be written is marked saved")
+	}
+	st.quota = 1 << 20
+	s.save(st)
+	var kept []savedSend
+	st.Get(outboxKey, &kept)
+	if len(kept) != 1 || kept[0].ID != "p1" || s.outboxDirty {
+		t.Errorf("stored outbox %+v, dirty %v", kept, s.outboxDirty)
 	}
 }
