@@ -108,6 +108,7 @@ func (s *chatState) removePending(r *room, id string) bool {
 			r.pending = append(r.pending[:i:i], r.pending[i+1:]...)
 			r.rev++
 			s.outboxDirty = true
+			s.outboxGone[id] = true
 			return true
 		}
 	}

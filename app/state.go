@@ -53,6 +53,7 @@ type chatState struct {
 	dirtyRooms  map[string]bool
 	listDirty   bool // the room list or the current room changed
 	outboxDirty bool
+	outboxGone  map[string]bool // ids this page took out of the outbox, kept out of the merge (saveOutbox)
 
 	now func() time.Time
 }
@@ -63,6 +64,7 @@ func newChatState(name string) *chatState {
 		status:     statusConnecting,
 		rooms:      make(map[string]*room),
 		dirtyRooms: make(map[string]bool),
+		outboxGone: make(map[string]bool),
 		now:        time.Now,
 	}
 	s.addRoom(wire.DefaultRoom)

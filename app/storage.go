@@ -40,7 +40,10 @@ type savedSend struct {
 }
 
 // load restores what save wrote. Anything unreadable or no longer valid is
-// skipped: the server has the history, so a lost cache costs a refetch.
+// skipped: the server has the history, so a lost cache costs a refetch. The
+// whole stored outbox is taken in, the other tabs' messages too: a tab that
+// closed before it could send its messages leaves them to the next one (see
+// saveOutbox).
 func (s *chatState) load(st app.BrowserStorage) {
 	var list savedRooms
 	if err := st.Get(roomsKey, &list); err != nil {
@@ -96,7 +99,7 @@ func (s *chatState) load(st app.BrowserStorage) {
 // store); a room cache that cannot be written is given up, since a refetch
 // restores it.
 func (s *chatState) save(st app.BrowserStorage) {
-	if s.outboxDirty && s.store(st, outboxKey, func() any { return s.savedOutbox() }) {
+	if s.outboxDirty && s.saveOutbox(st) {
 		s.outboxDirty = false
 	}
 	if s.listDirty {
@@ -113,6 +116,74 @@ func (s *chatState) save(st app.BrowserStorage) {
 	clear(s.dirtyRooms)
 }
 
+// saveOutbox writes the outbox, merged with what the other tabs wrote.
+//
+// The outbox is one key for every tab of the browser (they share
+// localStorage), and each tab holds in memory the messages it knows of: its
+// own, and those it found in storage when it loaded, left by a tab that
+// closed before it could send them or by one still open. Were a save to
+// write only what the tab holds, the last tab to write would drop the
+// others' unsent messages. So a save merges: what storage holds now, less
+// what this tab took out of the outbox (stored, discarded, or its room
+// left: outboxGone), with this tab's own copy of each message in place of
+// the stored one, and its new messages after. Two tabs that hold one
+// message both send it, which is harmless: the server stores it once per
+// (browser id, room, message id) and acks both, and each tab then takes it
+// out. (A key per tab would need to tell a closed tab, whose outbox another
+// must adopt, from one the browser put to sleep; merging needs no guess.)
+func (s *chatState) saveOutbox(st app.BrowserStorage) bool {
+	var stored []savedSend
+	if err := st.Get(outboxKey, &stored); err != nil {
+		app.Log("chat: reading the outbox:", err)
+		stored = nil
+	}
+	merged := mergeOutbox(stored, s.savedOutbox(), s.outboxGone)
+	if !s.store(st, outboxKey, func() any { return merged }) {
+		return false
+	}
+	// What storage no longer holds needs no more keeping out.
+	inStorage := make(map[string]bool, len(stored))
+	for _, p := range stored {
+		inStorage[p.ID] = true
+	}
+	for id := range s.outboxGone {
+		if !inStorage[id] {
+			delete(s.outboxGone, id)
+		}
+	}
+	return true
+}
+
+// mergeOutbox is stored, less the ids in gone, with mine's copy of each
+// message in place of the stored one and mine's others after.
+func mergeOutbox(stored, mine []savedSend, gone map[string]bool) []savedSend {
+	own := make(map[string]int, len(mine))
+	for i, p := range mine {
+		own[p.ID] = i
+	}
+	merged := make([]savedSend, 0, len(stored)+len(mine))
+	written := make(map[string]bool, len(stored)+len(mine))
+	for _, p := range stored {
+		if i, ok := own[p.ID]; ok {
+			p = mine[i]
+		} else if gone[p.ID] {
+			continue
+		}
+		if !written[p.ID] {
+			written[p.ID] = true
+			merged = append(merged, p)
+		}
+	}
+	for _, p := range mine {
+		if !written[p.ID] {
+			written[p.ID] = true
+			merged = append(merged, p)
+		}
+	}
+	return merged
+}
+
+// savedOutbox is the messages this page holds, room by room.
 func (s *chatState) savedOutbox() []savedSend {
 	var outbox []savedSend
 	for _, name := range s.order {

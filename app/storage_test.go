@@ -247,3 +247,74 @@ func TestUnsavedOutboxIsTriedAgain(t *testing.T) {
 		t.Errorf("stored outbox %+v, dirty %v", kept, s.outboxDirty)
 	}
 }
+
+// pendingIDs lists a state's outbox as room:id.
+func pendingIDs(s *chatState) []string {
+	var ids []string
+	for _, name := range s.order {
+		for _, p := range s.rooms[name].pending {
+			ids = append(ids, name+":"+p.ID)
+		}
+	}
+	return ids
+}
+
+// TestTabsKeepEachOthersOutbox is two tabs of one browser: one outbox key
+// in one localStorage. Each tab's save keeps the other's unsent messages; a
+// message one tab got stored, discarded or dropped with its room leaves
+// storage; a tab that loads later takes every unsent message in.
+func TestTabsKeepEachOthersOutbox(t *testing.T) {
+	st := storage{}
+	a, b := newChatState("me"), newChatState("me")
+	a.load(st)
+	b.load(st)
+	a.queue("a1", "from tab a")
+	a.save(st)
+	b.queue("b1", "from tab b")
+	b.save(st)
+	a.queue("a2", "again from a")
+	a.save(st)
+
+	reload := func() []string {
+		t.Helper()
+		re := newChatState("me")
+		re.load(st)
+		return pendingIDs(re)
+	}
+	if got, want := reload(), []string{"lobby:a1", "lobby:b1", "lobby:a2"}; !slices.Equal(got, want) {
+		t.Fatalf("a tab loading now finds %v, want %v", got, want)
+	}
+
+	// a's first is stored, b's discarded: gone from storage, whichever tab
+	// writes next; a's second is still there.
+	a.connected()
+	a.apply(wire.Event{Type: wire.TypeWelcome, Name: "me"})
+	a.apply(joined("lobby", 0))
+	a.apply(wire.Event{Type: wire.TypeAck, Room: "lobby", ID: "a1", Seq: 1})
+	a.save(st)
+	b.discard("b1")
+	b.save(st)
+	if got, want := reload(), []string{"lobby:a2"}; !slices.Equal(got, want) {
+		t.Errorf("after a stored a1 and b discarded b1: %v, want %v", got, want)
+	}
+	// b's copy of a2 (say b had loaded it) refused by the server: b's
+	// version, failed, is what storage keeps.
+	b.rooms["lobby"].pending = append(b.rooms["lobby"].pending, pendingSend{ID: "a2", Text: "again from a", Failed: "store full"})
+	b.outboxDirty = true
+	b.save(st)
+	var kept []savedSend
+	st.Get(outboxKey, &kept)
+	if len(kept) != 1 || kept[0].ID != "a2" || kept[0].Failed != "store full" {
+		t.Errorf("stored outbox %+v", kept)
+	}
+
+	// Leaving a room takes its messages out of storage too.
+	b.join("ops")
+	b.queue("o1", "in ops")
+	b.save(st)
+	b.leave("ops")
+	b.save(st)
+	if got := reload(); slices.Contains(got, "ops:o1") {
+		t.Errorf("a left room's message is still stored: %v", got)
+	}
+}

@@ -83,3 +83,61 @@ func (b *botClient) sayLong(room, prefix string, from, to, size int) {
 		b.send(wire.Event{Type: wire.TypeSend, Room: room, ID: fmt.Sprintf("bot-%s-%d", prefix, i), Text: fmt.Sprintf("%s %d %s", prefix, i, pad)})
 	}
 }
+
+// newSameContextTab opens another tab in page's browser context: the same
+// person in a second tab, sharing localStorage and the service worker.
+func newSameContextTab(tb testing.TB, page context.Context) context.Context {
+	tb.Helper()
+	tab, cancel := chromedp.NewContext(page)
+	tb.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil {
+		tb.Fatalf("open a second tab: %v", err)
+	}
+	return tab
+}
+
+// TestTwoTabsKeepEachOthersOutbox: two tabs of one browser, both offline,
+// each with a message typed: neither tab's save drops the other's, so a
+// reload of either shows both, and each is delivered once when the server
+// is back.
+func TestTwoTabsKeepEachOthersOutbox(t *testing.T) {
+	app, ana, bo := anaAndBo(t)
+	ana2 := newSameContextTab(t, ana)
+	openChat(t, ana2, app.URL)
+	if name := eval[string](t, ana2, `document.getElementById("name").value`); name != "ana" {
+		t.Fatalf("the second tab is %q, not ana: not the same browser context", name)
+	}
+	waitShellCached(t, ana)
+
+	app.stop()
+	waitState(t, ana, "offline")
+	waitState(t, ana2, "offline")
+	say(t, ana, "typed in the first tab")
+	waitFor(t, ana, "pending in the first tab", pendingJS("typed in the first tab")+" === 1")
+	say(t, ana2, "typed in the second tab")
+	waitFor(t, ana2, "pending in the second tab", pendingJS("typed in the second tab")+" === 1")
+
+	// The second tab wrote last; the first tab's message must be there too.
+	do(t, ana, "reload the first tab", chromedp.Reload())
+	waitState(t, ana, "offline")
+	waitFor(t, ana, "both pending after the reload", pendingJS("typed in the first tab")+" === 1 && "+pendingJS("typed in the second tab")+" === 1")
+
+	app.start()
+	waitConnected(t, ana)
+	waitConnected(t, ana2)
+	waitMessage(t, bo, "ana", "typed in the first tab")
+	waitMessage(t, bo, "ana", "typed in the second tab")
+	waitFor(t, ana, "the first tab's outbox empty", `document.querySelector("#messages li.pending") === null`)
+	waitFor(t, ana2, "the second tab's outbox empty", `document.querySelector("#messages li.pending") === null`)
+	// Both tabs sent the second tab's message; anything stored twice comes
+	// before a later message.
+	say(t, ana, "and a last one")
+	waitMessage(t, bo, "ana", "and a last one")
+	for _, text := range []string{"typed in the first tab", "typed in the second tab"} {
+		if n := eval[int](t, bo, messagesJS("ana", text)); n != 1 {
+			t.Errorf("bo sees %q %d times, want once", text, n)
+		}
+	}
+	// And storage is left with nothing to send.
+	waitFor(t, ana, "the stored outbox empty", `JSON.parse(localStorage.getItem("chat.outbox") || "[]").length === 0`)
+}
