@@ -94,12 +94,64 @@ func TestPageBeforeConnecting(t *testing.T) {
 	p := &chatPage{}
 	p.OnInit()
 	html := app.HTMLString(p)
-	for _, want := range []string{`data-state="connecting"`, `>0 online<`, `No messages yet`} {
+	for _, want := range []string{`data-state="connecting"`, `>Online: unknown<`, `No messages yet`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
 	if regexp.MustCompile(`\shidden[\s=>]`).MatchString(html) {
 		t.Error(`a prerendered "hidden" attribute hides the element whatever its value`)
+	}
+}
+
+// TestPresenceIsNotLiveWhileDisconnected: the head count of a connection
+// that ended says when it was true, and a page that has not heard one says
+// it does not know; neither passes for who is in the room now.
+func TestPresenceIsNotLiveWhileDisconnected(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.st.connected()
+	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana"})
+	p.st.apply(joined("lobby", 0))
+	p.st.apply(wire.Event{Type: wire.TypePresence, Room: "lobby", Count: 2, Names: []string{"ana", "bo"}})
+	html := app.HTMLString(p)
+	for _, want := range []string{`class="online"`, `>2 online<`, `> · 2<`, `class="presence"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("connected: page lacks %s", want)
+		}
+	}
+
+	p.st.disconnected()
+	html = app.HTMLString(p)
+	for _, want := range []string{`class="online stale"`, `>2 online at `, `> · 2 at `, `class="presence stale"`, `title="Not connected: who was here at `} {
+		if !strings.Contains(html, want) {
+			t.Errorf("disconnected: page lacks %s", want)
+		}
+	}
+	if strings.Contains(html, `>2 online<`) {
+		t.Error("disconnected: the last head count is shown as if live")
+	}
+	// Back, before the room's presence: still the old count, still stale.
+	p.st.connected()
+	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana"})
+	if html = app.HTMLString(p); strings.Contains(html, `>2 online<`) || !strings.Contains(html, `online stale`) {
+		t.Error("reconnected: the count from before the drop passes for live before the room's presence came")
+	}
+
+	// A reload with the server down: nothing heard yet.
+	st := storage{}
+	p.st.save(st)
+	re := &chatPage{}
+	re.OnInit()
+	re.st.load(st)
+	re.st.disconnected()
+	html = app.HTMLString(re)
+	for _, want := range []string{`>Online: unknown<`, `> · unknown<`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("reloaded offline: page lacks %s", want)
+		}
+	}
+	if strings.Contains(html, `0 online`) {
+		t.Error("reloaded offline: an unknown head count shows as 0")
 	}
 }

@@ -59,8 +59,9 @@ type room struct {
 	lastSeq uint64            // highest seq received from the room's stream: where a resume starts
 	pending []pendingSend
 	unread  int
-	online  int
-	names   []string
+	online  int       // people in the room, from the last presence event
+	names   []string  // their names, from the same event
+	seenAt  time.Time // when online and names were last known to be true: now while presenceLive, else the end of the connection
 	noOlder bool // the server said there is nothing before items[0], or the list is full
 	keep    int  // how many of its last messages are kept in storage: keepItems, less when storage is full
 
@@ -70,6 +71,7 @@ type room struct {
 	caughtUp     bool   // the join's history has arrived: the outbox may go out
 	firstHistory int    // messages of the join's history received so far
 	loadingOlder bool   // a history request is unanswered
+	presenceLive bool   // a presence event came on this connection: online and names are live
 
 	// rev counts changes to items and pending, so that the list component
 	// re-renders when an item changed in place, which comparing the slices
@@ -240,9 +242,13 @@ func (r *room) historyDone(count int) {
 	r.rev++
 }
 
-// disconnected forgets what belonged to the connection that ended.
-func (r *room) disconnected() {
-	r.joined, r.caughtUp, r.loadingOlder = false, false, false
+// disconnected forgets what belonged to the connection that ended. Who was
+// online stays, as of now: no longer live.
+func (r *room) disconnected(now time.Time) {
+	if r.presenceLive {
+		r.seenAt = now
+	}
+	r.joined, r.caughtUp, r.loadingOlder, r.presenceLive = false, false, false, false
 	r.firstHistory = 0
 	r.head, r.baseline = 0, 0
 	for i := range r.pending {

@@ -101,16 +101,26 @@ func (p *chatPage) onRoomSubmit(ctx app.Context, e app.Event) {
 }
 
 // renderPresence is #presence: who is in the room on screen. The server
-// names at most 50 people and counts the rest.
+// names at most 50 people and counts the rest. While the count is not live
+// the list is marked stale and the title says since when.
 func (p *chatPage) renderPresence() app.UI {
 	r := p.st.cur()
 	more := r.online - len(r.names)
+	live := p.presenceLive(r)
+	count, class := " · "+strconv.Itoa(r.online), "presence"
+	if !live {
+		class += " stale"
+		count = " · unknown"
+		if !r.seenAt.IsZero() {
+			count = " · " + strconv.Itoa(r.online) + " at " + clockTime(r.seenAt)
+		}
+	}
 	return app.Section().Class("people").Aria("labelledby", "people-title").Body(
 		app.H2().ID("people-title").Class("side-title").Body(
 			app.Text("In #"+r.name),
-			app.Span().Class("count").Text(" · "+strconv.Itoa(r.online)),
+			app.Span().Class("count").Text(count),
 		),
-		app.Ul().ID("presence").Class("presence").Body(
+		app.Ul().ID("presence").Class(class).Body(
 			app.Range(r.names).Slice(func(i int) app.UI {
 				name := r.names[i]
 				class := "person"

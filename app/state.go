@@ -137,7 +137,7 @@ func (s *chatState) disconnected() {
 	s.out = nil
 	s.joining = s.joining[:0]
 	for _, r := range s.rooms {
-		r.disconnected()
+		r.disconnected(s.now())
 	}
 }
 
@@ -184,6 +184,7 @@ func (s *chatState) apply(ev wire.Event) {
 		if r := s.room(ev.Room); r != nil {
 			r.online = max(ev.Count, 0)
 			r.names = ev.Names
+			r.presenceLive, r.seenAt = s.linked, s.now()
 		}
 	case wire.TypeError:
 		s.serverError(ev)

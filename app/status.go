@@ -3,6 +3,7 @@ package app
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -20,18 +21,47 @@ func statusLabel(s connStatus) string {
 	return "Connecting…"
 }
 
-// onlineLabel is the text of #online; the count leads so it reads at a glance.
-func onlineLabel(count int) string {
-	return strconv.Itoa(count) + " online"
+// presenceLive reports whether a room's head count is true now: it came on
+// this connection, which is up. Otherwise it is shown as of when it was
+// last true, or as unknown.
+func (p *chatPage) presenceLive(r *room) bool {
+	return p.st.status == statusConnected && r.presenceLive
+}
+
+// onlineLabel is the text of #online; the count leads so it reads at a
+// glance, and one that is not live says when it was true, so that it does
+// not pass for the room now.
+func onlineLabel(r *room, live bool) string {
+	switch {
+	case live:
+		return strconv.Itoa(r.online) + " online"
+	case !r.seenAt.IsZero():
+		return strconv.Itoa(r.online) + " online at " + clockTime(r.seenAt)
+	}
+	return "Online: unknown"
 }
 
 // onlineTitle lists who is here, for the tooltip: the server sends names
 // for rooms small enough to list and a count only for big ones.
-func onlineTitle(names []string) string {
-	if len(names) == 0 {
+func onlineTitle(r *room, live bool) string {
+	switch {
+	case live && len(r.names) > 0:
+		return strings.Join(r.names, ", ")
+	case live:
 		return ""
+	case !r.seenAt.IsZero():
+		return "Not connected: who was here at " + clockTime(r.seenAt) + ". " + strings.Join(r.names, ", ")
 	}
-	return strings.Join(names, ", ")
+	return "Not connected: who is here is not known yet."
+}
+
+// clockTime is a local time of today as 15:04, of another day with the date.
+func clockTime(t time.Time) string {
+	local := t.Local()
+	if startOfDay(local).Equal(startOfDay(time.Now())) {
+		return local.Format("15:04")
+	}
+	return local.Format("2 Jan 15:04")
 }
 
 // renderStatus is #status, with a button to skip the wait while a reconnect
@@ -77,19 +107,20 @@ func (p *chatPage) renderOffline() app.UI {
 	)
 }
 
-// renderOnline is #online, the room's member count. While disconnected it
-// keeps the last count, marked stale, rather than claim an empty room.
+// renderOnline is #online, the room's head count: live, or marked stale
+// (class stale, and the time it was true) while it is not.
 func (p *chatPage) renderOnline() app.UI {
 	r := p.st.cur()
+	live := p.presenceLive(r)
 	class := "online"
-	if p.st.status != statusConnected {
+	if !live {
 		class += " stale"
 	}
 	return app.P().
 		ID("online").
 		Class(class).
-		Title(onlineTitle(r.names)).
-		Text(onlineLabel(r.online))
+		Title(onlineTitle(r, live)).
+		Text(onlineLabel(r, live))
 }
 
 func (p *chatPage) onRetryNow(ctx app.Context, e app.Event) {

@@ -49,10 +49,14 @@ func (s *chatState) load(st app.BrowserStorage) {
 	if err := st.Get(roomsKey, &list); err != nil {
 		app.Log("chat: reading the room list:", err)
 	}
-	for _, name := range list.Rooms {
-		if wire.ValidRoom(name) != nil || len(s.rooms) >= maxRooms {
+	// The lobby always: it is in every list, but a first-day visitor who
+	// never changed rooms has no list saved, only the lobby's messages.
+	seen := make(map[string]bool, len(list.Rooms)+1)
+	for _, name := range append([]string{wire.DefaultRoom}, list.Rooms...) {
+		if seen[name] || wire.ValidRoom(name) != nil || (s.rooms[name] == nil && len(s.rooms) >= maxRooms) {
 			continue
 		}
+		seen[name] = true
 		r := s.addRoom(name)
 		var saved savedRoom
 		if err := st.Get(roomKeyPrefix+name, &saved); err != nil {

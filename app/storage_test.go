@@ -318,3 +318,24 @@ func TestTabsKeepEachOthersOutbox(t *testing.T) {
 		t.Errorf("a left room's message is still stored: %v", got)
 	}
 }
+
+// TestFirstDayLobbyReloads is a visitor who has only ever been in the lobby
+// (no room list was ever saved, since it never changed): a reload, offline,
+// shows the lobby's last messages all the same.
+func TestFirstDayLobbyReloads(t *testing.T) {
+	st := storage{}
+	s := newChatState("me")
+	s.load(st)
+	s.connected()
+	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "me"})
+	s.apply(joined("lobby", 0))
+	s.apply(msg(1, "a", "bo", "hello"))
+	s.apply(msg(2, "b", "bo", "anyone?"))
+	s.save(st)
+
+	re := newChatState("me")
+	re.load(st)
+	if got := listing(re.cur()); !slices.Equal(got, []string{"1", "2"}) || re.cur().lastSeq != 2 {
+		t.Errorf("the lobby after a reload: %v, lastSeq %d; want [1 2], 2", got, re.cur().lastSeq)
+	}
+}

@@ -114,3 +114,33 @@ func TestOutboxDeliveredOnce(t *testing.T) {
 		t.Errorf("after a reload bo sees it %d times, want once", n)
 	}
 }
+
+// TestFirstDayOfflineReload is a visitor who has only been in the lobby:
+// with the server down, the last head count is not shown as live, and a
+// reload shows the lobby's messages from storage, not an empty room, with
+// the head count unknown rather than 0.
+func TestFirstDayOfflineReload(t *testing.T) {
+	app, ana, bo := anaAndBo(t)
+	say(t, bo, "hello lobby")
+	waitMessage(t, ana, "bo", "hello lobby")
+	waitFor(t, ana, "2 online", `document.getElementById("online").textContent === "2 online"`)
+	waitShellCached(t, ana)
+
+	app.stop()
+	waitState(t, ana, "offline")
+	waitFor(t, ana, "the head count marked as not live", `(() => {
+		const o = document.getElementById("online");
+		return o.classList.contains("stale") && /^2 online at \d\d:\d\d$/.test(o.textContent) &&
+			document.getElementById("presence").classList.contains("stale");
+	})()`)
+
+	do(t, ana, "reload with the server down", chromedp.Reload())
+	waitState(t, ana, "offline")
+	waitMessage(t, ana, "bo", "hello lobby")
+	if eval[bool](t, ana, `document.querySelector("#messages .empty") !== null`) {
+		t.Error(`"No messages yet" shown over the lobby's stored messages`)
+	}
+	if got := eval[string](t, ana, `document.getElementById("online").textContent`); got != "Online: unknown" {
+		t.Errorf("#online after a reload offline = %q, want Online: unknown", got)
+	}
+}
