@@ -29,6 +29,7 @@ type chatPage struct {
 	menuOpen        bool // the room drawer, on a narrow screen
 	markedConnected bool // performance mark set for the first-load benchmark
 	title           string
+	wakeAt          time.Time // when a flush is due for what the pace held back; zero: none
 
 	pwa pwaState
 }
@@ -130,14 +131,18 @@ func (p *chatPage) listen(target app.Value, event string, f func(e app.Value)) {
 	})
 }
 
-// flush sends what the state queued, keeps what changed in localStorage and
-// brings the window's title up to date.
+// flush sends what the state has to send, as far as the pace allows (and
+// comes back for the rest), keeps what changed in localStorage and brings
+// the window's title up to date.
 func (p *chatPage) flush(ctx app.Context) {
 	frames := p.st.takeFrames()
 	if p.sess != nil {
 		for _, frame := range frames {
 			p.sess.send(frame)
 		}
+	}
+	if wait, ok := p.st.nextTakeOut(); ok {
+		p.flushIn(ctx, wait)
 	}
 	p.st.save(ctx.LocalStorage())
 
@@ -155,6 +160,28 @@ func (p *chatPage) flush(ctx app.Context) {
 		p.markedConnected = true
 		app.Window().Get("performance").Call("mark", "chat-connected")
 	}
+}
+
+// paceFlushEvery is the shortest wait between flushes for what the pace
+// held back: several messages go out at each, rather than one at a time,
+// each with a render of the page.
+const paceFlushEvery = 200 * time.Millisecond
+
+// flushIn flushes again after wait (at least paceFlushEvery), unless a
+// flush is due sooner already.
+func (p *chatPage) flushIn(ctx app.Context, wait time.Duration) {
+	at := time.Now().Add(max(wait, paceFlushEvery))
+	if !p.wakeAt.IsZero() && !p.wakeAt.After(at) {
+		return
+	}
+	p.wakeAt = at
+	ctx.After(time.Until(at), func(ctx app.Context) {
+		if !p.wakeAt.Equal(at) {
+			return // replaced by a sooner one
+		}
+		p.wakeAt = time.Time{}
+		p.flush(ctx)
+	})
 }
 
 func (p *chatPage) onRetry(ctx app.Context, a app.Action) {

@@ -28,7 +28,7 @@ func TestPageHooks(t *testing.T) {
 	p.st.apply(msg(13, "second", "bo", "grouped"))
 	p.st.apply(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	p.st.queue("pendingid", "on its way")
-	p.st.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down"})
+	p.st.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeUnknownType, Text: "slow down"})
 	p.st.roomError = "room name is empty"
 
 	html := app.HTMLString(p)

@@ -46,6 +46,11 @@ type pendingSend struct {
 	Text   string
 	Failed string // the server's reason once it refused the message; empty while in flight
 	Sent   bool   // sent on the current connection; false while it waits for one
+
+	// notBefore holds a message back after the server could not store it
+	// (unavailable), so that a store in trouble is not asked again at the
+	// pace of the outbox. It is about this visit and not kept.
+	notBefore time.Time
 }
 
 // room is one joined room as this browser knows it. What it holds about
@@ -62,8 +67,8 @@ type room struct {
 	online  int       // people in the room, from the last presence event
 	names   []string  // their names, from the same event
 	seenAt  time.Time // when online and names were last known to be true: now while presenceLive, else the end of the connection
-	noOlder bool // the server said there is nothing before items[0], or the list is full
-	keep    int  // how many of its last messages are kept in storage: keepItems, less when storage is full
+	noOlder bool      // the server said there is nothing before items[0], or the list is full
+	keep    int       // how many of its last messages are kept in storage: keepItems, less when storage is full
 
 	joined       bool   // joined on this connection
 	head         uint64 // the room's last seq when it was joined (joined.seq)

@@ -28,8 +28,9 @@ const maxRooms = 32
 // also what lets it be tested as plain Go.
 //
 // It never talks to the network itself: what must be sent is queued with
-// emit and taken by the page with takeOut, and what must be kept in the
-// browser is marked dirty and written by save.
+// emit (or waits in the outbox) and taken by the page with takeOut, at the
+// pace the server allows, and what must be kept in the browser is marked
+// dirty and written by save.
 type chatState struct {
 	name     string // the name asked for in hello; welcome may correct it
 	identity string // this browser's id in hello: presence counts it once
@@ -55,6 +56,13 @@ type chatState struct {
 	outboxDirty bool
 	outboxGone  map[string]bool // ids this page took out of the outbox, kept out of the merge (saveOutbox)
 
+	// The server's limit on what a connection sends (welcome's rate and
+	// burst, the protocol's default until one says), and the pace that
+	// keeps what is sent within it.
+	limitRate  float64
+	limitBurst int
+	pace       pacer
+
 	now func() time.Time
 }
 
@@ -65,6 +73,8 @@ func newChatState(name string) *chatState {
 		rooms:      make(map[string]*room),
 		dirtyRooms: make(map[string]bool),
 		outboxGone: make(map[string]bool),
+		limitRate:  serverRate,
+		limitBurst: serverBurst,
 		now:        time.Now,
 	}
 	s.addRoom(wire.DefaultRoom)
@@ -94,13 +104,6 @@ func (s *chatState) emit(ev wire.Event) {
 	}
 }
 
-// takeOut returns and forgets what is to be sent.
-func (s *chatState) takeOut() []wire.Event {
-	out := s.out
-	s.out = nil
-	return out
-}
-
 // takeFrames is takeOut encoded and packed into frames.
 func (s *chatState) takeFrames() [][]byte {
 	out := s.takeOut()
@@ -112,16 +115,27 @@ func (s *chatState) takeFrames() [][]byte {
 }
 
 // connected starts a connection: hello, then a join for every room that
-// resumes after its last seq. The outboxes wait for each room's history.
+// resumes after its last seq, the room on screen first. The outboxes wait
+// for each room's history. The pace starts afresh, as the server's does
+// for a new connection.
 func (s *chatState) connected() {
 	s.linked = true
 	s.out = nil
+	s.pace.reset(s.limitRate, s.limitBurst, s.now())
 	s.emit(s.helloEvent())
 	s.joining = s.joining[:0]
+	s.rejoin(s.current)
 	for _, name := range s.order {
-		s.emit(wire.Event{Type: wire.TypeJoin, Room: name, After: s.rooms[name].lastSeq})
-		s.joining = append(s.joining, name)
+		if name != s.current {
+			s.rejoin(name)
+		}
 	}
+}
+
+// rejoin joins a room held from before, resuming after its last seq.
+func (s *chatState) rejoin(name string) {
+	s.emit(wire.Event{Type: wire.TypeJoin, Room: name, After: s.rooms[name].lastSeq})
+	s.joining = append(s.joining, name)
 }
 
 // disconnected records that the connection is gone, or that an attempt
@@ -159,10 +173,14 @@ func (s *chatState) apply(ev wire.Event) {
 		}
 		s.version = ev.Version
 		s.status = statusConnected
+		if ev.Rate > 0 && ev.Burst > 0 {
+			s.limitRate, s.limitBurst = ev.Rate, ev.Burst
+			s.pace.limit(ev.Rate, ev.Burst, s.now())
+		}
 	case wire.TypeJoined:
 		s.answered(ev.Room)
-		if r := s.rooms[ev.Room]; r != nil && r.joinedAt(ev.Seq, s.now()) {
-			s.flushOutbox(r)
+		if r := s.rooms[ev.Room]; r != nil {
+			r.joinedAt(ev.Seq, s.now())
 		}
 		s.dirtyRooms[ev.Room] = true
 	case wire.TypeMsg:
@@ -198,16 +216,16 @@ func (s *chatState) apply(ev wire.Event) {
 
 // storeStatus follows the server's word on its message store: while it is
 // unreachable messages stay in the outbox (not sent, not failed); when it is
-// back, every caught-up room's outbox goes out.
+// back, every caught-up room's outbox goes out (takeOut), held back ones too.
 func (s *chatState) storeStatus(code string) {
 	switch code {
 	case wire.StatusStoreUnreachable:
 		s.storeDown = true
 	case wire.StatusOK:
 		s.storeDown = false
-		for _, name := range s.order {
-			if r := s.rooms[name]; r.caughtUp {
-				s.flushOutbox(r)
+		for _, r := range s.rooms {
+			for i := range r.pending {
+				r.pending[i].notBefore = time.Time{}
 			}
 		}
 	}
@@ -224,7 +242,8 @@ func (s *chatState) room(name string) *room {
 
 // addMessage files a message in its room, takes it out of the outbox if it
 // is ours, counts it as unread when it is news from someone else in a room
-// not on screen, and lets the outbox go once the join's history is in.
+// not on screen, and marks the room caught up (its outbox may go) once the
+// join's history is in.
 func (s *chatState) addMessage(ev wire.Event) {
 	r := s.room(ev.Room)
 	if r == nil {
@@ -245,7 +264,6 @@ func (s *chatState) addMessage(ev wire.Event) {
 		}
 		if ev.Seq >= r.head {
 			r.catchUp()
-			s.flushOutbox(r)
 		}
 	}
 	s.dirtyRooms[r.name] = true
@@ -263,6 +281,10 @@ func (s *chatState) answered(room string) {
 // room: the error names it when the server says, otherwise it is the oldest
 // join not yet answered, since the server answers in order.
 func (s *chatState) serverError(ev wire.Event) {
+	if ev.Code == wire.CodeRateLimited {
+		s.rateLimited(ev)
+		return
+	}
 	text := ev.Text
 	if text == "" {
 		text = ev.Code
@@ -272,13 +294,19 @@ func (s *chatState) serverError(ev wire.Event) {
 	}
 	if ev.ID != "" {
 		if r, i := s.findPending(ev.ID); r != nil {
-			// Not stored for want of a store is not refused: it waits in the
-			// outbox for the store (a status event) or the next connection.
-			if ev.Code != wire.CodeUnavailable {
-				r.pending[i].Failed = text
-			}
-			r.pending[i].Sent = false
+			p := &r.pending[i]
+			p.Sent = false
 			r.rev++
+			if ev.Code == wire.CodeUnavailable {
+				// Not stored for want of a store is not refused: it waits
+				// in the outbox and goes again after a while, at the
+				// store's ok (a status event) or on the next connection.
+				p.notBefore = s.now().Add(unavailableWait)
+				return
+			}
+			// Refused (store_full among others): a resend would meet the
+			// same answer, so it waits for Retry.
+			p.Failed = text
 			s.outboxDirty = true
 		}
 	}
@@ -297,6 +325,38 @@ func (s *chatState) serverError(ev wire.Event) {
 		s.roomError = text
 	}
 	s.lastError = text
+}
+
+// unavailableWait is how long a message the server could not store waits
+// before it goes again.
+const unavailableWait = 5 * time.Second
+
+// rateLimited takes back an event the server refused for the rate, to go
+// again when the pace allows. The app paces itself below the server's limit
+// (pace.go), so this is the network bunching events or a server stricter
+// than it said: never something for a person to retry by hand, so nothing
+// is shown. The refusal names the send (its id) or the room of a join,
+// history or leave; one that names neither was a hello.
+func (s *chatState) rateLimited(ev wire.Event) {
+	s.pace.drain(s.now())
+	r := s.rooms[ev.Room]
+	switch {
+	case ev.ID != "":
+		if r, i := s.findPending(ev.ID); r != nil {
+			r.pending[i].Sent = false
+		}
+	case ev.Room == "":
+		s.emit(s.helloEvent())
+	case slices.Contains(s.joining, ev.Room):
+		s.answered(ev.Room)
+		s.rejoin(ev.Room)
+	case r == nil:
+		// Left here already: the leave was what the server refused.
+		s.emit(wire.Event{Type: wire.TypeLeave, Room: ev.Room})
+	case r.loadingOlder:
+		r.loadingOlder = false // asked again as the reader scrolls
+		r.rev++
+	}
 }
 
 // errorText is what a person is shown for a validation error.

@@ -176,7 +176,9 @@ func TestApplyErrors(t *testing.T) {
 		failed    string // Failed of the pending message "p1"
 	}{
 		{"general", wire.Event{Type: wire.TypeError, Code: wire.CodeBadJSON, Text: "bad json"}, "bad json", "", ""},
-		{"about a send", wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down", ID: "p1"}, "slow down", "", "slow down"},
+		{"about a send", wire.Event{Type: wire.TypeError, Code: wire.CodeStoreFull, Text: "store full", ID: "p1"}, "store full", "", "store full"},
+		{"rate limited send", wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down", ID: "p1"}, "", "", ""},
+		{"unavailable send", wire.Event{Type: wire.TypeError, Code: wire.CodeUnavailable, Text: "not stored", ID: "p1"}, "", "", ""},
 		{"about another send", wire.Event{Type: wire.TypeError, Code: wire.CodeBadText, Text: "empty", ID: "zz"}, "empty", "", ""},
 		{"bad name", wire.Event{Type: wire.TypeError, Code: wire.CodeBadName, Text: "name is empty"}, "name is empty", "name is empty", ""},
 		{"code only", wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway}, wire.CodeGoingAway, "", ""},

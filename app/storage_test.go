@@ -72,7 +72,7 @@ func TestSaveAndLoad(t *testing.T) {
 
 	// Connecting resumes each room after its last seq; the outbox waits.
 	re.connected()
-	if got, want := sent(re), []string{"hello::", "join:lobby:150", "join:design:152"}; !slices.Equal(got, want) {
+	if got, want := sent(re), []string{"hello::", "join:design:152", "join:lobby:150"}; !slices.Equal(got, want) {
 		t.Errorf("resume = %v, want %v", got, want)
 	}
 	re.apply(joined("lobby", 150))
