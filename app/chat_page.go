@@ -25,9 +25,8 @@ type chatPage struct {
 	sess            *session // nil while disconnected
 	stop            context.CancelFunc
 	release         []func() // JS listeners to remove on dismount
-	composerInvalid bool
-	menuOpen        bool // the room drawer, on a narrow screen
-	markedConnected bool // performance mark set for the first-load benchmark
+	menuOpen        bool     // the room drawer, on a narrow screen
+	markedConnected bool     // performance mark set for the first-load benchmark
 	title           string
 	wakeAt          time.Time // when a flush is due for what the pace held back; zero: none
 
@@ -49,6 +48,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.st.name = loadName(storage)
 	p.st.identity = loadIdentity(storage)
 	p.st.load(storage)
+	p.takeEarly(ctx)
 	p.pwa.installable = ctx.IsAppInstallable()
 	ctx.Handle(actionRetry, p.onRetry)
 	ctx.Handle(actionDiscard, p.onDiscard)

@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"chat/wire"
@@ -26,6 +27,19 @@ func (s *chatState) queue(id, text string) {
 	r.pending = append(r.pending, pendingSend{ID: id, Text: text})
 	r.rev++
 	s.outboxDirty = true
+}
+
+// sendTyped checks a message typed in the composer and puts it in the
+// outbox; a refusal is shown in #error and marks the field.
+func (s *chatState) sendTyped(typed string) error {
+	text := strings.TrimSpace(typed)
+	if err := wire.ValidText(text); err != nil {
+		s.lastError, s.composerRefused = errorText(err), true
+		return err
+	}
+	s.lastError, s.composerRefused = "", false
+	s.queue(newClientID(), text)
+	return nil
 }
 
 // retry clears a refused message's failure, so that it is sent again with

@@ -46,9 +46,10 @@ type chatState struct {
 	current string   // the room on screen
 	joining []string // joins sent on this connection and not answered, oldest first
 
-	lastError string // shown in #error
-	nameError string // shown next to the name field
-	roomError string // shown next to the room field
+	lastError       string // shown in #error
+	composerRefused bool   // the composer's last text was refused: the field is marked invalid
+	nameError       string // shown next to the name field
+	roomError       string // shown next to the room field
 
 	out         []wire.Event // to send on the current connection
 	dirtyRooms  map[string]bool
