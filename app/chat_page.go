@@ -89,8 +89,17 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	}
 	p.sock = sock
 
-	// Back online: try now rather than at the end of the backoff.
-	p.listen(app.Window(), "online", func(app.Value) { sock.retry() })
+	// What the browser says of its network decides between "offline" and
+	// "server unreachable"; back online, try now rather than at the end of
+	// the backoff.
+	p.st.network(app.Window().Get("navigator").Get("onLine").Bool())
+	p.listen(app.Window(), "online", func(app.Value) {
+		ctx.Dispatch(func(app.Context) { p.st.network(true) })
+		sock.retry()
+	})
+	p.listen(app.Window(), "offline", func(app.Value) {
+		ctx.Dispatch(func(app.Context) { p.st.network(false) })
+	})
 	// Escape closes the drawer. A raw listener, so that other keys (all
 	// the typing) do not re-render the page.
 	p.listen(app.Window(), "keydown", func(e app.Value) {
@@ -226,6 +235,7 @@ func (p *chatPage) Render() app.UI {
 					Pending: cur.pending,
 					Rev:     cur.rev,
 					Linked:  p.st.linked,
+					Queued:  queuedNote(p.st.status),
 					Loading: cur.loadingOlder,
 					NoOlder: cur.noOlder,
 				},

@@ -40,6 +40,7 @@ type messageList struct {
 	Pending []pendingSend
 	Rev     uint64 // room.rev: changes whenever Items or Pending did
 	Linked  bool   // connected: pending messages are on their way
+	Queued  string // what a pending message says while there is no connection
 	Loading bool   // older history was asked for
 	NoOlder bool   // there is nothing older to ask for
 
@@ -147,7 +148,7 @@ func (l *messageList) Render() app.UI {
 						return renderMessage(l.Items[row.Item], row.Cont)
 					}),
 					app.Range(l.Pending).Slice(func(i int) app.UI {
-						return renderPending(l.Pending[i], l.Linked)
+						return renderPending(l.Pending[i], l.Linked, l.Queued)
 					}),
 				),
 			),
@@ -256,13 +257,13 @@ func renderSystem(m chatItem) app.UI {
 // renderPending is a message of ours the server has not stored yet. It is
 // not li.msg: it has no seq, and it becomes li.msg when the server confirms
 // it.
-func renderPending(p pendingSend, linked bool) app.UI {
+func renderPending(p pendingSend, linked bool, queued string) app.UI {
 	class, note := "pending", "Sending…"
 	switch {
 	case p.Failed != "":
 		class, note = "pending failed", "Not sent: "+p.Failed
 	case !linked:
-		class, note = "pending queued", "Will be sent when you are back online."
+		class, note = "pending queued", queued
 	}
 	return app.Li().
 		Class(class).

@@ -76,7 +76,7 @@ func TestPageOfflineInARoom(t *testing.T) {
 	p.pwa.installable = true
 	html := app.HTMLString(p)
 	for _, want := range []string{
-		`data-state="offline"`, `id="offline"`, `id="reconnect"`,
+		`data-state="unreachable"`, `>Server unreachable<`, `id="offline"`, `id="reconnect"`, `Will be sent when the server is back.`,
 		`id="leave"`, `aria-label="Leave #design"`, `data-room="design"`,
 		`class="pending queued"`, `data-id="q1"`,
 		`id="update-banner"`, `id="update-reload"`, `id="install"`,
@@ -153,5 +153,26 @@ func TestPresenceIsNotLiveWhileDisconnected(t *testing.T) {
 	}
 	if strings.Contains(html, `0 online`) {
 		t.Error("reloaded offline: an unknown head count shows as 0")
+	}
+}
+
+// TestPageWithoutNetwork: with the browser offline the page says so, in
+// the status, the banner and the waiting messages, and offers no retry.
+func TestPageWithoutNetwork(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.st.queue("q1", "typed offline")
+	p.st.disconnected()
+	p.st.network(false)
+	html := app.HTMLString(p)
+	for _, want := range []string{`data-state="offline"`, `>Offline<`, `id="offline"`, `You are offline.`, `Will be sent when you are back online.`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	for _, unwanted := range []string{`id="reconnect"`, `unreachable`} {
+		if strings.Contains(html, unwanted) {
+			t.Errorf("page has %s", unwanted)
+		}
 	}
 }

@@ -8,14 +8,16 @@ import (
 	"chat/wire"
 )
 
-// connStatus is what #status shows, in its data-state attribute.
+// connStatus is what #status shows, in its data-state attribute. It says
+// what is true now, whatever came before: every page in the same situation
+// says the same thing.
 type connStatus string
 
 const (
-	statusConnecting   connStatus = "connecting"   // the page's first attempt; nothing has failed yet
-	statusConnected    connStatus = "connected"    // the server answered hello
-	statusReconnecting connStatus = "reconnecting" // the connection just dropped; the first retry is under way
-	statusOffline      connStatus = "offline"      // an attempt failed: the server or the network is away
+	statusConnecting  connStatus = "connecting"  // the page's first attempt; nothing has failed yet
+	statusConnected   connStatus = "connected"   // the server answered hello on this connection
+	statusUnreachable connStatus = "unreachable" // the network is up but the server is not: a connection dropped or an attempt failed, and the page retries
+	statusOffline     connStatus = "offline"     // the browser has no network (navigator.onLine)
 )
 
 // maxRooms is the server's limit of rooms per connection (too_many); the
@@ -36,10 +38,13 @@ type chatState struct {
 	identity string // this browser's id in hello: presence counts it once
 	version  string // the server's build, from welcome
 
-	status        connStatus
-	linked        bool // a connection is open (its hello may be unanswered)
-	storeDown     bool // the server cannot store messages now (a status event): the outbox waits
-	serverUpdated bool // welcome brought a version other than the one seen before
+	status        connStatus // from the fields below, by updateStatus
+	linked        bool       // a connection is open (its hello may be unanswered)
+	welcomed      bool       // the server answered hello on this connection
+	failed        bool       // a connection dropped or an attempt failed, and none has been welcomed since
+	networkDown   bool       // the browser says it has no network
+	storeDown     bool       // the server cannot store messages now (a status event): the outbox waits
+	serverUpdated bool       // welcome brought a version other than the one seen before
 
 	rooms   map[string]*room
 	order   []string // the room list: lobby first, then in the order joined
@@ -142,17 +147,35 @@ func (s *chatState) rejoin(name string) {
 // disconnected records that the connection is gone, or that an attempt
 // failed. Messages in the outbox stay there for the next connection.
 func (s *chatState) disconnected() {
-	switch {
-	case s.linked && s.status == statusConnected:
-		s.status = statusReconnecting
-	default:
-		s.status = statusOffline
-	}
-	s.linked = false
+	s.linked, s.welcomed, s.failed = false, false, true
+	s.updateStatus()
 	s.out = nil
 	s.joining = s.joining[:0]
 	for _, r := range s.rooms {
 		r.disconnected(s.now())
+	}
+}
+
+// network records what the browser says of its network (navigator.onLine,
+// and its online and offline events).
+func (s *chatState) network(up bool) {
+	s.networkDown = !up
+	s.updateStatus()
+}
+
+// updateStatus derives the status from what is true now: no network, then
+// a welcomed connection, then a server that did not answer, and before any
+// of that the first attempt.
+func (s *chatState) updateStatus() {
+	switch {
+	case s.networkDown:
+		s.status = statusOffline
+	case s.welcomed:
+		s.status = statusConnected
+	case s.failed:
+		s.status = statusUnreachable
+	default:
+		s.status = statusConnecting
 	}
 }
 
@@ -173,7 +196,8 @@ func (s *chatState) apply(ev wire.Event) {
 			s.serverUpdated = true
 		}
 		s.version = ev.Version
-		s.status = statusConnected
+		s.welcomed, s.failed = true, false
+		s.updateStatus()
 		if ev.Rate > 0 && ev.Burst > 0 {
 			s.limitRate, s.limitBurst = ev.Rate, ev.Burst
 			s.pace.limit(ev.Rate, ev.Burst, s.now())
@@ -282,8 +306,13 @@ func (s *chatState) answered(room string) {
 // room: the error names it when the server says, otherwise it is the oldest
 // join not yet answered, since the server answers in order.
 func (s *chatState) serverError(ev wire.Event) {
-	if ev.Code == wire.CodeRateLimited {
+	switch ev.Code {
+	case wire.CodeRateLimited:
 		s.rateLimited(ev)
+		return
+	case wire.CodeGoingAway:
+		// The connection is about to close: the status and its banner
+		// say so from then on, on this page as on one loaded since.
 		return
 	}
 	text := ev.Text

@@ -13,12 +13,23 @@ func statusLabel(s connStatus) string {
 	switch s {
 	case statusConnected:
 		return "Connected"
-	case statusReconnecting:
-		return "Reconnecting…"
+	case statusUnreachable:
+		return "Server unreachable"
 	case statusOffline:
 		return "Offline"
 	}
 	return "Connecting…"
+}
+
+// queuedNote is what a message waiting for a connection says, by state.
+func queuedNote(s connStatus) string {
+	switch s {
+	case statusOffline:
+		return "Will be sent when you are back online."
+	case statusUnreachable:
+		return "Will be sent when the server is back."
+	}
+	return "Will be sent once connected."
 }
 
 // presenceLive reports whether a room's head count is true now: it came on
@@ -81,30 +92,35 @@ func (p *chatPage) renderStatus() app.UI {
 	)
 }
 
-// renderOffline is #offline, the banner under the header while the server
-// cannot be reached: what still works, and a way to try at once.
+// renderOffline is #offline, the banner under the header while there is
+// no connection: why, what still works, and, when the server is what is
+// away, a way to try at once (when the network is, the page tries as soon
+// as the browser says it is back).
 func (p *chatPage) renderOffline() app.UI {
-	if p.st.status == statusConnected && p.st.storeDown {
-		return app.Div().ID("store-down").Class("offline-banner").Role("status").Body(
-			app.Span().Text("Messages cannot be saved right now. What you send is kept and goes out when the service is back."),
+	switch p.st.status {
+	case statusConnected:
+		if p.st.storeDown {
+			return app.Div().ID("store-down").Class("offline-banner").Role("status").Body(
+				app.Span().Text("Messages cannot be saved right now. What you send is kept and goes out when the service is back."),
+			)
+		}
+		return nil
+	case statusOffline:
+		return app.Div().ID("offline").Class("offline-banner").DataSet("state", string(statusOffline)).Body(
+			app.Span().Text("You are offline. Messages you send are kept until you are back online."),
+		)
+	case statusUnreachable:
+		return app.Div().ID("offline").Class("offline-banner").DataSet("state", string(statusUnreachable)).Body(
+			app.Span().Text("The server cannot be reached; trying again. Messages you send are kept until it is back."),
+			app.Button().
+				ID("reconnect").
+				Type("button").
+				Class("button link").
+				OnClick(p.onRetryNow).
+				Text("Retry now"),
 		)
 	}
-	if p.st.status != statusOffline && p.st.status != statusReconnecting {
-		return nil
-	}
-	text := "Reconnecting… Messages you send will go out as soon as the connection is back."
-	if p.st.status == statusOffline {
-		text = "You are offline. Messages you send are kept and go out when the connection is back."
-	}
-	return app.Div().ID("offline").Class("offline-banner").Body(
-		app.Span().Text(text),
-		app.Button().
-			ID("reconnect").
-			Type("button").
-			Class("button link").
-			OnClick(p.onRetryNow).
-			Text("Retry now"),
-	)
+	return nil
 }
 
 // renderOnline is #online, the room's head count: live, or marked stale

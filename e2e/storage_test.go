@@ -55,14 +55,14 @@ func TestFullStorageKeepsTheOutbox(t *testing.T) {
 	}
 
 	app.stop()
-	waitState(t, ana, "offline")
+	waitState(t, ana, "unreachable")
 	texts := []string{"first while full", "second while full", "third while full"}
 	for _, text := range texts {
 		say(t, ana, text)
 		waitFor(t, ana, "pending "+text, pendingJS(text)+" === 1")
 	}
 	do(t, ana, "reload with the server down", chromedp.Reload())
-	waitState(t, ana, "offline")
+	waitState(t, ana, "unreachable")
 	for _, text := range texts {
 		waitFor(t, ana, "pending after the reload: "+text, pendingJS(text)+" === 1")
 	}
@@ -110,8 +110,8 @@ func TestTwoTabsKeepEachOthersOutbox(t *testing.T) {
 	waitShellCached(t, ana)
 
 	app.stop()
-	waitState(t, ana, "offline")
-	waitState(t, ana2, "offline")
+	waitState(t, ana, "unreachable")
+	waitState(t, ana2, "unreachable")
 	say(t, ana, "typed in the first tab")
 	waitFor(t, ana, "pending in the first tab", pendingJS("typed in the first tab")+" === 1")
 	say(t, ana2, "typed in the second tab")
@@ -119,7 +119,7 @@ func TestTwoTabsKeepEachOthersOutbox(t *testing.T) {
 
 	// The second tab wrote last; the first tab's message must be there too.
 	do(t, ana, "reload the first tab", chromedp.Reload())
-	waitState(t, ana, "offline")
+	waitState(t, ana, "unreachable")
 	waitFor(t, ana, "both pending after the reload", pendingJS("typed in the first tab")+" === 1 && "+pendingJS("typed in the second tab")+" === 1")
 
 	app.start()
