@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"chat/wire"
 )
 
 // renderSidebar is the column of rooms and people: always there on a wide
@@ -82,7 +84,7 @@ func (p *chatPage) onRoomClick(ctx app.Context, e app.Event) {
 func (p *chatPage) renderRoomForm() app.UI {
 	return sideForm{
 		id: "room-form", label: "Join or create a room",
-		inputID: "room-name", input: app.Input().Name("room").Placeholder("room-name").MaxLength(64), hint: "go",
+		inputID: "room-name", input: app.Input().Name("room").Placeholder("room-name").MaxLength(wire.MaxRoomLen), hint: "go",
 		button: "room-join", buttonText: "Join",
 		errID: "room-error", err: p.st.roomError,
 	}.render(p.onRoomSubmit)
