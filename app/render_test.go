@@ -37,7 +37,7 @@ func TestPageHooks(t *testing.T) {
 		`id="online"`, `>3 online<`, `title="ana, bo, cy"`,
 		`id="sidebar"`, `id="rooms"`, `data-room="lobby"`, `data-room="design"`, `aria-current="page"`,
 		`class="unread"`, `aria-label="#design, 1 unread"`,
-		`id="room-form"`, `id="room-name"`, `for="room-name"`, `id="room-error"`, `>room name is empty<`,
+		`id="room-form"`, `id="room-name"`, `maxlength="32"`, `for="room-name"`, `id="room-error"`, `>room name is empty<`,
 		`id="presence"`, `class="person-name">bo<`,
 		`id="menu-toggle"`, `aria-expanded="false"`, `aria-label="Rooms, 1 unread"`,
 		`id="messages"`, `<ol `, `<li class="day">`,

@@ -187,9 +187,9 @@ func (r *room) oldestSeq() uint64 {
 }
 
 // joinedAt records the server's answer to a join: head is the room's last
-// seq at that moment (0 when the room is empty). It reports whether the
-// room is caught up at once, so that its outbox can go out.
-func (r *room) joinedAt(head uint64, now time.Time) bool {
+// seq at that moment (0 when the room is empty). With nothing to catch up
+// on, the room is caught up at once, and its outbox can go out.
+func (r *room) joinedAt(head uint64, now time.Time) {
 	// A head behind what we hold means the server lost or replaced its
 	// store: the seqs we hold now name other messages, so the list starts
 	// over from what the server has.
@@ -201,7 +201,6 @@ func (r *room) joinedAt(head uint64, now time.Time) bool {
 	if head == 0 || head <= r.lastSeq {
 		r.catchUp()
 	}
-	return r.caughtUp
 }
 
 // catchUp records that the join's history is complete. A room's first
