@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -51,8 +52,12 @@ func (s *chatState) load(st app.BrowserStorage) {
 	}
 	// The lobby always: it is in every list, but a first-day visitor who
 	// never changed rooms has no list saved, only the lobby's messages.
+	// Then the saved list, then any other room with messages kept: the
+	// list is one key for every tab, so a tab's save can leave out a room
+	// another tab joined, while each room's key is deleted only when it is
+	// left.
 	seen := make(map[string]bool, len(list.Rooms)+1)
-	for _, name := range append([]string{wire.DefaultRoom}, list.Rooms...) {
+	for _, name := range append(append([]string{wire.DefaultRoom}, list.Rooms...), cachedRooms(st)...) {
 		if seen[name] || wire.ValidRoom(name) != nil || (s.rooms[name] == nil && len(s.rooms) >= maxRooms) {
 			continue
 		}
@@ -93,6 +98,18 @@ func (s *chatState) load(st app.BrowserStorage) {
 	}
 	s.listDirty, s.outboxDirty = false, false
 	clear(s.dirtyRooms)
+}
+
+// cachedRooms lists the rooms whose messages are kept, by name.
+func cachedRooms(st app.BrowserStorage) []string {
+	var names []string
+	st.ForEach(func(key string) {
+		if name, ok := strings.CutPrefix(key, roomKeyPrefix); ok {
+			names = append(names, name)
+		}
+	})
+	slices.Sort(names)
+	return names
 }
 
 // save writes what changed since the last save, the outbox first: it holds

@@ -339,3 +339,30 @@ func TestFirstDayLobbyReloads(t *testing.T) {
 		t.Errorf("the lobby after a reload: %v, lastSeq %d; want [1 2], 2", got, re.cur().lastSeq)
 	}
 }
+
+// TestRoomOfAnotherTabReloads: the room list is one key for every tab, so
+// one tab's save can leave out a room another tab joined; the room's kept
+// messages still come back with a reload.
+func TestRoomOfAnotherTabReloads(t *testing.T) {
+	st := storage{}
+	a, b := newChatState("me"), newChatState("me")
+	a.load(st)
+	b.load(st)
+	a.connected()
+	a.apply(wire.Event{Type: wire.TypeWelcome, Name: "me"})
+	a.join("ops")
+	a.apply(joined("ops", 0))
+	a.apply(msgIn("ops", 7, "o", "bo", "in ops"))
+	a.save(st)
+	b.join("design") // b writes the list last, without ops
+	b.save(st)
+
+	re := newChatState("me")
+	re.load(st)
+	if !slices.Equal(re.order, []string{"lobby", "design", "ops"}) {
+		t.Fatalf("rooms after a reload: %v", re.order)
+	}
+	if got := listing(re.rooms["ops"]); !slices.Equal(got, []string{"7"}) {
+		t.Errorf("ops after a reload: %v", got)
+	}
+}

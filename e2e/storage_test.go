@@ -141,3 +141,28 @@ func TestTwoTabsKeepEachOthersOutbox(t *testing.T) {
 	// And storage is left with nothing to send.
 	waitFor(t, ana, "the stored outbox empty", `JSON.parse(localStorage.getItem("chat.outbox") || "[]").length === 0`)
 }
+
+// TestRoomOfAnotherTabAfterReload: a room joined in one tab, with the room
+// list written last by another tab that never joined it, still shows with
+// its last messages after a reload with the server down.
+func TestRoomOfAnotherTabAfterReload(t *testing.T) {
+	app, ana, bo := anaAndBo(t)
+	ana2 := newSameContextTab(t, ana)
+	openChat(t, ana2, app.URL)
+	joinRoom(t, ana, "ops", "ops")
+	joinRoom(t, bo, "ops", "ops")
+	waitPresent(t, ana, "bo")
+	say(t, bo, "only in ops")
+	waitMessage(t, ana, "bo", "only in ops")
+	// The second tab writes the room list last, without ops.
+	joinRoom(t, ana2, "design", "design")
+	waitFor(t, ana2, "the list saved without ops", `!JSON.parse(localStorage.getItem("chat.rooms")).rooms.includes("ops")`)
+	waitShellCached(t, ana2)
+
+	app.stop()
+	waitState(t, ana2, "unreachable")
+	do(t, ana2, "reload the second tab with the server down", chromedp.Reload())
+	waitState(t, ana2, "unreachable")
+	switchRoom(t, ana2, "ops")
+	waitMessage(t, ana2, "bo", "only in ops")
+}
