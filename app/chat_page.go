@@ -25,10 +25,10 @@ type chatPage struct {
 	sess            *session // nil while disconnected
 	stop            context.CancelFunc
 	release         []func() // JS listeners to remove on dismount
-	composerInvalid bool
-	menuOpen        bool // the room drawer, on a narrow screen
-	markedConnected bool // performance mark set for the first-load benchmark
+	menuOpen        bool     // the room drawer, on a narrow screen
+	markedConnected bool     // performance mark set for the first-load benchmark
 	title           string
+	wakeAt          time.Time // when a flush is due for what the pace held back; zero: none
 
 	pwa pwaState
 }
@@ -48,6 +48,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.st.name = loadName(storage)
 	p.st.identity = loadIdentity(storage)
 	p.st.load(storage)
+	p.takeEarly(ctx)
 	p.pwa.installable = ctx.IsAppInstallable()
 	ctx.Handle(actionRetry, p.onRetry)
 	ctx.Handle(actionDiscard, p.onDiscard)
@@ -88,8 +89,17 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	}
 	p.sock = sock
 
-	// Back online: try now rather than at the end of the backoff.
-	p.listen(app.Window(), "online", func(app.Value) { sock.retry() })
+	// What the browser says of its network decides between "offline" and
+	// "server unreachable"; back online, try now rather than at the end of
+	// the backoff.
+	p.st.network(app.Window().Get("navigator").Get("onLine").Bool())
+	p.listen(app.Window(), "online", func(app.Value) {
+		ctx.Dispatch(func(app.Context) { p.st.network(true) })
+		sock.retry()
+	})
+	p.listen(app.Window(), "offline", func(app.Value) {
+		ctx.Dispatch(func(app.Context) { p.st.network(false) })
+	})
 	// Escape closes the drawer. A raw listener, so that other keys (all
 	// the typing) do not re-render the page.
 	p.listen(app.Window(), "keydown", func(e app.Value) {
@@ -130,14 +140,18 @@ func (p *chatPage) listen(target app.Value, event string, f func(e app.Value)) {
 	})
 }
 
-// flush sends what the state queued, keeps what changed in localStorage and
-// brings the window's title up to date.
+// flush sends what the state has to send, as far as the pace allows (and
+// comes back for the rest), keeps what changed in localStorage and brings
+// the window's title up to date.
 func (p *chatPage) flush(ctx app.Context) {
 	frames := p.st.takeFrames()
 	if p.sess != nil {
 		for _, frame := range frames {
 			p.sess.send(frame)
 		}
+	}
+	if wait, ok := p.st.nextTakeOut(); ok {
+		p.flushIn(ctx, wait)
 	}
 	p.st.save(ctx.LocalStorage())
 
@@ -155,6 +169,28 @@ func (p *chatPage) flush(ctx app.Context) {
 		p.markedConnected = true
 		app.Window().Get("performance").Call("mark", "chat-connected")
 	}
+}
+
+// paceFlushEvery is the shortest wait between flushes for what the pace
+// held back: several messages go out at each, rather than one at a time,
+// each with a render of the page.
+const paceFlushEvery = 200 * time.Millisecond
+
+// flushIn flushes again after wait (at least paceFlushEvery), unless a
+// flush is due sooner already.
+func (p *chatPage) flushIn(ctx app.Context, wait time.Duration) {
+	at := time.Now().Add(max(wait, paceFlushEvery))
+	if !p.wakeAt.IsZero() && !p.wakeAt.After(at) {
+		return
+	}
+	p.wakeAt = at
+	ctx.After(time.Until(at), func(ctx app.Context) {
+		if !p.wakeAt.Equal(at) {
+			return // replaced by a sooner one
+		}
+		p.wakeAt = time.Time{}
+		p.flush(ctx)
+	})
 }
 
 func (p *chatPage) onRetry(ctx app.Context, a app.Action) {
@@ -199,6 +235,7 @@ func (p *chatPage) Render() app.UI {
 					Pending: cur.pending,
 					Rev:     cur.rev,
 					Linked:  p.st.linked,
+					Queued:  queuedNote(p.st.status),
 					Loading: cur.loadingOlder,
 					NoOlder: cur.noOlder,
 				},

@@ -1,18 +1,12 @@
 package app
 
-import (
-	"strings"
-
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
-	"chat/wire"
-)
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 // renderComposer is #composer: one text field, sent with Enter or the button,
 // and #error above it, which shows the last error from anywhere.
 func (p *chatPage) renderComposer() app.UI {
 	invalid := "false"
-	if p.composerInvalid {
+	if p.st.composerRefused {
 		invalid = "true"
 	}
 	return app.Footer().Class("composer-bar").Body(
@@ -49,22 +43,16 @@ func (p *chatPage) renderComposer() app.UI {
 	)
 }
 
-// onSend checks the text, puts it in the outbox and clears the field. The
+// onSend puts the text in the outbox (sendTyped) and clears the field. The
 // field is read from the DOM rather than tracked per keystroke: in go-app
 // every event handler re-renders the whole page.
 func (p *chatPage) onSend(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	input := app.Window().GetElementByID("composer-text")
-	text := strings.TrimSpace(input.Get("value").String())
-	if err := wire.ValidText(text); err != nil {
-		p.st.lastError = errorText(err)
-		p.composerInvalid = true
+	if p.st.sendTyped(input.Get("value").String()) != nil {
 		return
 	}
-	p.composerInvalid = false
-	p.st.lastError = ""
 	input.Set("value", "")
-	p.st.queue(newClientID(), text)
 	p.flush(ctx)
 }
 

@@ -23,6 +23,7 @@ func Handler(version string) *app.Handler {
 		BackgroundColor: "#f6f7fb",
 		ThemeColor:      "#4f46e5",
 		Styles:          []string{"/web/base.css", "/web/chat.css", "/web/stats.css"},
+		Scripts:         []string{earlyScript},
 		// The header's logo: the icons above are cached for offline use
 		// already, the SVG is not.
 		CacheableResources: []string{"/web/icon.svg"},

@@ -40,6 +40,7 @@ type messageList struct {
 	Pending []pendingSend
 	Rev     uint64 // room.rev: changes whenever Items or Pending did
 	Linked  bool   // connected: pending messages are on their way
+	Queued  string // what a pending message says while there is no connection
 	Loading bool   // older history was asked for
 	NoOlder bool   // there is nothing older to ask for
 
@@ -50,8 +51,20 @@ type messageList struct {
 	shownPending int
 	newBelow     bool // messages came in below while the reader was up the list
 
+	// stuck says the reader is at the end of the list, as of their last
+	// scroll; size is the list's (scroll height, height, width) then. When
+	// the size changes under a stuck reader (a narrower window, a phone's
+	// keyboard, text that wraps anew), the list is taken back to its end:
+	// the same scroll position is no longer the end. Neither is rendered,
+	// so the scroll listener keeps them without a render (it runs on the
+	// one JS thread, as the UI goroutine does).
+	stuck bool
+	size  [3]float64
+
 	timeline app.Value
 	onScroll app.Func
+	onResize app.Func
+	resizes  app.Value // the ResizeObserver on the list and its content
 }
 
 func (l *messageList) OnMount(ctx app.Context) {
@@ -67,6 +80,20 @@ func (l *messageList) OnMount(ctx app.Context) {
 			return nil
 		})
 		l.timeline.Call("addEventListener", "scroll", l.onScroll, map[string]any{"passive": true})
+		// A resize moves no scroll position, so it fires no scroll event
+		// when the content grows: watch the sizes themselves.
+		l.onResize = app.FuncOf(func(this app.Value, args []app.Value) any {
+			l.track()
+			return nil
+		})
+		if ro := app.Window().Get("ResizeObserver"); ro.Truthy() {
+			l.resizes = ro.New(l.onResize)
+			l.resizes.Call("observe", l.timeline)
+			if list := app.Window().GetElementByID("messages"); list.Truthy() {
+				l.resizes.Call("observe", list)
+			}
+		}
+		l.stuck = true
 		scrollToEnd()
 	})
 }
@@ -77,6 +104,37 @@ func (l *messageList) OnDismount() {
 		l.onScroll.Release()
 		l.onScroll = nil
 	}
+	if l.onResize != nil {
+		if l.resizes != nil {
+			l.resizes.Call("disconnect")
+			l.resizes = nil
+		}
+		l.onResize.Release()
+		l.onResize = nil
+	}
+}
+
+// track keeps stuck and size up to date, after every scroll and update and
+// at every resize. A change of size is the layout's doing, not the
+// reader's: a stuck reader is taken back to the end and stays stuck.
+// Otherwise the reader moved, and stuck is whether they are at the end.
+func (l *messageList) track() {
+	if l.timeline == nil || !l.timeline.Truthy() {
+		return
+	}
+	size := [3]float64{
+		l.timeline.Get("scrollHeight").Float(),
+		l.timeline.Get("clientHeight").Float(),
+		l.timeline.Get("clientWidth").Float(),
+	}
+	if size != l.size {
+		l.size = size
+		if l.stuck {
+			scrollToEnd()
+		}
+		return
+	}
+	l.stuck = atEnd()
 }
 
 // scrolled runs on every scroll of the timeline, and after every update:
@@ -85,6 +143,7 @@ func (l *messageList) scrolled(ctx app.Context) {
 	if l.timeline == nil {
 		return // not mounted yet
 	}
+	l.track()
 	if l.newBelow && atEnd() {
 		ctx.Dispatch(func(app.Context) { l.newBelow = false })
 	}
@@ -100,11 +159,11 @@ func (l *messageList) OnUpdate(ctx app.Context) {
 	_, last, lastMine := bounds(l.Items)
 	switch {
 	case l.Room != l.shownRoom:
-		l.newBelow = false
+		l.newBelow, l.stuck = false, true
 		ctx.Defer(func(app.Context) { scrollToEnd() })
-	case len(l.Pending) > l.shownPending || atEnd():
-		// Just sent, or already at the end: follow.
-		l.newBelow = false
+	case len(l.Pending) > l.shownPending || l.stuck || atEnd():
+		// Just sent, or at the end: follow.
+		l.newBelow, l.stuck = false, true
 		ctx.Defer(func(app.Context) { scrollToEnd() })
 	default:
 		// The reader is up the list: whatever goes in above (older
@@ -147,7 +206,7 @@ func (l *messageList) Render() app.UI {
 						return renderMessage(l.Items[row.Item], row.Cont)
 					}),
 					app.Range(l.Pending).Slice(func(i int) app.UI {
-						return renderPending(l.Pending[i], l.Linked)
+						return renderPending(l.Pending[i], l.Linked, l.Queued)
 					}),
 				),
 			),
@@ -198,7 +257,7 @@ func (l *messageList) onLoadOlder(ctx app.Context, e app.Event) {
 // onNewMessages takes the reader down. Not in a Defer: this button is gone
 // once the list renders, and go-app skips a Defer whose element is gone.
 func (l *messageList) onNewMessages(ctx app.Context, e app.Event) {
-	l.newBelow = false
+	l.newBelow, l.stuck = false, true
 	scrollToEnd()
 	focusByID("timeline")
 }
@@ -256,13 +315,13 @@ func renderSystem(m chatItem) app.UI {
 // renderPending is a message of ours the server has not stored yet. It is
 // not li.msg: it has no seq, and it becomes li.msg when the server confirms
 // it.
-func renderPending(p pendingSend, linked bool) app.UI {
+func renderPending(p pendingSend, linked bool, queued string) app.UI {
 	class, note := "pending", "Sending…"
 	switch {
 	case p.Failed != "":
 		class, note = "pending failed", "Not sent: "+p.Failed
 	case !linked:
-		class, note = "pending queued", "Will be sent when you are back online."
+		class, note = "pending queued", queued
 	}
 	return app.Li().
 		Class(class).

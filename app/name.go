@@ -102,28 +102,38 @@ func (f sideForm) render(onSubmit app.EventHandler) app.UI {
 		)
 }
 
-// onNameSubmit checks and keeps a new name, and tells the server at once
-// when connected. The field is read from the DOM rather than tracked per
-// keystroke: in go-app every event handler re-renders the whole page.
+// onNameSubmit checks and keeps a new name (rename). The field is read
+// from the DOM rather than tracked per keystroke: in go-app every event
+// handler re-renders the whole page.
 func (p *chatPage) onNameSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	input := app.Window().GetElementByID("name")
-	name := strings.TrimSpace(input.Get("value").String())
-	if err := wire.ValidName(name); err != nil {
-		p.st.nameError = errorText(err)
-		p.st.lastError = p.st.nameError
+	name, err := p.st.rename(input.Get("value").String())
+	if err != nil {
 		return
 	}
-	if p.st.lastError == p.st.nameError {
-		p.st.lastError = ""
-	}
-	p.st.nameError = ""
 	input.Set("value", name) // the trimmed form, which the virtual DOM may already hold
 	saveName(ctx.LocalStorage(), name)
-	if name == p.st.name {
-		return
-	}
-	p.st.name = name
-	p.st.emit(p.st.helloEvent())
 	p.flush(ctx)
+}
+
+// rename checks a new name and takes it, and tells the server at once when
+// connected; a refusal is shown next to the field and in #error. It returns
+// the name as taken (trimmed).
+func (s *chatState) rename(typed string) (string, error) {
+	name := strings.TrimSpace(typed)
+	if err := wire.ValidName(name); err != nil {
+		s.nameError = errorText(err)
+		s.lastError = s.nameError
+		return name, err
+	}
+	if s.lastError == s.nameError {
+		s.lastError = ""
+	}
+	s.nameError = ""
+	if name != s.name {
+		s.name = name
+		s.emit(s.helloEvent())
+	}
+	return name, nil
 }

@@ -22,11 +22,15 @@ func (s storage) Get(k string, v any) error {
 	}
 	return nil
 }
-func (s storage) Del(k string)             { delete(s, k) }
-func (s storage) Len() int                 { return len(s) }
-func (s storage) Clear()                   { clear(s) }
-func (s storage) ForEach(f func(k string)) {}
-func (s storage) Contains(k string) bool   { _, ok := s[k]; return ok }
+func (s storage) Del(k string) { delete(s, k) }
+func (s storage) Len() int     { return len(s) }
+func (s storage) Clear()       { clear(s) }
+func (s storage) ForEach(f func(k string)) {
+	for k := range s {
+		f(k)
+	}
+}
+func (s storage) Contains(k string) bool { _, ok := s[k]; return ok }
 
 // put stores v as the browser would, for tests that set storage up.
 func (s storage) put(k string, v any) { s.Set(k, v) }

@@ -3,6 +3,8 @@ package app
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
+	"time"
 
 	"chat/wire"
 )
@@ -17,35 +19,38 @@ func newClientID() string {
 
 // queue puts a message for the current room in the outbox. It is shown as
 // pending at once, connected or not, and kept in the browser until the
-// server confirms it. It goes out now when the room is caught up on a live
-// connection, otherwise once it is: sending before the join's history has
-// arrived could send again a message that was stored just before a drop.
+// server confirms it. takeOut sends it when the room is caught up on a live
+// connection: sending before the join's history has arrived could send
+// again a message that was stored just before a drop.
 func (s *chatState) queue(id, text string) {
 	r := s.rooms[s.current]
-	p := pendingSend{ID: id, Text: text}
-	if s.canSend(r) {
-		p.Sent = true
-		s.emit(sendEvent(r.name, id, text))
-	}
-	r.pending = append(r.pending, p)
+	r.pending = append(r.pending, pendingSend{ID: id, Text: text})
 	r.rev++
 	s.outboxDirty = true
 }
 
-// retry clears a refused message's failure and sends it again, with the
-// same id, or leaves it for the next connection. It reports whether the id
-// was in the outbox.
+// sendTyped checks a message typed in the composer and puts it in the
+// outbox; a refusal is shown in #error and marks the field.
+func (s *chatState) sendTyped(typed string) error {
+	text := strings.TrimSpace(typed)
+	if err := wire.ValidText(text); err != nil {
+		s.lastError, s.composerRefused = errorText(err), true
+		return err
+	}
+	s.lastError, s.composerRefused = "", false
+	s.queue(newClientID(), text)
+	return nil
+}
+
+// retry clears a refused message's failure, so that it is sent again with
+// the same id. It reports whether the id was in the outbox.
 func (s *chatState) retry(id string) bool {
 	r, i := s.findPending(id)
 	if r == nil {
 		return false
 	}
 	p := &r.pending[i]
-	p.Failed = ""
-	if s.canSend(r) {
-		p.Sent = true
-		s.emit(sendEvent(r.name, p.ID, p.Text))
-	}
+	p.Failed, p.Sent, p.notBefore = "", false, time.Time{}
 	r.rev++
 	s.outboxDirty = true
 	return true
@@ -55,6 +60,12 @@ func (s *chatState) retry(id string) bool {
 // connection, the room's history caught up, and a store to keep it.
 func (s *chatState) canSend(r *room) bool { return s.linked && r.caughtUp && !s.storeDown }
 
+// waiting reports whether a message is for takeOut to send: not sent on
+// this connection, not refused, and not held back after an unavailable.
+func (p *pendingSend) waiting(now time.Time) bool {
+	return !p.Sent && p.Failed == "" && !p.notBefore.After(now)
+}
+
 // discard drops a message from the outbox.
 func (s *chatState) discard(id string) {
 	if r, _ := s.findPending(id); r != nil {
@@ -62,21 +73,74 @@ func (s *chatState) discard(id string) {
 	}
 }
 
-// flushOutbox sends a caught-up room's waiting messages. Those the join's
-// history already held were matched by id and are gone from the outbox;
-// what is left was not stored, or the server's dedupe catches it.
-func (s *chatState) flushOutbox(r *room) {
-	if !s.linked || s.storeDown {
-		return
+// takeOut returns what is to be sent now, and forgets it: the events queued
+// by emit, in order, then the messages of the outbox that can go (canSend),
+// room by room and oldest first, as many as the pace allows. What the pace
+// holds back goes out at a later call; nextTakeOut says when. The messages
+// are not queued by emit but taken from the outbox here, so that one
+// refused for the rate (or lost with a connection) simply goes again.
+func (s *chatState) takeOut() []wire.Event {
+	if !s.linked {
+		return nil
 	}
-	for i := range r.pending {
-		p := &r.pending[i]
-		if p.Failed == "" && !p.Sent {
+	now := s.now()
+	var out []wire.Event
+	for len(s.out) > 0 && s.pace.take(now) {
+		out = append(out, s.out[0])
+		s.out = s.out[1:]
+	}
+	if len(s.out) > 0 {
+		return out
+	}
+	s.out = nil
+	for _, name := range s.order {
+		r := s.rooms[name]
+		if !s.canSend(r) {
+			continue
+		}
+		for i := range r.pending {
+			p := &r.pending[i]
+			if !p.waiting(now) {
+				continue
+			}
+			if !s.pace.take(now) {
+				return out
+			}
 			p.Sent = true
-			s.emit(sendEvent(r.name, p.ID, p.Text))
-			r.rev++
+			out = append(out, sendEvent(r.name, p.ID, p.Text))
 		}
 	}
+	return out
+}
+
+// nextTakeOut says how long until takeOut has something to send, if it has
+// anything at all: the pace, or a message held back after an unavailable.
+func (s *chatState) nextTakeOut() (time.Duration, bool) {
+	if !s.linked {
+		return 0, false
+	}
+	now := s.now()
+	if len(s.out) > 0 {
+		return s.pace.wait(now), true
+	}
+	var soonest time.Duration
+	found := false
+	for _, name := range s.order {
+		r := s.rooms[name]
+		if !s.canSend(r) {
+			continue
+		}
+		for _, p := range r.pending {
+			if p.Sent || p.Failed != "" {
+				continue
+			}
+			d := max(p.notBefore.Sub(now), s.pace.wait(now))
+			if !found || d < soonest {
+				soonest, found = d, true
+			}
+		}
+	}
+	return soonest, found
 }
 
 // ack marks a message of ours as stored: it leaves the outbox and stands in
@@ -108,6 +172,7 @@ func (s *chatState) removePending(r *room, id string) bool {
 			r.pending = append(r.pending[:i:i], r.pending[i+1:]...)
 			r.rev++
 			s.outboxDirty = true
+			s.outboxGone[id] = true
 			return true
 		}
 	}

@@ -64,8 +64,8 @@ func TestConnectResumesEveryRoom(t *testing.T) {
 
 	s.disconnected()
 	s.connected()
-	if got, want := sent(s), []string{"hello::browser1", "join:lobby:41", "join:design:44"}; !slices.Equal(got, want) {
-		t.Errorf("resume = %v, want %v (the outbox waits for the history)", got, want)
+	if got, want := sent(s), []string{"hello::browser1", "join:design:44", "join:lobby:41"}; !slices.Equal(got, want) {
+		t.Errorf("resume = %v, want %v (the room on screen first; the outbox waits for the history)", got, want)
 	}
 }
 
@@ -166,7 +166,7 @@ func TestRetryAndDiscard(t *testing.T) {
 	if s.retry("zz") {
 		t.Error("retry of an unknown id")
 	}
-	s.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, ID: "a", Text: "no"})
+	s.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeStoreFull, ID: "a", Text: "no"})
 	if !s.retry("a") || s.cur().pending[0].Failed != "" {
 		t.Errorf("retry: %+v", s.cur().pending)
 	}

@@ -28,7 +28,7 @@ func TestPageHooks(t *testing.T) {
 	p.st.apply(msg(13, "second", "bo", "grouped"))
 	p.st.apply(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	p.st.queue("pendingid", "on its way")
-	p.st.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down"})
+	p.st.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeUnknownType, Text: "slow down"})
 	p.st.roomError = "room name is empty"
 
 	html := app.HTMLString(p)
@@ -37,7 +37,7 @@ func TestPageHooks(t *testing.T) {
 		`id="online"`, `>3 online<`, `title="ana, bo, cy"`,
 		`id="sidebar"`, `id="rooms"`, `data-room="lobby"`, `data-room="design"`, `aria-current="page"`,
 		`class="unread"`, `aria-label="#design, 1 unread"`,
-		`id="room-form"`, `id="room-name"`, `for="room-name"`, `id="room-error"`, `>room name is empty<`,
+		`id="room-form"`, `id="room-name"`, `maxlength="32"`, `for="room-name"`, `id="room-error"`, `>room name is empty<`,
 		`id="presence"`, `class="person-name">bo<`,
 		`id="menu-toggle"`, `aria-expanded="false"`, `aria-label="Rooms, 1 unread"`,
 		`id="messages"`, `<ol `, `<li class="day">`,
@@ -76,7 +76,7 @@ func TestPageOfflineInARoom(t *testing.T) {
 	p.pwa.installable = true
 	html := app.HTMLString(p)
 	for _, want := range []string{
-		`data-state="offline"`, `id="offline"`, `id="reconnect"`,
+		`data-state="unreachable"`, `>Server unreachable<`, `id="offline"`, `id="reconnect"`, `Will be sent when the server is back.`,
 		`id="leave"`, `aria-label="Leave #design"`, `data-room="design"`,
 		`class="pending queued"`, `data-id="q1"`,
 		`id="update-banner"`, `id="update-reload"`, `id="install"`,
@@ -94,12 +94,85 @@ func TestPageBeforeConnecting(t *testing.T) {
 	p := &chatPage{}
 	p.OnInit()
 	html := app.HTMLString(p)
-	for _, want := range []string{`data-state="connecting"`, `>0 online<`, `No messages yet`} {
+	for _, want := range []string{`data-state="connecting"`, `>Online: unknown<`, `No messages yet`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
 	if regexp.MustCompile(`\shidden[\s=>]`).MatchString(html) {
 		t.Error(`a prerendered "hidden" attribute hides the element whatever its value`)
+	}
+}
+
+// TestPresenceIsNotLiveWhileDisconnected: the head count of a connection
+// that ended says when it was true, and a page that has not heard one says
+// it does not know; neither passes for who is in the room now.
+func TestPresenceIsNotLiveWhileDisconnected(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.st.connected()
+	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana"})
+	p.st.apply(joined("lobby", 0))
+	p.st.apply(wire.Event{Type: wire.TypePresence, Room: "lobby", Count: 2, Names: []string{"ana", "bo"}})
+	html := app.HTMLString(p)
+	for _, want := range []string{`class="online"`, `>2 online<`, `> · 2<`, `class="presence"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("connected: page lacks %s", want)
+		}
+	}
+
+	p.st.disconnected()
+	html = app.HTMLString(p)
+	for _, want := range []string{`class="online stale"`, `>2 online at `, `> · 2 at `, `class="presence stale"`, `title="Not connected: who was here at `} {
+		if !strings.Contains(html, want) {
+			t.Errorf("disconnected: page lacks %s", want)
+		}
+	}
+	if strings.Contains(html, `>2 online<`) {
+		t.Error("disconnected: the last head count is shown as if live")
+	}
+	// Back, before the room's presence: still the old count, still stale.
+	p.st.connected()
+	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana"})
+	if html = app.HTMLString(p); strings.Contains(html, `>2 online<`) || !strings.Contains(html, `online stale`) {
+		t.Error("reconnected: the count from before the drop passes for live before the room's presence came")
+	}
+
+	// A reload with the server down: nothing heard yet.
+	st := storage{}
+	p.st.save(st)
+	re := &chatPage{}
+	re.OnInit()
+	re.st.load(st)
+	re.st.disconnected()
+	html = app.HTMLString(re)
+	for _, want := range []string{`>Online: unknown<`, `> · unknown<`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("reloaded offline: page lacks %s", want)
+		}
+	}
+	if strings.Contains(html, `0 online`) {
+		t.Error("reloaded offline: an unknown head count shows as 0")
+	}
+}
+
+// TestPageWithoutNetwork: with the browser offline the page says so, in
+// the status, the banner and the waiting messages, and offers no retry.
+func TestPageWithoutNetwork(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.st.queue("q1", "typed offline")
+	p.st.disconnected()
+	p.st.network(false)
+	html := app.HTMLString(p)
+	for _, want := range []string{`data-state="offline"`, `>Offline<`, `id="offline"`, `You are offline.`, `Will be sent when you are back online.`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	for _, unwanted := range []string{`id="reconnect"`, `unreachable`} {
+		if strings.Contains(html, unwanted) {
+			t.Errorf("page has %s", unwanted)
+		}
 	}
 }

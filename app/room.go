@@ -46,6 +46,11 @@ type pendingSend struct {
 	Text   string
 	Failed string // the server's reason once it refused the message; empty while in flight
 	Sent   bool   // sent on the current connection; false while it waits for one
+
+	// notBefore holds a message back after the server could not store it
+	// (unavailable), so that a store in trouble is not asked again at the
+	// pace of the outbox. It is about this visit and not kept.
+	notBefore time.Time
 }
 
 // room is one joined room as this browser knows it. What it holds about
@@ -59,9 +64,11 @@ type room struct {
 	lastSeq uint64            // highest seq received from the room's stream: where a resume starts
 	pending []pendingSend
 	unread  int
-	online  int
-	names   []string
-	noOlder bool // the server said there is nothing before items[0], or the list is full
+	online  int       // people in the room, from the last presence event
+	names   []string  // their names, from the same event
+	seenAt  time.Time // when online and names were last known to be true: now while presenceLive, else the end of the connection
+	noOlder bool      // the server said there is nothing before items[0], or the list is full
+	keep    int       // how many of its last messages are kept in storage: keepItems, less when storage is full
 
 	joined       bool   // joined on this connection
 	head         uint64 // the room's last seq when it was joined (joined.seq)
@@ -69,6 +76,7 @@ type room struct {
 	caughtUp     bool   // the join's history has arrived: the outbox may go out
 	firstHistory int    // messages of the join's history received so far
 	loadingOlder bool   // a history request is unanswered
+	presenceLive bool   // a presence event came on this connection: online and names are live
 
 	// rev counts changes to items and pending, so that the list component
 	// re-renders when an item changed in place, which comparing the slices
@@ -77,7 +85,7 @@ type room struct {
 }
 
 func newRoom(name string) *room {
-	return &room{name: name, ids: make(map[string]uint64)}
+	return &room{name: name, ids: make(map[string]uint64), keep: keepItems}
 }
 
 // addMessage inserts a message in seq order unless it is already there, and
@@ -179,9 +187,9 @@ func (r *room) oldestSeq() uint64 {
 }
 
 // joinedAt records the server's answer to a join: head is the room's last
-// seq at that moment (0 when the room is empty). It reports whether the
-// room is caught up at once, so that its outbox can go out.
-func (r *room) joinedAt(head uint64, now time.Time) bool {
+// seq at that moment (0 when the room is empty). With nothing to catch up
+// on, the room is caught up at once, and its outbox can go out.
+func (r *room) joinedAt(head uint64, now time.Time) {
 	// A head behind what we hold means the server lost or replaced its
 	// store: the seqs we hold now name other messages, so the list starts
 	// over from what the server has.
@@ -193,7 +201,6 @@ func (r *room) joinedAt(head uint64, now time.Time) bool {
 	if head == 0 || head <= r.lastSeq {
 		r.catchUp()
 	}
-	return r.caughtUp
 }
 
 // catchUp records that the join's history is complete. A room's first
@@ -239,9 +246,13 @@ func (r *room) historyDone(count int) {
 	r.rev++
 }
 
-// disconnected forgets what belonged to the connection that ended.
-func (r *room) disconnected() {
-	r.joined, r.caughtUp, r.loadingOlder = false, false, false
+// disconnected forgets what belonged to the connection that ended. Who was
+// online stays, as of now: no longer live.
+func (r *room) disconnected(now time.Time) {
+	if r.presenceLive {
+		r.seenAt = now
+	}
+	r.joined, r.caughtUp, r.loadingOlder, r.presenceLive = false, false, false, false
 	r.firstHistory = 0
 	r.head, r.baseline = 0, 0
 	for i := range r.pending {

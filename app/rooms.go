@@ -68,7 +68,8 @@ func (s *chatState) dropRoom(name string) {
 	if i < 0 || name == wire.DefaultRoom {
 		return
 	}
-	if len(s.rooms[name].pending) > 0 {
+	for _, p := range s.rooms[name].pending {
+		s.outboxGone[p.ID] = true
 		s.outboxDirty = true
 	}
 	delete(s.rooms, name)

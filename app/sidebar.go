@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"chat/wire"
 )
 
 // renderSidebar is the column of rooms and people: always there on a wide
@@ -82,7 +84,7 @@ func (p *chatPage) onRoomClick(ctx app.Context, e app.Event) {
 func (p *chatPage) renderRoomForm() app.UI {
 	return sideForm{
 		id: "room-form", label: "Join or create a room",
-		inputID: "room-name", input: app.Input().Name("room").Placeholder("room-name").MaxLength(64), hint: "go",
+		inputID: "room-name", input: app.Input().Name("room").Placeholder("room-name").MaxLength(wire.MaxRoomLen), hint: "go",
 		button: "room-join", buttonText: "Join",
 		errID: "room-error", err: p.st.roomError,
 	}.render(p.onRoomSubmit)
@@ -101,16 +103,26 @@ func (p *chatPage) onRoomSubmit(ctx app.Context, e app.Event) {
 }
 
 // renderPresence is #presence: who is in the room on screen. The server
-// names at most 50 people and counts the rest.
+// names at most 50 people and counts the rest. While the count is not live
+// the list is marked stale and the title says since when.
 func (p *chatPage) renderPresence() app.UI {
 	r := p.st.cur()
 	more := r.online - len(r.names)
+	live := p.presenceLive(r)
+	count, class := " · "+strconv.Itoa(r.online), "presence"
+	if !live {
+		class += " stale"
+		count = " · unknown"
+		if !r.seenAt.IsZero() {
+			count = " · " + strconv.Itoa(r.online) + " at " + clockTime(r.seenAt)
+		}
+	}
 	return app.Section().Class("people").Aria("labelledby", "people-title").Body(
 		app.H2().ID("people-title").Class("side-title").Body(
 			app.Text("In #"+r.name),
-			app.Span().Class("count").Text(" · "+strconv.Itoa(r.online)),
+			app.Span().Class("count").Text(count),
 		),
-		app.Ul().ID("presence").Class("presence").Body(
+		app.Ul().ID("presence").Class(class).Body(
 			app.Range(r.names).Slice(func(i int) app.UI {
 				name := r.names[i]
 				class := "person"

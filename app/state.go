@@ -8,14 +8,16 @@ import (
 	"chat/wire"
 )
 
-// connStatus is what #status shows, in its data-state attribute.
+// connStatus is what #status shows, in its data-state attribute. It says
+// what is true now, whatever came before: every page in the same situation
+// says the same thing.
 type connStatus string
 
 const (
-	statusConnecting   connStatus = "connecting"   // the page's first attempt; nothing has failed yet
-	statusConnected    connStatus = "connected"    // the server answered hello
-	statusReconnecting connStatus = "reconnecting" // the connection just dropped; the first retry is under way
-	statusOffline      connStatus = "offline"      // an attempt failed: the server or the network is away
+	statusConnecting  connStatus = "connecting"  // the page's first attempt; nothing has failed yet
+	statusConnected   connStatus = "connected"   // the server answered hello on this connection
+	statusUnreachable connStatus = "unreachable" // the network is up but the server is not: a connection dropped or an attempt failed, and the page retries
+	statusOffline     connStatus = "offline"     // the browser has no network (navigator.onLine)
 )
 
 // maxRooms is the server's limit of rooms per connection (too_many); the
@@ -28,31 +30,44 @@ const maxRooms = 32
 // also what lets it be tested as plain Go.
 //
 // It never talks to the network itself: what must be sent is queued with
-// emit and taken by the page with takeOut, and what must be kept in the
-// browser is marked dirty and written by save.
+// emit (or waits in the outbox) and taken by the page with takeOut, at the
+// pace the server allows, and what must be kept in the browser is marked
+// dirty and written by save.
 type chatState struct {
 	name     string // the name asked for in hello; welcome may correct it
 	identity string // this browser's id in hello: presence counts it once
 	version  string // the server's build, from welcome
 
-	status        connStatus
-	linked        bool // a connection is open (its hello may be unanswered)
-	storeDown     bool // the server cannot store messages now (a status event): the outbox waits
-	serverUpdated bool // welcome brought a version other than the one seen before
+	status        connStatus // from the fields below, by updateStatus
+	linked        bool       // a connection is open (its hello may be unanswered)
+	welcomed      bool       // the server answered hello on this connection
+	failed        bool       // a connection dropped or an attempt failed, and none has been welcomed since
+	networkDown   bool       // the browser says it has no network
+	storeDown     bool       // the server cannot store messages now (a status event): the outbox waits
+	serverUpdated bool       // welcome brought a version other than the one seen before
 
 	rooms   map[string]*room
 	order   []string // the room list: lobby first, then in the order joined
 	current string   // the room on screen
 	joining []string // joins sent on this connection and not answered, oldest first
 
-	lastError string // shown in #error
-	nameError string // shown next to the name field
-	roomError string // shown next to the room field
+	lastError       string // shown in #error
+	composerRefused bool   // the composer's last text was refused: the field is marked invalid
+	nameError       string // shown next to the name field
+	roomError       string // shown next to the room field
 
 	out         []wire.Event // to send on the current connection
 	dirtyRooms  map[string]bool
 	listDirty   bool // the room list or the current room changed
 	outboxDirty bool
+	outboxGone  map[string]bool // ids this page took out of the outbox, kept out of the merge (saveOutbox)
+
+	// The server's limit on what a connection sends (welcome's rate and
+	// burst, the protocol's default until one says), and the pace that
+	// keeps what is sent within it.
+	limitRate  float64
+	limitBurst int
+	pace       pacer
 
 	now func() time.Time
 }
@@ -63,6 +78,9 @@ func newChatState(name string) *chatState {
 		status:     statusConnecting,
 		rooms:      make(map[string]*room),
 		dirtyRooms: make(map[string]bool),
+		outboxGone: make(map[string]bool),
+		limitRate:  serverRate,
+		limitBurst: serverBurst,
 		now:        time.Now,
 	}
 	s.addRoom(wire.DefaultRoom)
@@ -92,13 +110,6 @@ func (s *chatState) emit(ev wire.Event) {
 	}
 }
 
-// takeOut returns and forgets what is to be sent.
-func (s *chatState) takeOut() []wire.Event {
-	out := s.out
-	s.out = nil
-	return out
-}
-
 // takeFrames is takeOut encoded and packed into frames.
 func (s *chatState) takeFrames() [][]byte {
 	out := s.takeOut()
@@ -110,32 +121,61 @@ func (s *chatState) takeFrames() [][]byte {
 }
 
 // connected starts a connection: hello, then a join for every room that
-// resumes after its last seq. The outboxes wait for each room's history.
+// resumes after its last seq, the room on screen first. The outboxes wait
+// for each room's history. The pace starts afresh, as the server's does
+// for a new connection.
 func (s *chatState) connected() {
 	s.linked = true
 	s.out = nil
+	s.pace.reset(s.limitRate, s.limitBurst, s.now())
 	s.emit(s.helloEvent())
 	s.joining = s.joining[:0]
+	s.rejoin(s.current)
 	for _, name := range s.order {
-		s.emit(wire.Event{Type: wire.TypeJoin, Room: name, After: s.rooms[name].lastSeq})
-		s.joining = append(s.joining, name)
+		if name != s.current {
+			s.rejoin(name)
+		}
 	}
+}
+
+// rejoin joins a room held from before, resuming after its last seq.
+func (s *chatState) rejoin(name string) {
+	s.emit(wire.Event{Type: wire.TypeJoin, Room: name, After: s.rooms[name].lastSeq})
+	s.joining = append(s.joining, name)
 }
 
 // disconnected records that the connection is gone, or that an attempt
 // failed. Messages in the outbox stay there for the next connection.
 func (s *chatState) disconnected() {
-	switch {
-	case s.linked && s.status == statusConnected:
-		s.status = statusReconnecting
-	default:
-		s.status = statusOffline
-	}
-	s.linked = false
+	s.linked, s.welcomed, s.failed = false, false, true
+	s.updateStatus()
 	s.out = nil
 	s.joining = s.joining[:0]
 	for _, r := range s.rooms {
-		r.disconnected()
+		r.disconnected(s.now())
+	}
+}
+
+// network records what the browser says of its network (navigator.onLine,
+// and its online and offline events).
+func (s *chatState) network(up bool) {
+	s.networkDown = !up
+	s.updateStatus()
+}
+
+// updateStatus derives the status from what is true now: no network, then
+// a welcomed connection, then a server that did not answer, and before any
+// of that the first attempt.
+func (s *chatState) updateStatus() {
+	switch {
+	case s.networkDown:
+		s.status = statusOffline
+	case s.welcomed:
+		s.status = statusConnected
+	case s.failed:
+		s.status = statusUnreachable
+	default:
+		s.status = statusConnecting
 	}
 }
 
@@ -156,11 +196,16 @@ func (s *chatState) apply(ev wire.Event) {
 			s.serverUpdated = true
 		}
 		s.version = ev.Version
-		s.status = statusConnected
+		s.welcomed, s.failed = true, false
+		s.updateStatus()
+		if ev.Rate > 0 && ev.Burst > 0 {
+			s.limitRate, s.limitBurst = ev.Rate, ev.Burst
+			s.pace.limit(ev.Rate, ev.Burst, s.now())
+		}
 	case wire.TypeJoined:
 		s.answered(ev.Room)
-		if r := s.rooms[ev.Room]; r != nil && r.joinedAt(ev.Seq, s.now()) {
-			s.flushOutbox(r)
+		if r := s.rooms[ev.Room]; r != nil {
+			r.joinedAt(ev.Seq, s.now())
 		}
 		s.dirtyRooms[ev.Room] = true
 	case wire.TypeMsg:
@@ -182,6 +227,7 @@ func (s *chatState) apply(ev wire.Event) {
 		if r := s.room(ev.Room); r != nil {
 			r.online = max(ev.Count, 0)
 			r.names = ev.Names
+			r.presenceLive, r.seenAt = s.linked, s.now()
 		}
 	case wire.TypeError:
 		s.serverError(ev)
@@ -195,16 +241,16 @@ func (s *chatState) apply(ev wire.Event) {
 
 // storeStatus follows the server's word on its message store: while it is
 // unreachable messages stay in the outbox (not sent, not failed); when it is
-// back, every caught-up room's outbox goes out.
+// back, every caught-up room's outbox goes out (takeOut), held back ones too.
 func (s *chatState) storeStatus(code string) {
 	switch code {
 	case wire.StatusStoreUnreachable:
 		s.storeDown = true
 	case wire.StatusOK:
 		s.storeDown = false
-		for _, name := range s.order {
-			if r := s.rooms[name]; r.caughtUp {
-				s.flushOutbox(r)
+		for _, r := range s.rooms {
+			for i := range r.pending {
+				r.pending[i].notBefore = time.Time{}
 			}
 		}
 	}
@@ -221,7 +267,8 @@ func (s *chatState) room(name string) *room {
 
 // addMessage files a message in its room, takes it out of the outbox if it
 // is ours, counts it as unread when it is news from someone else in a room
-// not on screen, and lets the outbox go once the join's history is in.
+// not on screen, and marks the room caught up (its outbox may go) once the
+// join's history is in.
 func (s *chatState) addMessage(ev wire.Event) {
 	r := s.room(ev.Room)
 	if r == nil {
@@ -242,7 +289,6 @@ func (s *chatState) addMessage(ev wire.Event) {
 		}
 		if ev.Seq >= r.head {
 			r.catchUp()
-			s.flushOutbox(r)
 		}
 	}
 	s.dirtyRooms[r.name] = true
@@ -260,6 +306,15 @@ func (s *chatState) answered(room string) {
 // room: the error names it when the server says, otherwise it is the oldest
 // join not yet answered, since the server answers in order.
 func (s *chatState) serverError(ev wire.Event) {
+	switch ev.Code {
+	case wire.CodeRateLimited:
+		s.rateLimited(ev)
+		return
+	case wire.CodeGoingAway:
+		// The connection is about to close: the status and its banner
+		// say so from then on, on this page as on one loaded since.
+		return
+	}
 	text := ev.Text
 	if text == "" {
 		text = ev.Code
@@ -269,13 +324,19 @@ func (s *chatState) serverError(ev wire.Event) {
 	}
 	if ev.ID != "" {
 		if r, i := s.findPending(ev.ID); r != nil {
-			// Not stored for want of a store is not refused: it waits in the
-			// outbox for the store (a status event) or the next connection.
-			if ev.Code != wire.CodeUnavailable {
-				r.pending[i].Failed = text
-			}
-			r.pending[i].Sent = false
+			p := &r.pending[i]
+			p.Sent = false
 			r.rev++
+			if ev.Code == wire.CodeUnavailable {
+				// Not stored for want of a store is not refused: it waits
+				// in the outbox and goes again after a while, at the
+				// store's ok (a status event) or on the next connection.
+				p.notBefore = s.now().Add(unavailableWait)
+				return
+			}
+			// Refused (store_full among others): a resend would meet the
+			// same answer, so it waits for Retry.
+			p.Failed = text
 			s.outboxDirty = true
 		}
 	}
@@ -294,6 +355,38 @@ func (s *chatState) serverError(ev wire.Event) {
 		s.roomError = text
 	}
 	s.lastError = text
+}
+
+// unavailableWait is how long a message the server could not store waits
+// before it goes again.
+const unavailableWait = 5 * time.Second
+
+// rateLimited takes back an event the server refused for the rate, to go
+// again when the pace allows. The app paces itself below the server's limit
+// (pace.go), so this is the network bunching events or a server stricter
+// than it said: never something for a person to retry by hand, so nothing
+// is shown. The refusal names the send (its id) or the room of a join,
+// history or leave; one that names neither was a hello.
+func (s *chatState) rateLimited(ev wire.Event) {
+	s.pace.drain(s.now())
+	r := s.rooms[ev.Room]
+	switch {
+	case ev.ID != "":
+		if r, i := s.findPending(ev.ID); r != nil {
+			r.pending[i].Sent = false
+		}
+	case ev.Room == "":
+		s.emit(s.helloEvent())
+	case slices.Contains(s.joining, ev.Room):
+		s.answered(ev.Room)
+		s.rejoin(ev.Room)
+	case r == nil:
+		// Left here already: the leave was what the server refused.
+		s.emit(wire.Event{Type: wire.TypeLeave, Room: ev.Room})
+	case r.loadingOlder:
+		r.loadingOlder = false // asked again as the reader scrolls
+		r.rev++
+	}
 }
 
 // errorText is what a person is shown for a validation error.

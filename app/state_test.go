@@ -176,10 +176,13 @@ func TestApplyErrors(t *testing.T) {
 		failed    string // Failed of the pending message "p1"
 	}{
 		{"general", wire.Event{Type: wire.TypeError, Code: wire.CodeBadJSON, Text: "bad json"}, "bad json", "", ""},
-		{"about a send", wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down", ID: "p1"}, "slow down", "", "slow down"},
+		{"about a send", wire.Event{Type: wire.TypeError, Code: wire.CodeStoreFull, Text: "store full", ID: "p1"}, "store full", "", "store full"},
+		{"rate limited send", wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down", ID: "p1"}, "", "", ""},
+		{"unavailable send", wire.Event{Type: wire.TypeError, Code: wire.CodeUnavailable, Text: "not stored", ID: "p1"}, "", "", ""},
 		{"about another send", wire.Event{Type: wire.TypeError, Code: wire.CodeBadText, Text: "empty", ID: "zz"}, "empty", "", ""},
 		{"bad name", wire.Event{Type: wire.TypeError, Code: wire.CodeBadName, Text: "name is empty"}, "name is empty", "name is empty", ""},
-		{"code only", wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway}, wire.CodeGoingAway, "", ""},
+		{"code only", wire.Event{Type: wire.TypeError, Code: wire.CodeNotJoined}, wire.CodeNotJoined, "", ""},
+		{"going away is the status's to say", wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway, Text: "server shutting down"}, "", "", ""},
 		{"nothing at all", wire.Event{Type: wire.TypeError}, "The server reported an error.", "", ""},
 	}
 	for _, tt := range tests {
@@ -207,22 +210,46 @@ func TestConnectionStates(t *testing.T) {
 		t.Fatalf("initial status %q", s.status)
 	}
 	s.disconnected()
-	if s.status != statusOffline {
-		t.Errorf("after a failed first dial: %q, want offline", s.status)
+	if s.status != statusUnreachable {
+		t.Errorf("after a failed first dial: %q, want unreachable", s.status)
 	}
 	s.connected()
+	if s.status != statusUnreachable {
+		t.Errorf("connected, hello unanswered: %q, want still unreachable", s.status)
+	}
 	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "guest-0001", Version: "v1"})
 	if s.status != statusConnected || s.serverUpdated {
 		t.Errorf("after welcome: %q updated=%v", s.status, s.serverUpdated)
 	}
+	// A drop and a failed attempt are the same to a person: the server
+	// does not answer. Only the network's absence is something else.
 	s.disconnected()
-	if s.status != statusReconnecting {
-		t.Errorf("after a drop: %q, want reconnecting", s.status)
+	if s.status != statusUnreachable {
+		t.Errorf("after a drop: %q, want unreachable", s.status)
 	}
 	s.disconnected()
+	if s.status != statusUnreachable {
+		t.Errorf("after a failed retry: %q, want unreachable", s.status)
+	}
+	s.network(false)
 	if s.status != statusOffline {
-		t.Errorf("after a failed retry: %q, want offline", s.status)
+		t.Errorf("no network: %q, want offline", s.status)
 	}
+	s.network(true)
+	if s.status != statusUnreachable {
+		t.Errorf("network back, server not yet: %q, want unreachable", s.status)
+	}
+	s.network(false)
+	s.connected()
+	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "guest-0001", Version: "v1"})
+	if s.status != statusOffline {
+		t.Errorf("an open connection while the browser says there is no network: %q, want offline", s.status)
+	}
+	s.network(true)
+	if s.status != statusConnected {
+		t.Errorf("the network back with the connection still open: %q, want connected", s.status)
+	}
+	s.disconnected()
 	s.connected()
 	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana", Version: "v2"})
 	if !s.serverUpdated || s.version != "v2" {

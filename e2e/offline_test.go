@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -43,9 +45,9 @@ func TestOfflineReloadAndResume(t *testing.T) {
 	waitShellCached(t, ana)
 
 	app.stop()
-	waitState(t, ana, "offline")
+	waitState(t, ana, "unreachable")
 	do(t, ana, "reload with the server down", chromedp.Reload())
-	waitState(t, ana, "offline")
+	waitState(t, ana, "unreachable")
 	waitCurrentRoom(t, ana, "ops")
 	waitMessage(t, ana, "bo", "before the outage")
 	if !eval[bool](t, ana, `document.getElementById("offline") !== null && document.querySelector('#rooms li[data-room="lobby"]') !== null`) {
@@ -77,7 +79,7 @@ func TestOutboxDeliveredOnce(t *testing.T) {
 	waitShellCached(t, ana)
 
 	app.stop()
-	waitState(t, ana, "offline")
+	waitState(t, ana, "unreachable")
 	const text = "typed while the server was down"
 	say(t, ana, text)
 	waitFor(t, ana, "a queued pending message", `document.querySelector("#messages li.pending.queued .text")?.textContent === `+jsString(text))
@@ -85,7 +87,7 @@ func TestOutboxDeliveredOnce(t *testing.T) {
 
 	// The outbox outlives the page.
 	do(t, ana, "reload while offline", chromedp.Reload())
-	waitState(t, ana, "offline")
+	waitState(t, ana, "unreachable")
 	waitFor(t, ana, "the pending message after the reload", fmt.Sprintf(`document.querySelector('#messages li.pending[data-id=%q]') !== null`, id))
 
 	app.start()
@@ -113,4 +115,106 @@ func TestOutboxDeliveredOnce(t *testing.T) {
 	if n := eval[int](t, bo, messagesJS("ana", text)); n != 1 {
 		t.Errorf("after a reload bo sees it %d times, want once", n)
 	}
+}
+
+// TestFirstDayOfflineReload is a visitor who has only been in the lobby:
+// with the server down, the last head count is not shown as live, and a
+// reload shows the lobby's messages from storage, not an empty room, with
+// the head count unknown rather than 0.
+func TestFirstDayOfflineReload(t *testing.T) {
+	app, ana, bo := anaAndBo(t)
+	say(t, bo, "hello lobby")
+	waitMessage(t, ana, "bo", "hello lobby")
+	waitFor(t, ana, "2 online", `document.getElementById("online").textContent === "2 online"`)
+	waitShellCached(t, ana)
+
+	app.stop()
+	waitState(t, ana, "unreachable")
+	waitFor(t, ana, "the head count marked as not live", `(() => {
+		const o = document.getElementById("online");
+		return o.classList.contains("stale") && /^2 online at \d\d:\d\d$/.test(o.textContent) &&
+			document.getElementById("presence").classList.contains("stale");
+	})()`)
+
+	do(t, ana, "reload with the server down", chromedp.Reload())
+	waitState(t, ana, "unreachable")
+	waitMessage(t, ana, "bo", "hello lobby")
+	if eval[bool](t, ana, `document.querySelector("#messages .empty") !== null`) {
+		t.Error(`"No messages yet" shown over the lobby's stored messages`)
+	}
+	if got := eval[string](t, ana, `document.getElementById("online").textContent`); got != "Online: unknown" {
+		t.Errorf("#online after a reload offline = %q, want Online: unknown", got)
+	}
+}
+
+// setNetwork makes the browser say it has, or has not, a network
+// (navigator.onLine and its online and offline events), as turning Wi-Fi
+// off does; the server on loopback stays reachable.
+func setNetwork(tb testing.TB, page context.Context, up bool) {
+	tb.Helper()
+	if _, err := chromedp.Call(page, network.Enable, network.EnableParams{}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := chromedp.Call(page, network.OverrideNetworkState, network.OverrideNetworkStateParams{
+		Offline: !up, DownloadThroughput: -1, UploadThroughput: -1,
+	}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// statusJS reads what #status, the banner and #error say, as
+// state|label|banner|error.
+const statusJS = `[document.getElementById("status").dataset.state, document.querySelector("#status .status-text").textContent,
+	document.getElementById("offline")?.textContent ?? "", document.getElementById("error").textContent].join("|")`
+
+// TestStatusSaysWhatIsTrue: with the server down, a page whose connection
+// dropped and a page loaded since say the same thing (the server cannot be
+// reached, with a retry); a page whose browser has no network says that
+// instead, and back online it is like the others again.
+func TestStatusSaysWhatIsTrue(t *testing.T) {
+	app, ana, bo := anaAndBo(t)
+	waitShellCached(t, bo)
+	app.stop()
+	waitState(t, ana, "unreachable")
+	do(t, bo, "reload bo with the server down", chromedp.Reload())
+	waitState(t, bo, "unreachable")
+	dropped, loaded := eval[string](t, ana, statusJS), eval[string](t, bo, statusJS)
+	if dropped != loaded {
+		t.Errorf("with the server down, the page whose connection dropped says %q, the page loaded since %q", dropped, loaded)
+	}
+	if !strings.HasPrefix(dropped, "unreachable|Server unreachable|") || !eval[bool](t, ana, `document.getElementById("reconnect") !== null`) {
+		t.Errorf("server down: %q, want it said unreachable with a retry", dropped)
+	}
+
+	do(t, ana, "desktop size", chromedp.EmulateViewport(1280, 800))
+	for _, scheme := range []string{"light", "dark"} {
+		colorScheme(t, ana, scheme)
+		settled(t, ana)
+		shootPage(t, ana, "desktop-1280-unreachable-"+scheme)
+	}
+
+	setNetwork(t, bo, false)
+	waitState(t, bo, "offline")
+	if got := eval[string](t, bo, statusJS); !strings.HasPrefix(got, "offline|Offline|You are offline") {
+		t.Errorf("no network: %q", got)
+	}
+	say(t, bo, "typed without a network")
+	waitFor(t, bo, "the waiting message says why", `document.querySelector("#messages li.pending.queued .note")?.textContent === "Will be sent when you are back online."`)
+	do(t, bo, "phone size", chromedp.EmulateViewport(375, 740, chromedp.EmulateScale(2)))
+	for _, scheme := range []string{"light", "dark"} {
+		colorScheme(t, bo, scheme)
+		settled(t, bo)
+		shootPage(t, bo, "phone-375-no-network-"+scheme)
+	}
+	setNetwork(t, bo, true)
+	waitState(t, bo, "unreachable")
+	if got := eval[string](t, bo, statusJS); got != eval[string](t, ana, statusJS) {
+		t.Errorf("network back, server still down: %q, while the other page says %q", got, eval[string](t, ana, statusJS))
+	}
+	waitFor(t, bo, "the waiting message says why", `document.querySelector("#messages li.pending.queued .note")?.textContent === "Will be sent when the server is back."`)
+
+	app.start()
+	waitConnected(t, ana)
+	waitConnected(t, bo)
+	waitMessage(t, ana, "bo", "typed without a network")
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,36 +39,9 @@ func TestScreenshots(t *testing.T) {
 	say(t, bo, "New mockups are up, have a look when you can.")
 	waitFor(t, ana, "design unread", unreadJS("design")+" === 1")
 
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shoot := func(name string) {
-		t.Helper()
-		if w := eval[int](t, ana, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
-			t.Errorf("%s: the page is %d px wider than the window", name, w)
-		}
-		png := value(t, ana, "screenshot "+name, chromedp.CaptureScreenshot())
-		path := filepath.Join(screenshotDir, name+".png")
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
-	}
-	scheme := func(s string) {
-		t.Helper()
-		_, err := chromedp.Call(ana, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: s}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	settle := func() {
-		t.Helper()
-		// Wait out the drawer's slide: every transition done (the status
-		// dot's pulse never ends, and is not waited for).
-		waitFor(t, ana, "transitions done", `document.getAnimations().every(a => a.effect?.getTiming().iterations === Infinity)`)
-	}
+	shoot := func(name string) { t.Helper(); shootPage(t, ana, name) }
+	scheme := func(s string) { t.Helper(); colorScheme(t, ana, s) }
+	settle := func() { t.Helper(); settled(t, ana) }
 
 	scheme("light")
 	do(t, ana, "desktop size", chromedp.EmulateViewport(1280, 800))
@@ -94,9 +68,45 @@ func TestScreenshots(t *testing.T) {
 	// Offline, with a message waiting in the outbox.
 	scheme("light")
 	app.stop()
-	waitFor(t, ana, "offline", `document.querySelector('#status[data-state="offline"]') !== null`)
+	waitFor(t, ana, "unreachable", `document.querySelector('#status[data-state="unreachable"]') !== null`)
 	say(t, ana, "This one waits for the connection.")
 	waitFor(t, ana, "pending", `document.querySelector("li.pending.queued") !== null`)
 	settle()
 	shoot("phone-375-offline")
+}
+
+// shootPage writes a screenshot of the page to screenshotDir as name.png,
+// after checking that nothing is wider than the window.
+func shootPage(tb testing.TB, page context.Context, name string) {
+	tb.Helper()
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if w := eval[int](tb, page, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		tb.Errorf("%s: the page is %d px wider than the window", name, w)
+	}
+	png := value(tb, page, "screenshot "+name, chromedp.CaptureScreenshot())
+	path := filepath.Join(screenshotDir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("wrote %s", path)
+}
+
+// colorScheme makes the page prefer a light or a dark scheme.
+func colorScheme(tb testing.TB, page context.Context, scheme string) {
+	tb.Helper()
+	_, err := chromedp.Call(page, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// settled waits out the drawer's slide: every transition done (the status
+// dot's pulse never ends, and is not waited for).
+func settled(tb testing.TB, page context.Context) {
+	tb.Helper()
+	waitFor(tb, page, "transitions done", `document.getAnimations().every(a => a.effect?.getTiming().iterations === Infinity)`)
 }
