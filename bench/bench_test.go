@@ -90,7 +90,7 @@ func TestSecondChatLoadOnOneServerDeliversEverything(t *testing.T) {
 
 // echoServer answers the chat load the way a chat server would, with a
 // flaw: it acks each message to its sender (the ack names the id) and sends
-// the msg event to every other client but the last one connected.
+// the msg event to every other client but one.
 type echoServer struct {
 	mu    sync.Mutex
 	conns []*websocket.Conn
@@ -116,12 +116,16 @@ func (s *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ack := wire.Encode(wire.Event{Type: wire.TypeAck, Room: ev.Room, ID: ev.ID, Seq: 1})
 		msg := wire.Encode(wire.Event{Type: wire.TypeMsg, Room: ev.Room, ID: ev.ID, Seq: 1, From: "x", Text: ev.Text})
 		s.mu.Lock()
-		for i, o := range s.conns {
-			switch {
-			case o == c:
+		left := s.conns[len(s.conns)-1] // the one left out: the last other client
+		if left == c {
+			left = s.conns[len(s.conns)-2]
+		}
+		for _, o := range s.conns {
+			switch o {
+			case c:
 				_ = o.Write(context.Background(), websocket.MessageText, ack)
 				_ = o.Write(context.Background(), websocket.MessageText, msg)
-			case i == len(s.conns)-1:
+			case left:
 			default:
 				_ = o.Write(context.Background(), websocket.MessageText, msg)
 			}

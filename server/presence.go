@@ -38,11 +38,20 @@ type presence struct {
 	changed  map[string]struct{}  // rooms whose aggregate may differ from what was sent
 	sent     map[string]sentState // per room: what was last sent and when
 	lastFull time.Time
+	refresh  uint64 // this node's full refreshes so far (owned by run)
 }
 
 type nodeRooms struct {
 	seen  time.Time
-	rooms map[string]wire.Event
+	rooms map[string]nodeRoom
+	// The refresh being received, and how many of its parts have come.
+	refresh uint64
+	parts   int
+}
+
+type nodeRoom struct {
+	ev      wire.Event
+	refresh uint64 // the last full refresh that listed the room, 0 if only a change did
 }
 
 type sentState struct {
@@ -80,7 +89,8 @@ func (p *presence) publishLocal(ctx context.Context, now time.Time) {
 	update := broker.PresenceUpdate{Node: p.broker.NodeID()}
 	if now.Sub(p.lastFull) >= p.expiry/3 {
 		p.hub.TakeDirty(p.maxNames) // the full list below covers them
-		update.Full, update.Rooms = true, p.hub.Presence(p.maxNames)
+		p.refresh++
+		update.Full, update.Refresh, update.Rooms = true, p.refresh, p.hub.Presence(p.maxNames)
 		p.lastFull = now
 	} else {
 		update.Rooms = p.hub.TakeDirty(p.maxNames)
@@ -94,9 +104,10 @@ func (p *presence) publishLocal(ctx context.Context, now time.Time) {
 }
 
 // leaveAll tells the other nodes this one has no members any more, so their
-// counts drop now rather than at expiry.
+// counts drop now rather than at expiry: a refresh that lists no room.
 func (p *presence) leaveAll() {
-	_ = p.broker.PublishPresence(context.Background(), broker.PresenceUpdate{Node: p.broker.NodeID(), Full: true})
+	p.refresh++
+	_ = p.broker.PublishPresence(context.Background(), broker.PresenceUpdate{Node: p.broker.NodeID(), Full: true, Refresh: p.refresh})
 }
 
 // update is the broker's handler for every node's presence (ours included).
@@ -105,25 +116,39 @@ func (p *presence) update(u broker.PresenceUpdate) {
 	defer p.mu.Unlock()
 	n := p.nodes[u.Node]
 	if n == nil {
-		n = &nodeRooms{rooms: make(map[string]wire.Event)}
+		n = &nodeRooms{rooms: make(map[string]nodeRoom)}
 		p.nodes[u.Node] = n
 	}
 	n.seen = time.Now()
-	if u.Full {
-		for room := range n.rooms {
-			p.changed[room] = struct{}{}
-		}
-		clear(n.rooms)
+	if u.Full && u.Refresh != n.refresh {
+		n.refresh, n.parts = u.Refresh, 0
 	}
 	for _, r := range u.Rooms {
-		if r.Count == 0 {
+		switch {
+		case r.Count == 0:
 			delete(n.rooms, r.Room)
-		} else {
-			n.rooms[r.Room] = r
+		case u.Full:
+			n.rooms[r.Room] = nodeRoom{ev: r, refresh: u.Refresh}
+		default: // a change keeps the mark of the refresh that listed the room
+			n.rooms[r.Room] = nodeRoom{ev: r, refresh: n.rooms[r.Room].refresh}
 		}
 		p.changed[r.Room] = struct{}{}
 	}
-	if len(n.rooms) == 0 && u.Full {
+	if !u.Full {
+		return
+	}
+	if n.parts++; n.parts < u.Parts {
+		return
+	}
+	// Every part of the refresh has come: what it did not list, the node
+	// no longer has. (With a part lost, the next refresh settles it.)
+	for room, r := range n.rooms {
+		if r.refresh != u.Refresh {
+			delete(n.rooms, room)
+			p.changed[room] = struct{}{}
+		}
+	}
+	if len(n.rooms) == 0 {
 		delete(p.nodes, u.Node)
 	}
 }
@@ -188,8 +213,8 @@ func (p *presence) aggregateLocked(room string) wire.Event {
 		if !ok {
 			continue
 		}
-		ev.Count += r.Count
-		ev.Names = append(ev.Names, r.Names...)
+		ev.Count += r.ev.Count
+		ev.Names = append(ev.Names, r.ev.Names...)
 	}
 	slices.Sort(ev.Names)
 	ev.Names = slices.Compact(ev.Names)

@@ -40,7 +40,8 @@ type Broker interface {
 	Has(ctx context.Context, room string, seq uint64) (bool, error)
 	// Broadcast sends a transient text to every node's Handlers.Broadcast.
 	Broadcast(ctx context.Context, text string) error
-	// PublishPresence shares this node's presence snapshot with every node.
+	// PublishPresence shares this node's presence snapshot with every node,
+	// in as many NATS messages as it takes (see PresenceUpdate).
 	PublishPresence(ctx context.Context, p PresenceUpdate) error
 	// Healthy proves the data path: a publish and its receipt through NATS,
 	// and a JetStream API call.
@@ -67,9 +68,17 @@ type Handlers struct {
 // on the periodic refresh that lists every room the node has members in;
 // otherwise only rooms that changed are listed (Count 0: the node has none
 // left there).
+//
+// A refresh may list more rooms than one NATS message carries: it then goes
+// as Parts messages of one Refresh number, Part 0 to Parts-1. A receiver
+// takes each part's rooms as they come and, once it has every part, drops
+// the node's rooms that none listed; with a part missing it keeps them until
+// a complete refresh.
 type PresenceUpdate struct {
-	Node  string       `json:"node"`
-	Full  bool         `json:"full,omitempty"`
-	Rooms []wire.Event `json:"rooms"` // presence events: room, count, names
-
+	Node    string       `json:"node"`
+	Full    bool         `json:"full,omitempty"`
+	Refresh uint64       `json:"refresh,omitempty"` // with Full: which refresh this part belongs to
+	Part    int          `json:"part,omitempty"`
+	Parts   int          `json:"parts,omitempty"`
+	Rooms   []wire.Event `json:"rooms"` // presence events: room, count, names
 }

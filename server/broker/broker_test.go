@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -261,5 +262,34 @@ func TestWarnsWhenTheDiskCannotHoldTheStore(t *testing.T) {
 	b.Close()
 	if strings.Contains(log.String(), "store-max") {
 		t.Fatalf("warned for an 8 MB store: %s", log.String())
+	}
+}
+
+func TestPresenceIsSplitUnderThePayloadLimit(t *testing.T) {
+	var rooms []wire.Event
+	for i := range 20000 {
+		rooms = append(rooms, wire.Event{Type: wire.TypePresence, Room: fmt.Sprint("room-", i), Count: 3, Names: []string{"ana", "bo \"the\" builder", "cy\u2028"}})
+	}
+	limit := presencePartBytes(1 << 20)
+	parts := splitPresence(PresenceUpdate{Node: "n", Full: true, Refresh: 7, Rooms: rooms}, limit)
+	if len(parts) < 2 {
+		t.Fatalf("%d parts for 20,000 rooms", len(parts))
+	}
+	n := 0
+	for i, p := range parts {
+		data, _ := json.Marshal(p)
+		if len(data) > limit {
+			t.Errorf("part %d is %d bytes, over %d", i, len(data), limit)
+		}
+		if p.Part != i || p.Parts != len(parts) || p.Refresh != 7 || !p.Full || p.Node != "n" {
+			t.Errorf("part %d: %+v", i, PresenceUpdate{Node: p.Node, Full: p.Full, Refresh: p.Refresh, Part: p.Part, Parts: p.Parts})
+		}
+		n += len(p.Rooms)
+	}
+	if n != len(rooms) {
+		t.Errorf("%d rooms in the parts, want %d", n, len(rooms))
+	}
+	if empty := splitPresence(PresenceUpdate{Node: "n", Full: true, Refresh: 8}, limit); len(empty) != 1 || empty[0].Parts != 1 {
+		t.Errorf("an empty refresh: %+v", empty)
 	}
 }

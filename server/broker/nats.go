@@ -280,11 +280,61 @@ func (b *NATS) Broadcast(_ context.Context, text string) error {
 
 // PublishPresence implements Broker.
 func (b *NATS) PublishPresence(_ context.Context, p PresenceUpdate) error {
-	data, err := json.Marshal(p)
-	if err != nil {
-		return err
+	parts := splitPresence(p, presencePartBytes(b.nc.MaxPayload()))
+	for _, part := range parts {
+		data, err := json.Marshal(part)
+		if err != nil {
+			return err
+		}
+		if err := b.nc.Publish(presenceSubject, data); err != nil {
+			return err
+		}
 	}
-	return b.nc.Publish(presenceSubject, data)
+	return nil
+}
+
+// presencePartBytes is the size a presence message aims at: well under the
+// server's payload limit (1 MB by default), so that an estimate that runs
+// short still fits.
+func presencePartBytes(maxPayload int64) int {
+	return int(min(max(maxPayload/2, 4<<10), 256<<10))
+}
+
+// splitPresence cuts an update into parts of about maxBytes of JSON each.
+// A full refresh's parts are numbered; a partial update's are independent.
+func splitPresence(p PresenceUpdate, maxBytes int) []PresenceUpdate {
+	var parts []PresenceUpdate
+	cur := PresenceUpdate{Node: p.Node, Full: p.Full, Refresh: p.Refresh}
+	size := 0
+	for _, r := range p.Rooms {
+		n := presenceRoomBytes(r)
+		if size > 0 && size+n > maxBytes {
+			parts = append(parts, cur)
+			cur = PresenceUpdate{Node: p.Node, Full: p.Full, Refresh: p.Refresh}
+			size = 0
+		}
+		cur.Rooms = append(cur.Rooms, r)
+		size += n
+	}
+	parts = append(parts, cur) // also the one empty part of an empty refresh
+	if p.Full {
+		for i := range parts {
+			parts[i].Part, parts[i].Parts = i, len(parts)
+		}
+	}
+	return parts
+}
+
+// presenceRoomBytes bounds the JSON of one room's presence event from
+// above: a name (wire.ValidName: no control characters) is at most twice
+// as long escaped, a quote or backslash taking two bytes, U+2028 six for
+// three.
+func presenceRoomBytes(r wire.Event) int {
+	n := 64 + len(r.Room)
+	for _, name := range r.Names {
+		n += 3 + 2*len(name)
+	}
+	return n
 }
 
 // Healthy implements Broker.
