@@ -5,14 +5,14 @@
 package doctor
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/prometheus/procfs"
 )
 
 // Source is where the checks read the machine: the live system, or a fake
@@ -43,11 +43,15 @@ func (s System) path(p string) string { return filepath.Join(s.Root, p) }
 
 // Sysctl implements Source.
 func (s System) Sysctl(name string) (string, error) {
-	b, err := os.ReadFile(s.path("proc/sys/" + name))
+	fs, err := procfs.NewFS(s.path("proc"))
 	if err != nil {
 		return "", err
 	}
-	return strings.Join(strings.Fields(string(b)), " "), nil
+	f, err := fs.SysctlStrings(name)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(f, " "), nil
 }
 
 // NoFile implements Source.
@@ -64,22 +68,18 @@ func (s System) NoFile() (uint64, uint64, error) {
 
 // MemAvailable implements Source.
 func (s System) MemAvailable() (uint64, error) {
-	b, err := os.ReadFile(s.path("proc/meminfo"))
+	fs, err := procfs.NewFS(s.path("proc"))
 	if err != nil {
 		return 0, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == "MemAvailable:" {
-			kb, err := strconv.ParseUint(f[1], 10, 64)
-			if err != nil {
-				return 0, err
-			}
-			return kb * 1024, nil
-		}
+	m, err := fs.Meminfo()
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("no MemAvailable in %s", s.path("proc/meminfo"))
+	if m.MemAvailableBytes == nil {
+		return 0, fmt.Errorf("no MemAvailable in %s", s.path("proc/meminfo"))
+	}
+	return *m.MemAvailableBytes, nil
 }
 
 // CgroupMemoryMax implements Source (cgroup v2).

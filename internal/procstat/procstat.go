@@ -1,15 +1,12 @@
 // Package procstat reads a process's CPU time and resident memory from
-// /proc (Linux), for the load generator (the server it measures) and the
-// server's own stats page.
+// /proc (Linux, through prometheus/procfs), for the load generator (the
+// server it measures) and the server's own stats page.
 package procstat
 
 import (
-	"bytes"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // Sample is a process's CPU time and resident memory at one moment.
@@ -19,30 +16,18 @@ type Sample struct {
 	RSS int64         // bytes
 }
 
-// clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
-// Linux this runs on (it is fixed in the kernel's ABI for x86 and arm).
-const clockTick = 100
-
 // Read samples process pid (os.Getpid() for this one).
 func Read(pid int) (Sample, error) {
 	s := Sample{At: time.Now()}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return s, err
 	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return s, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	stat, err := p.Stat()
+	if err != nil {
+		return s, err
 	}
-	f := strings.Fields(string(stat[i+1:]))
-	if len(f) < 22 {
-		return s, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14 of stat
-	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
-	s.CPU = time.Duration(utime+stime) * time.Second / clockTick
-	pages, _ := strconv.ParseInt(f[21], 10, 64) // field 24, rss in pages
-	s.RSS = pages * int64(os.Getpagesize())
+	s.CPU = time.Duration(stat.CPUTime() * float64(time.Second))
+	s.RSS = int64(stat.ResidentMemory())
 	return s, nil
 }
