@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"chat/internal/plot"
 )
 
 // A chart is drawn in a fixed coordinate space, one unit a second across
@@ -44,28 +46,28 @@ type chartSpec struct {
 
 // statCharts are the dashboard's charts, in order.
 var statCharts = []chartSpec{
-	{series: "conns", title: "Connections", unit: "clients connected", format: formatCount,
+	{series: "conns", title: "Connections", unit: "clients connected", format: plot.Count,
 		lines: []chartLine{{value: func(p statPoint) float64 { return float64(p.Conns) }}}},
-	{series: "in", title: "Messages in", unit: "stored per second", format: formatRate,
+	{series: "in", title: "Messages in", unit: "stored per second", format: plot.Rate,
 		lines: []chartLine{{value: func(p statPoint) float64 { return p.In }}}},
-	{series: "out", title: "Events out", unit: "delivered to clients per second", format: formatRate,
+	{series: "out", title: "Events out", unit: "delivered to clients per second", format: plot.Rate,
 		lines: []chartLine{{value: func(p statPoint) float64 { return p.Out }}}},
-	{series: "fanout", title: "Fan-out latency", unit: "to reach every member", format: formatMs, zeroIsNone: true,
+	{series: "fanout", title: "Fan-out latency", unit: "to reach every member", format: plot.Ms, zeroIsNone: true,
 		lines: []chartLine{
 			{name: "p50", value: func(p statPoint) float64 { return p.FanoutP50 }},
 			{name: "p99", value: func(p statPoint) float64 { return p.FanoutP99 }},
 		}},
-	{series: "cpu", title: "CPU", unit: "of one core", format: formatCores,
+	{series: "cpu", title: "CPU", unit: "of one core", format: plot.Cores,
 		lines: []chartLine{{value: func(p statPoint) float64 { return p.CPU }}}},
-	{series: "rss", title: "Memory", unit: "resident", format: formatMB,
+	{series: "rss", title: "Memory", unit: "resident", format: plot.MB,
 		lines: []chartLine{{value: func(p statPoint) float64 { return p.RSSMB }}}},
-	{series: "goroutines", title: "Goroutines", unit: "running now", format: formatCount,
+	{series: "goroutines", title: "Goroutines", unit: "running now", format: plot.Count,
 		lines: []chartLine{{value: func(p statPoint) float64 { return float64(p.Goroutines) }}}},
 }
 
 // drawable says whether v is a point on the line.
 func (c chartSpec) drawable(v float64) bool {
-	return finite(v) && !(c.zeroIsNone && v == 0)
+	return plot.Finite(v) && !(c.zeroIsNone && v == 0)
 }
 
 // peak is the highest drawable value of all the chart's lines; 0 if none.
@@ -101,22 +103,6 @@ func (c chartSpec) latest(points []statPoint, l chartLine) float64 {
 	return math.NaN()
 }
 
-// niceCeil is the top of a chart's scale: the smallest of 1, 2, 2.5 and 5
-// times a power of ten that is at least v. Nothing to show (0, negative,
-// NaN) gives 1.
-func niceCeil(v float64) float64 {
-	if !finite(v) || v <= 0 {
-		return 1
-	}
-	pow := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, step := range []float64{1, 2, 2.5, 5} {
-		if top := step * pow; top >= v*(1-1e-9) {
-			return top
-		}
-	}
-	return 10 * pow
-}
-
 // chartX places a point's time: the newest at the right edge, the window's
 // oldest at the left.
 func chartX(t, newest int64) float64 {
@@ -125,7 +111,7 @@ func chartX(t, newest int64) float64 {
 
 // chartY places a value on a scale from 0 to top, clamped to the chart.
 func chartY(v, top float64) float64 {
-	if !finite(v) || !(top > 0) {
+	if !plot.Finite(v) || !(top > 0) {
 		return chartHeight
 	}
 	return chartHeight - math.Max(0, math.Min(1, v/top))*chartHeight
@@ -160,22 +146,15 @@ func (c chartSpec) linePath(points []statPoint, l chartLine, top float64) string
 			b.WriteByte('M')
 			drawn, alone = true, true
 		}
-		b.WriteString(coord(chartX(p.T, newest)))
+		b.WriteString(plot.Coord(chartX(p.T, newest)))
 		b.WriteByte(' ')
-		b.WriteString(coord(chartY(v, top)))
+		b.WriteString(plot.Coord(chartY(v, top)))
 		prevT = p.T
 	}
 	if alone {
 		b.WriteString("h0")
 	}
 	return b.String()
-}
-
-// coord writes a coordinate to a tenth of a unit, which is finer than a
-// pixel at any size the chart is shown.
-func coord(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	return strings.TrimSuffix(s, ".0")
 }
 
 // valueText is the chart's current value in words: "3" or "p50 1.2 ms,
@@ -198,17 +177,17 @@ func (c chartSpec) summary(points []statPoint) string {
 		return c.title + ": no data yet"
 	}
 	span := points[len(points)-1].T - points[0].T + 1
-	peak := noValue
+	peak := plot.NoValue
 	if top := c.peak(points); top > 0 || !c.zeroIsNone {
 		peak = c.format(top)
 	}
-	return c.title + ": " + c.valueText(points) + " now; highest " + peak + " in the last " + formatSpan(span)
+	return c.title + ": " + c.valueText(points) + " now; highest " + peak + " in the last " + plot.Span(span)
 }
 
 // render draws the chart. Its shape never changes with the data (go-app
 // matches children by position): a line with no points has an empty path.
 func (c chartSpec) render(points []statPoint) app.UI {
-	top := niceCeil(c.peak(points))
+	top := plot.NiceCeil(c.peak(points))
 	svg := []app.UI{
 		svgElem("line").Class("chart-grid").Attr("x1", 0).Attr("x2", chartWidth).Attr("y1", 0).Attr("y2", 0),
 		svgElem("line").Class("chart-grid").Attr("x1", 0).Attr("x2", chartWidth).Attr("y1", chartHeight/2).Attr("y2", chartHeight/2),

@@ -3,20 +3,9 @@ package app
 import (
 	"math"
 	"testing"
-)
 
-func TestNiceCeil(t *testing.T) {
-	for _, tc := range []struct{ in, want float64 }{
-		{0, 1}, {-3, 1}, {math.NaN(), 1}, {math.Inf(1), 1},
-		{1, 1}, {1.01, 2}, {2, 2}, {2.1, 2.5}, {3, 5}, {5, 5}, {5.1, 10}, {9.99, 10}, {10, 10},
-		{23, 25}, {42.3, 50}, {101, 200}, {12345, 20000},
-		{0.03, 0.05}, {0.25, 0.25}, {0.3, 0.5}, {0.0007, 0.001},
-	} {
-		if got := niceCeil(tc.in); math.Abs(got-tc.want) > tc.want*1e-9 {
-			t.Errorf("niceCeil(%v) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}
+	"chat/internal/plot"
+)
 
 func TestChartScale(t *testing.T) {
 	for _, tc := range []struct {
@@ -50,10 +39,10 @@ func TestChartScale(t *testing.T) {
 }
 
 // conns is a chart of one line over Conns, for tests.
-var connsChart = chartSpec{format: formatCount, lines: []chartLine{{value: func(p statPoint) float64 { return float64(p.Conns) }}}}
+var connsChart = chartSpec{format: plot.Count, lines: []chartLine{{value: func(p statPoint) float64 { return float64(p.Conns) }}}}
 
 func TestLinePath(t *testing.T) {
-	latency := chartSpec{format: formatMs, zeroIsNone: true, lines: []chartLine{{name: "p50", value: func(p statPoint) float64 { return p.FanoutP50 }}}}
+	latency := chartSpec{format: plot.Ms, zeroIsNone: true, lines: []chartLine{{name: "p50", value: func(p statPoint) float64 { return p.FanoutP50 }}}}
 	nan := math.NaN()
 	lat := func(pairs ...float64) []statPoint {
 		var out []statPoint
@@ -126,7 +115,7 @@ func TestChartValueAndSummary(t *testing.T) {
 	if got, want := fanout.valueText(recent), "p50 –, p99 –"; got != want {
 		t.Errorf("value 4 s after a measure = %q, want %q", got, want)
 	}
-	if got := connsChart.valueText(nil); got != noValue {
-		t.Errorf("value with no points = %q, want %q", got, noValue)
+	if got := connsChart.valueText(nil); got != plot.NoValue {
+		t.Errorf("value with no points = %q, want %q", got, plot.NoValue)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"chat/internal/plot"
 )
 
 // WriteHTML writes the report as a self-contained page: the table, the
@@ -72,25 +74,22 @@ func histogramSVG(samples []float64, title, ylabel string) template.HTML {
 		i := int((s - lo) / (hi - lo) * float64(bins))
 		counts[min(i, bins-1)]++
 	}
-	top := float64(slices.Max(counts))
+	top := plot.NiceCeil(float64(slices.Max(counts)))
 	var b strings.Builder
-	frame(&b, title, fmt.Sprintf("%.1f", lo), fmt.Sprintf("%.1f ms", hi), top, ylabel)
+	frame(&b, title, plot.Ms(lo), plot.Ms(hi), top, ylabel)
 	bw := float64(svgW-padL-padR) / float64(bins)
 	for i, c := range counts {
 		h := float64(c) / top * float64(svgH-padT-padB)
-		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%.1f–%.1f ms: %d</title></rect>`,
-			float64(padL)+float64(i)*bw+1, float64(svgH-padB)-h, math.Max(bw-2, 1), h,
-			lo+float64(i)*(hi-lo)/float64(bins), lo+float64(i+1)*(hi-lo)/float64(bins), c)
+		fmt.Fprintf(&b, `<rect class="bar" x="%s" y="%s" width="%s" height="%s"><title>%s to %s: %d</title></rect>`,
+			plot.Coord(float64(padL)+float64(i)*bw+1), plot.Coord(float64(svgH-padB)-h), plot.Coord(math.Max(bw-2, 1)), plot.Coord(h),
+			plot.Ms(lo+float64(i)*(hi-lo)/float64(bins)), plot.Ms(lo+float64(i+1)*(hi-lo)/float64(bins)), c)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
 
 func lineSVG(xs, ys []float64, title, xunit, ylabel string) template.HTML {
-	top := slices.Max(ys)
-	if top <= 0 {
-		top = 1
-	}
+	top := plot.NiceCeil(slices.Max(ys))
 	xmax := xs[len(xs)-1]
 	if xmax <= 0 {
 		xmax = 1
@@ -101,7 +100,7 @@ func lineSVG(xs, ys []float64, title, xunit, ylabel string) template.HTML {
 	for i := range xs {
 		x := float64(padL) + xs[i]/xmax*float64(svgW-padL-padR)
 		y := float64(svgH-padB) - ys[i]/top*float64(svgH-padT-padB)
-		fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
+		b.WriteString(plot.Coord(x) + "," + plot.Coord(y) + " ")
 	}
 	b.WriteString(`"/></svg>`)
 	return template.HTML(b.String())
@@ -115,22 +114,9 @@ func frame(b *strings.Builder, title, xlo, xhi string, ymax float64, ylabel stri
 	for _, f := range []float64{0.25, 0.5, 0.75, 1} {
 		y := float64(svgH-padB) - f*float64(svgH-padT-padB)
 		fmt.Fprintf(b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/><text x="%d" y="%.1f" text-anchor="end">%s</text>`,
-			padL, svgW-padR, y, y, padL-6, y+4, compact(f*ymax))
+			padL, svgW-padR, y, y, padL-6, y+4, plot.Count(f*ymax))
 	}
 	fmt.Fprintf(b, `<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d"/>`, padL, svgW-padR, svgH-padB, svgH-padB)
 	fmt.Fprintf(b, `<text x="%d" y="%d">%s</text><text x="%d" y="%d" text-anchor="end">%s</text>`, padL, svgH-padB+18, xlo, svgW-padR, svgH-padB+18, xhi)
 	fmt.Fprintf(b, `<text x="12" y="%d" transform="rotate(-90 12 %d)" text-anchor="middle">%s</text>`, svgH/2, svgH/2, template.HTMLEscapeString(ylabel))
-}
-
-// compact writes a y-axis value briefly: 1.2k, 350, 0.5.
-func compact(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.1fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fk", v/1e3)
-	case v >= 10:
-		return fmt.Sprintf("%.0f", v)
-	}
-	return fmt.Sprintf("%.1f", v)
 }

@@ -1,4 +1,8 @@
-package app
+// Package plot holds what the UI's charts (app) and the benchmark's report
+// (bench) share: the scale of a chart, the coordinates of its lines, and the
+// short labels of its figures. It depends on the standard library only, so
+// that app.wasm stays small.
+package plot
 
 import (
 	"math"
@@ -6,14 +10,14 @@ import (
 	"strings"
 )
 
-// noValue stands for a value that is missing or not a number.
-const noValue = "–"
+// NoValue stands for a value that is missing or not a number.
+const NoValue = "–"
 
-// formatCount shortens a count or a rate for a small label: "7", "2.5",
+// Count shortens a count or a rate for a small label: "7", "2.5",
 // "0.25", "999", "1.2k", "12.3k", "123k", "4.5M".
-func formatCount(v float64) string {
-	if !finite(v) {
-		return noValue
+func Count(v float64) string {
+	if !Finite(v) {
+		return NoValue
 	}
 	sign := ""
 	if v < 0 {
@@ -64,19 +68,19 @@ func fitDecimal(v float64, decimals int) (string, bool) {
 	return s, true
 }
 
-// formatRate is a per-second figure: "12.3k/s".
-func formatRate(v float64) string {
-	if !finite(v) {
-		return noValue
+// Rate is a per-second figure: "12.3k/s".
+func Rate(v float64) string {
+	if !Finite(v) {
+		return NoValue
 	}
-	return formatCount(v) + "/s"
+	return Count(v) + "/s"
 }
 
-// formatMs is a latency given in milliseconds: "0.42 ms", "1.2 ms",
+// Ms is a latency given in milliseconds: "0.42 ms", "1.2 ms",
 // "85 ms", "1.5 s".
-func formatMs(ms float64) string {
-	if !finite(ms) {
-		return noValue
+func Ms(ms float64) string {
+	if !Finite(ms) {
+		return NoValue
 	}
 	if ms < 0 {
 		ms = 0
@@ -102,11 +106,11 @@ func formatMs(ms float64) string {
 	return s + " s"
 }
 
-// formatCores shows CPU time as a share of one core, as top does: "35%",
+// Cores shows CPU time as a share of one core, as top does: "35%",
 // "2.5%", "250%".
-func formatCores(cores float64) string {
-	if !finite(cores) {
-		return noValue
+func Cores(cores float64) string {
+	if !Finite(cores) {
+		return NoValue
 	}
 	pct := max(cores*100, 0)
 	decimals := 0
@@ -117,10 +121,10 @@ func formatCores(cores float64) string {
 	return s + "%"
 }
 
-// formatMB is a memory size given in MB: "42.1 MB", "512 MB", "1.2 GB".
-func formatMB(mb float64) string {
-	if !finite(mb) {
-		return noValue
+// MB is a memory size given in MB: "42.1 MB", "512 MB", "1.2 GB".
+func MB(mb float64) string {
+	if !Finite(mb) {
+		return NoValue
 	}
 	mb = max(mb, 0)
 	if mb < 999.5 { // what would round to 1000 MB is shown as GB
@@ -140,12 +144,12 @@ func formatMB(mb float64) string {
 	return s + " GB"
 }
 
-// formatSpan says how long a stretch of seconds is: "45 s", "3 min".
-func formatSpan(secs int64) string {
+// Span says how long a stretch of seconds is: "45 s", "3 min".
+func Span(secs int64) string {
 	if secs < 60 {
 		return strconv.FormatInt(max(secs, 0), 10) + " s"
 	}
 	return strconv.FormatInt((secs+30)/60, 10) + " min"
 }
 
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+func Finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
