@@ -22,7 +22,7 @@ type assets struct {
 	files  http.Handler
 	wasm   []byte // app.wasm as built, nil if missing
 	wasmGz []byte // app.wasm.gz, nil if missing
-	hash   string // first 12 hex digits of app.wasm's sha256
+	hash   string // of the UI's files, app.wasm first (see uiHash)
 	mod    time.Time
 	log    *slog.Logger
 }
@@ -38,8 +38,7 @@ func newAssets(dir string, log *slog.Logger) *assets {
 		log.Warn("no app.wasm: the UI will not load; run make build", "path", wasmPath)
 		return a
 	}
-	sum := sha256.Sum256(a.wasm)
-	a.hash = hex.EncodeToString(sum[:])[:12]
+	a.hash = uiHash(dir, a.wasm)
 	if gz, err := os.ReadFile(wasmPath + ".gz"); err == nil {
 		a.wasmGz = gz
 	} else {
@@ -48,9 +47,32 @@ func newAssets(dir string, log *slog.Logger) *assets {
 	return a
 }
 
+// uiHash is the first 12 hex digits of a sha256 over app.wasm and every
+// other file of the UI (stylesheets, scripts, icons; not app.wasm.gz, which
+// is app.wasm again), by name and content: a change to any of them is a new
+// version of the UI for the service worker to fetch.
+func uiHash(dir string, wasm []byte) string {
+	h := sha256.New()
+	h.Write(wasm)
+	entries, _ := os.ReadDir(dir) // sorted by name
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || name == "app.wasm" || name == "app.wasm.gz" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		h.Write([]byte("\x00" + name + "\x00"))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
 // uiVersion is the version go-app compares to offer an update: the build's
-// version plus app.wasm's hash, so it changes exactly when the UI does (not
-// at every restart, and also for an uncommitted rebuild).
+// version plus the UI files' hash, so it changes exactly when the UI does
+// (not at every restart, and also for an uncommitted rebuild).
 func (a *assets) uiVersion(build string) string {
 	if a.hash == "" {
 		return build
