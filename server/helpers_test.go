@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -219,23 +220,37 @@ func get(t *testing.T, url string) *http.Response {
 	return res
 }
 
+// dialSmall opens a TCP connection to addr whose receive buffer is rcvbuf
+// bytes, the way a phone on a bad link or a peer that stopped reading looks
+// to the server once its buffer fills.
+func dialSmall(t *testing.T, addr string, rcvbuf int) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf)
+		})
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// upgradeRequest is the handshake of a WebSocket client to /ws.
+func upgradeRequest(host string) string {
+	return "GET /ws HTTP/1.1\r\nHost: " + host + "\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+}
+
 // dialStalled opens a WebSocket by hand over a TCP socket with a small
 // receive buffer, and never reads from it: a peer that stopped reading.
 func dialStalled(t *testing.T, hs *httptest.Server) net.Conn {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-	}}
-	c, err := d.Dial("tcp", hs.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := "GET /ws HTTP/1.1\r\nHost: " + hs.Listener.Addr().String() + "\r\n" +
-		"Upgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := c.Write([]byte(req)); err != nil {
+	c := dialSmall(t, hs.Listener.Addr().String(), 4096)
+	if _, err := io.WriteString(c, upgradeRequest(hs.Listener.Addr().String())); err != nil {
 		t.Fatal(err)
 	}
 	return c

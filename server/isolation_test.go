@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,22 +34,12 @@ type pingFlooder struct {
 // stopped. It never reads.
 func startPingFlooder(t *testing.T, addr string, burst int, interval time.Duration) *pingFlooder {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-	}}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
+	c := dialSmall(t, addr, 4096)
+	if _, err := io.WriteString(c, upgradeRequest(addr)); err != nil {
 		t.Fatal(err)
 	}
 	p := &pingFlooder{c: c, stop: make(chan struct{}), done: make(chan struct{})}
 	t.Cleanup(func() { p.close() })
-	req := "GET /ws HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(c, req); err != nil {
-		t.Fatal(err)
-	}
 	ping := frame(true, 0, 0x9, true, []byte(strings.Repeat("p", 125)), -1)
 	go func() {
 		defer close(p.done)
@@ -196,16 +185,7 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 	sender := dial(t, hs)
 	sender.joinAs("sender", "big")
 
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048)
-		})
-	}}
-	c, err := d.Dial("tcp", hs.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSmall(t, hs.Listener.Addr().String(), 2048)
 	slow := handshakeRaw(t, c, hs.Listener.Addr().String())
 	slow.send(frame(true, 0, 0x1, true, wire.Encode(wire.Event{Type: wire.TypeJoin, Room: "big"}), -1))
 
@@ -287,9 +267,7 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 // handshakeRaw completes a WebSocket handshake on c by hand.
 func handshakeRaw(t *testing.T, c net.Conn, host string) *rawClient {
 	t.Helper()
-	req := "GET /ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(c, req); err != nil {
+	if _, err := io.WriteString(c, upgradeRequest(host)); err != nil {
 		t.Fatal(err)
 	}
 	br := bufio.NewReader(c)

@@ -32,10 +32,7 @@ func dialRaw(t *testing.T, hs *httptest.Server) *rawClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	req := "GET /ws HTTP/1.1\r\nHost: " + hs.Listener.Addr().String() + "\r\n" +
-		"Upgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(c, req); err != nil {
+	if _, err := io.WriteString(c, upgradeRequest(hs.Listener.Addr().String())); err != nil {
 		t.Fatal(err)
 	}
 	br := bufio.NewReader(c)

@@ -87,7 +87,10 @@ var errTooBig = errors.New("message over wire.MaxFrame")
 
 // unansweredViolation recognises the protocol violations coder/websocket
 // (v1.8.15) reports without sending a close frame: RFC 6455 wants the
-// connection failed with 1002, and the peer told why.
+// connection failed with 1002, and the peer told why. By their text, because
+// the library makes them with errors.New and fmt.Errorf and exports nothing
+// to match; TestProtocolViolationsAreClosedAndOthersGoOn fails if a new
+// version words them otherwise.
 func unansweredViolation(err error) (string, bool) {
 	msg := err.Error()
 	for _, v := range []string{"unmasked frame", "negative payload length"} {
