@@ -198,10 +198,9 @@ func TestRateLimitedGoesAgain(t *testing.T) {
 	}
 }
 
-// TestUnavailableWaitsAWhile: a message the server could not store goes
-// again by itself, but not at the pace of the outbox: after a while, or at
-// once when the server says its store is back.
-func TestUnavailableWaitsAWhile(t *testing.T) {
+// sentOne is a connected state, caught up in the lobby, that has just sent
+// message "a".
+func sentOne() (*chatState, *time.Time) {
 	s, clock := clocked("me")
 	s.connected()
 	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "me"})
@@ -209,6 +208,14 @@ func TestUnavailableWaitsAWhile(t *testing.T) {
 	s.takeOut()
 	s.queue("a", "hello")
 	sent(s)
+	return s, clock
+}
+
+// TestUnavailableWaitsAWhile: a message the server could not store goes
+// again by itself, but not at the pace of the outbox: after a while, or at
+// once when the server says its store is back.
+func TestUnavailableWaitsAWhile(t *testing.T) {
+	s, clock := sentOne()
 	s.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeUnavailable, Text: "not stored", Room: "lobby", ID: "a"})
 	*clock = clock.Add(time.Second)
 	if got := sent(s); len(got) != 0 {
@@ -231,13 +238,7 @@ func TestUnavailableWaitsAWhile(t *testing.T) {
 // TestStoreFullIsShown: a message the store had no room for is shown as
 // not sent, with Retry, and not sent again by itself.
 func TestStoreFullIsShown(t *testing.T) {
-	s, clock := clocked("me")
-	s.connected()
-	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "me"})
-	s.apply(joined("lobby", 0))
-	s.takeOut()
-	s.queue("a", "hello")
-	sent(s)
+	s, clock := sentOne()
 	s.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeStoreFull, Text: "the message store is full", Room: "lobby", ID: "a"})
 	*clock = clock.Add(time.Minute)
 	if got := sent(s); len(got) != 0 {

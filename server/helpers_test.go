@@ -306,6 +306,19 @@ func (cl *client) say(room, id, text string) uint64 {
 	}
 }
 
+// stillServed checks that cl, a bystander of something that went wrong for
+// another client, still gets its own message back from room.
+func (cl *client) stillServed(room string) {
+	cl.t.Helper()
+	id := fmt.Sprint("served-", time.Now().UnixNano())
+	cl.send(wire.Event{Type: wire.TypeSend, Room: room, ID: id, Text: "unaffected"})
+	for {
+		if m := cl.next(wire.TypeMsg); m.ID == id {
+			return
+		}
+	}
+}
+
 // sayN sends n messages to room, ids prefix0, prefix1, ..., texts "0", "1",
 // ..., and returns their seqs as acknowledged.
 func (cl *client) sayN(room, prefix string, n int) []uint64 {
