@@ -203,7 +203,7 @@ func queuedIf(ok bool) outcome {
 func (c *Client) writeInline(f *Frame) outcome {
 	n, err := c.t.TryWrite(f.b)
 	if err != nil {
-		c.kill()
+		c.killSoon()
 		return refused
 	}
 	if n < len(f.b) {
@@ -480,6 +480,19 @@ func (c *Client) kill() {
 	if done != nil {
 		close(done)
 	}
+}
+
+// killSoon is kill for the fan-out: the client takes nothing more from now
+// on, and the connection is closed on another goroutine, since closing it
+// waits for the library's reader to let go.
+func (c *Client) killSoon() {
+	done := c.drop()
+	go func() {
+		_ = c.t.CloseNow()
+		if done != nil {
+			close(done)
+		}
+	}()
 }
 
 // drop marks the client dead and lets go of what it holds; it returns the
