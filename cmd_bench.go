@@ -24,7 +24,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	n := fs.Int("n", 50, "fan-out: sequential GET /benchmark triggers, each timed to the last client")
 	burst := fs.Int("burst", 0, "burst: GET /benchmark triggers fired with -c in flight (like hey -n)")
 	conc := fs.Int("c", 10, "burst: triggers in flight")
-	senders := fs.Int("senders", 0, "chat load: clients that send messages into the lobby")
+	rooms := fs.Int("rooms", 0, "spread the clients over this many rooms before the loads (0: all stay in the lobby)")
+	senders := fs.Int("senders", 0, "chat load: clients that send messages, in each room (the lobby without -rooms)")
 	rate := fs.Float64("rate", 5, "chat load: messages per second per sender")
 	dur := fs.Duration("duration", 10*time.Second, "chat load: how long the senders send")
 	trig := fs.String("trigger", "", "GET /benchmark URL (default: the first -url's host)")
@@ -51,7 +52,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		progress = stderr // a terminal: show the progress bar
 	}
 	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: progress,
-		N: *n, Burst: *burst, Concurrency: *conc, Senders: *senders, Rate: *rate, Duration: *dur, PerProcess: *perProcess}
+		N: *n, Burst: *burst, Concurrency: *conc, Rooms: *rooms, Senders: *senders, Rate: *rate, Duration: *dur, PerProcess: *perProcess}
 	if len(o.URLs) == 0 {
 		fmt.Fprintln(stderr, "chat bench: -url is empty")
 		return 2

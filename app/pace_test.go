@@ -251,3 +251,20 @@ func TestStoreFullIsShown(t *testing.T) {
 		t.Errorf("pending %+v, lastError %q", p, s.lastError)
 	}
 }
+
+// TestBusyGoesAgainSoon: a message the server refused as busy is not shown
+// as failed; it goes again by itself a moment later.
+func TestBusyGoesAgainSoon(t *testing.T) {
+	s, clock := sentOne()
+	s.apply(wire.Event{Type: wire.TypeError, Code: wire.CodeBusy, Text: "behind", Room: "lobby", ID: "a"})
+	if r, i := s.findPending("a"); r == nil || r.pending[i].Failed != "" {
+		t.Fatalf("after busy: %+v", r)
+	}
+	if got := sent(s); len(got) != 0 {
+		t.Fatalf("sent again at once: %v", got)
+	}
+	*clock = clock.Add(busyWait)
+	if got, want := sent(s), []string{"send:lobby:a"}; !slices.Equal(got, want) {
+		t.Errorf("after %v: %v, want %v", busyWait, got, want)
+	}
+}

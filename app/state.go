@@ -327,11 +327,17 @@ func (s *chatState) serverError(ev wire.Event) {
 			p := &r.pending[i]
 			p.Sent = false
 			r.rev++
-			if ev.Code == wire.CodeUnavailable {
+			switch ev.Code {
+			case wire.CodeUnavailable:
 				// Not stored for want of a store is not refused: it waits
 				// in the outbox and goes again after a while, at the
 				// store's ok (a status event) or on the next connection.
 				p.notBefore = s.now().Add(unavailableWait)
+				return
+			case wire.CodeBusy:
+				// The server is behind delivering: the message goes again
+				// in a moment, by itself.
+				p.notBefore = s.now().Add(busyWait)
 				return
 			}
 			// Refused (store_full among others): a resend would meet the
@@ -356,6 +362,10 @@ func (s *chatState) serverError(ev wire.Event) {
 	}
 	s.lastError = text
 }
+
+// busyWait is how long a message the server refused as busy waits before
+// it goes again: about the server's own bound on its delivery lag.
+const busyWait = time.Second
 
 // unavailableWait is how long a message the server could not store waits
 // before it goes again.

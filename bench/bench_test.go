@@ -241,3 +241,59 @@ func TestWorkerProcessesHoldWhatOneProcessMayNot(t *testing.T) {
 		t.Error("a chat load over worker processes should be refused")
 	}
 }
+
+// TestChatLoadOverRooms: with -rooms the clients are spread over rooms and
+// each room's senders reach that room's other members only.
+func TestChatLoadOverRooms(t *testing.T) {
+	_, url := startChat(t)
+	rep, err := Run(context.Background(), Options{
+		URLs: []string{wsOf(url)}, Conns: 60, Rooms: 6, Timeout: 5 * time.Second,
+		Senders: 2, Rate: 5, Duration: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Chat
+	if c.Rooms != 6 || c.Sent != 6*2*5 || c.Incomplete != 0 || c.Refused != 0 || c.Delivered != int64(c.Sent*9) {
+		t.Fatalf("chat over rooms: %+v; want 60 messages, each counted by the 9 others of its room", c)
+	}
+}
+
+// refusingServer answers every send with a busy error.
+type refusingServer struct{}
+
+func (refusingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	for {
+		_, data, err := c.Read(context.Background())
+		if err != nil {
+			return
+		}
+		if ev, err := wire.Decode(data); err == nil && ev.Type == wire.TypeSend {
+			_ = c.Write(context.Background(), websocket.MessageText,
+				wire.Encode(wire.Event{Type: wire.TypeError, Code: wire.CodeBusy, Text: "busy", Room: ev.Room, ID: ev.ID}))
+		}
+	}
+}
+
+// TestRefusedMessagesAreNotIncomplete: a message the server refused (and so
+// did not store) is counted as refused; nobody was owed it.
+func TestRefusedMessagesAreNotIncomplete(t *testing.T) {
+	hs := httptest.NewServer(refusingServer{})
+	defer hs.Close()
+	f, err := Connect(context.Background(), ConnectOptions{URLs: []string{wsOf(hs.URL)}, Conns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := Chat(context.Background(), f, ChatOptions{Senders: 1, Rate: 20, Duration: 250 * time.Millisecond, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Refused != res.Sent || res.Incomplete != 0 || res.Delivered != 0 {
+		t.Errorf("%+v: want every message refused, none incomplete", res)
+	}
+}

@@ -13,24 +13,26 @@ import (
 	"chat/wire"
 )
 
-// ChatOptions is the chat load: Senders of the clients each send Rate
-// messages a second into the lobby for Duration; every client is in the
-// lobby, so each message is timed from its send until the last of the other
-// clients has it.
+// ChatOptions is the chat load: in each room of the fleet (the lobby, or
+// the rooms of Fleet.JoinRooms), Senders of its members each send Rate
+// messages a second for Duration; each message is timed from its send until
+// the last of the room's other members has it.
 type ChatOptions struct {
-	Senders  int
+	Senders  int           // per room
 	Rate     float64       // messages per second, per sender
 	Duration time.Duration // how long the senders send
 	Timeout  time.Duration // wait for the last deliveries after the senders stop
 }
 
 // ChatResult holds the send-to-everyone latencies of the messages that
-// reached every other client, how many did not, and how many msg events the
-// clients counted.
+// reached every other member, how many did not, how many the server
+// refused (an error event for the message, such as busy: it was not stored,
+// so nobody is owed it), and how many msg events the clients counted.
 type ChatResult struct {
 	Sent       int
 	Latencies  []time.Duration
 	Incomplete int
+	Refused    int
 	Delivered  int64         // msg events of this load received by clients other than their sender
 	Elapsed    time.Duration // from the first send to the last delivery
 }
@@ -38,9 +40,10 @@ type ChatResult struct {
 // chatMark follows one message of the chat load.
 type chatMark struct {
 	sent    atomic.Int64 // unix nanos; 0 until sent
-	target  atomic.Int64 // the other clients: the message is complete when they all have it
+	target  atomic.Int64 // the other members: the message is complete when they all have it
 	reached atomic.Int64
 	at      atomic.Int64
+	refused atomic.Bool
 }
 
 // chatRun is one chat load while it runs. Its messages' client ids are
@@ -53,6 +56,8 @@ type chatRun struct {
 	senders   []*client // sender s sends marks s*perSender ...
 	perSender int
 }
+
+var errorEventStart = []byte(`{"type":"` + wire.TypeError + `"`)
 
 func newChatRun(senders []*client, perSender int) *chatRun {
 	var b [4]byte
@@ -80,23 +85,24 @@ var msgEventStart = []byte(`{"type":"` + wire.TypeMsg + `"`)
 func (r *chatRun) count(reader *client, frame []byte) int {
 	n := 0
 	for line := range bytes.SplitSeq(frame, []byte{'\n'}) {
-		if !bytes.HasPrefix(line, msgEventStart) {
+		isMsg := bytes.HasPrefix(line, msgEventStart)
+		if !isMsg && !bytes.HasPrefix(line, errorEventStart) {
 			continue
 		}
-		i := bytes.Index(line, r.idField)
-		if i < 0 {
-			continue
-		}
-		rest := line[i+len(r.idField):]
-		j := bytes.IndexByte(rest, '"')
-		if j < 0 {
-			continue
-		}
-		idx, err := strconv.Atoi(string(rest[:j]))
-		if err != nil || idx < 0 || idx >= len(r.marks) || r.senders[idx/r.perSender] == reader {
+		idx, ok := r.index(line)
+		if !ok {
 			continue
 		}
 		m := &r.marks[idx]
+		if !isMsg {
+			if r.senders[idx/r.perSender] == reader {
+				m.refused.Store(true) // an error about the sender's own message
+			}
+			continue
+		}
+		if r.senders[idx/r.perSender] == reader {
+			continue
+		}
 		if m.reached.Add(1) == m.target.Load() {
 			m.at.Store(time.Now().UnixNano())
 		}
@@ -105,36 +111,74 @@ func (r *chatRun) count(reader *client, frame []byte) int {
 	return n
 }
 
+// index finds the load message an event line names by its id.
+func (r *chatRun) index(line []byte) (int, bool) {
+	i := bytes.Index(line, r.idField)
+	if i < 0 {
+		return 0, false
+	}
+	rest := line[i+len(r.idField):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return 0, false
+	}
+	idx, err := strconv.Atoi(string(rest[:j]))
+	if err != nil || idx < 0 || idx >= len(r.marks) {
+		return 0, false
+	}
+	return idx, true
+}
+
 // Chat runs the chat load on f.
 func Chat(ctx context.Context, f *Fleet, o ChatOptions) (ChatResult, error) {
 	if o.Senders <= 0 || o.Rate <= 0 || o.Duration <= 0 {
 		return ChatResult{}, fmt.Errorf("chat load needs senders, rate and duration")
 	}
-	if o.Senders >= f.Connected() {
-		return ChatResult{}, fmt.Errorf("%d senders but %d clients: the load needs clients that receive", o.Senders, f.Connected())
+	rooms := f.members()
+	var senders []*client
+	var roomOf []string
+	for _, r := range rooms {
+		if o.Senders >= len(r.clients) {
+			return ChatResult{}, fmt.Errorf("%d senders in a room of %d clients: the load needs members that receive", o.Senders, len(r.clients))
+		}
+		for _, cl := range r.clients[:o.Senders] {
+			senders, roomOf = append(senders, cl), append(roomOf, r.name)
+		}
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
 	perSender := int(o.Rate*o.Duration.Seconds() + 0.5)
-	run := newChatRun(f.clients[:o.Senders], perSender)
+	run := newChatRun(senders, perSender)
 	f.chat.Store(run)
 	defer f.chat.Store(nil)
 	marks := run.marks
+	others := make(map[string]int64, len(rooms))
+	for _, r := range rooms {
+		others[r.name] = int64(len(r.clients) - 1)
+	}
 
 	interval := time.Duration(float64(time.Second) / o.Rate)
 	start := time.Now()
-	done := make(chan error, o.Senders)
-	for s, cl := range run.senders {
+	done := make(chan error, len(senders))
+	for s, cl := range senders {
+		room := roomOf[s]
 		go func() {
+			// Senders start spread over one interval, not all at once.
+			select {
+			case <-time.After(time.Duration(s) * interval / time.Duration(len(senders))):
+			case <-ctx.Done():
+				done <- ctx.Err()
+				return
+			}
 			tick := time.NewTicker(interval)
 			defer tick.Stop()
 			for n := range perSender {
 				idx := s*perSender + n
 				m := &marks[idx]
-				m.target.Store(int64(f.Live() - 1))
+				m.target.Store(others[room])
 				m.sent.Store(time.Now().UnixNano())
-				ev := `{"type":"send","room":"lobby","id":"` + run.id(idx) + `","text":"load ` + strconv.Itoa(idx) + `"}`
+				ev := `{"type":"send","room":"` + room + `","id":"` + run.id(idx) + `","text":"load ` + strconv.Itoa(idx) + `"}`
 				if err := cl.c.writeText([]byte(ev)); err != nil {
 					done <- err
 					return
@@ -149,7 +193,7 @@ func Chat(ctx context.Context, f *Fleet, o ChatOptions) (ChatResult, error) {
 			done <- nil
 		}()
 	}
-	for range o.Senders {
+	for range senders {
 		if err := <-done; err != nil {
 			return ChatResult{}, err
 		}
@@ -164,12 +208,15 @@ func Chat(ctx context.Context, f *Fleet, o ChatOptions) (ChatResult, error) {
 	for i := range marks {
 		m := &marks[i]
 		res.Delivered += m.reached.Load()
-		if m.reached.Load() < m.target.Load() {
+		switch {
+		case m.refused.Load() && m.reached.Load() == 0:
+			res.Refused++
+		case m.reached.Load() < m.target.Load():
 			res.Incomplete++
-			continue
+		default:
+			res.Latencies = append(res.Latencies, time.Duration(m.at.Load()-m.sent.Load()))
+			last = max(last, m.at.Load())
 		}
-		res.Latencies = append(res.Latencies, time.Duration(m.at.Load()-m.sent.Load()))
-		last = max(last, m.at.Load())
 	}
 	if last > 0 {
 		res.Elapsed = time.Duration(last - start.UnixNano())
@@ -179,7 +226,8 @@ func Chat(ctx context.Context, f *Fleet, o ChatOptions) (ChatResult, error) {
 
 func allReached(marks []chatMark) bool {
 	for i := range marks {
-		if marks[i].reached.Load() < marks[i].target.Load() {
+		m := &marks[i]
+		if m.reached.Load() < m.target.Load() && !m.refused.Load() {
 			return false
 		}
 	}

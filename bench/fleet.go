@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -22,6 +23,12 @@ type Fleet struct {
 	failures  int
 	firstErr  error // why the first failed dial failed
 	connectIn time.Duration
+
+	// rooms, after JoinRooms, spreads the clients over chat rooms; nil:
+	// they are all in the lobby.
+	rooms   []benchRoom
+	joining atomic.Bool  // JoinRooms is waiting: readers count joined events
+	joined  atomic.Int64 // joined events received
 
 	phase    atomic.Pointer[phase]
 	chat     atomic.Pointer[chatRun] // the chat load, while it runs
@@ -144,9 +151,68 @@ func sourceAddr(u *url.URL, n int) net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(127, 0, byte(n/250), byte(1+n%250))}
 }
 
+// benchRoom is a chat room and the fleet's clients in it.
+type benchRoom struct {
+	name    string
+	clients []*client
+}
+
+// members is the fleet's rooms and their clients.
+func (f *Fleet) members() []benchRoom {
+	if f.rooms == nil {
+		return []benchRoom{{name: "lobby", clients: f.clients}}
+	}
+	return f.rooms
+}
+
+var joinedEvent = []byte(`{"type":"joined"`)
+
+// JoinRooms spreads the clients over n rooms, bench-0 to bench-<n-1>,
+// client i in room i mod n; each leaves the lobby it was put in. It returns
+// once every join is answered.
+func (f *Fleet) JoinRooms(ctx context.Context, n int, timeout time.Duration) error {
+	if n <= 0 {
+		return nil
+	}
+	f.rooms = make([]benchRoom, n)
+	for i := range f.rooms {
+		f.rooms[i].name = fmt.Sprint("bench-", i)
+	}
+	f.joined.Store(0)
+	f.joining.Store(true)
+	defer f.joining.Store(false)
+	sem := make(chan struct{}, 256)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for i, cl := range f.clients {
+		r := &f.rooms[i%n]
+		r.clients = append(r.clients, cl)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			ev := `{"type":"join","room":"` + r.name + `"}` + "\n" + `{"type":"leave","room":"lobby"}`
+			if cl.c.writeText([]byte(ev)) != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	deadline := time.Now().Add(timeout)
+	for f.joined.Load()+failed.Load() < int64(len(f.clients)) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%d of %d clients joined their rooms", f.joined.Load(), len(f.clients))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
 // read counts broadcasts until the connection ends.
 func (cl *client) read() {
 	code, err := cl.c.readLoop(func(msg []byte) {
+		if cl.fleet.joining.Load() && bytes.Contains(msg, joinedEvent) {
+			cl.fleet.joined.Add(int64(bytes.Count(msg, joinedEvent)))
+		}
 		n := countBroadcasts(msg)
 		for range n {
 			k := cl.got.Add(1)

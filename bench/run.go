@@ -25,7 +25,11 @@ type Options struct {
 	Burst       int // burst: triggers ...
 	Concurrency int // ... with this many in flight
 
-	Senders  int           // chat load: senders ...
+	// Rooms spreads the clients over this many chat rooms before the
+	// loads (0: they stay in the lobby, as the seed's clients did).
+	Rooms int
+
+	Senders  int           // chat load: senders in each room ...
 	Rate     float64       // ... each sending this many messages a second ...
 	Duration time.Duration // ... for this long
 
@@ -73,9 +77,12 @@ type BurstReport struct {
 
 // ChatReport is the chat load.
 type ChatReport struct {
-	Senders        int     `json:"senders"`
+	Rooms          int     `json:"rooms"`
+	Senders        int     `json:"senders"` // per room
 	Sent           int     `json:"sent"`
-	MessagesPerSec float64 `json:"messages_per_second"`
+	Refused        int     `json:"refused"`             // not stored: the server said why (busy, rate_limited)
+	OfferedPerSec  float64 `json:"offered_per_second"`  // messages sent per second
+	MessagesPerSec float64 `json:"messages_per_second"` // messages that reached every other member, per second
 	DeliveriesPerS float64 `json:"deliveries_per_second"`
 	Latency        Summary `json:"latency"` // send to last member
 	Incomplete     int     `json:"incomplete"`
@@ -84,8 +91,11 @@ type ChatReport struct {
 
 // ServerReport is the server process's cost, with Options.PID.
 type ServerReport struct {
-	RSSMB            float64 `json:"rss_mb"`      // resident after connecting
-	KBPerConn        float64 `json:"kb_per_conn"` // resident growth per client connected
+	RSSMB     float64 `json:"rss_mb"`      // resident after connecting
+	KBPerConn float64 `json:"kb_per_conn"` // resident growth per client connected
+	// KBPerJoined is the same once the clients joined their rooms (with
+	// Options.Rooms).
+	KBPerJoined      float64 `json:"kb_per_joined,omitempty"`
 	CPUSecs          float64 `json:"cpu_seconds"` // during the loads
 	CPUSecsPerMDeliv float64 `json:"cpu_seconds_per_million_deliveries"`
 }
@@ -112,8 +122,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		dropped func() int
 	)
 	if o.Conns > per {
-		if o.Senders > 0 {
-			return Report{}, fmt.Errorf("the chat load runs in one process: at most %d clients here (-conns)", per)
+		if o.Senders > 0 || o.Rooms > 0 {
+			return Report{}, fmt.Errorf("the chat load and rooms run in one process: at most %d clients here (-conns)", per)
 		}
 		workers := (o.Conns + per - 1) / per
 		wg, err := startWorkers(ctx, o, workers, o.Log)
@@ -155,6 +165,18 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			rep.Server = &ServerReport{
 				RSSMB:     float64(connected.RSS) / (1 << 20),
 				KBPerConn: float64(connected.RSS-before.RSS) / 1024 / float64(rep.Clients),
+			}
+		}
+	}
+	if fleet != nil && o.Rooms > 0 {
+		if err := fleet.JoinRooms(ctx, o.Rooms, max(o.Timeout, 30*time.Second)); err != nil {
+			return rep, err
+		}
+		if rep.Server != nil {
+			time.Sleep(time.Second) // the joins' garbage is collected, as an idle server's would be
+			if joined, err := procstat.Read(o.PID); err == nil {
+				rep.Server.KBPerJoined = float64(joined.RSS-before.RSS) / 1024 / float64(rep.Clients)
+				connected = joined
 			}
 		}
 	}
@@ -215,9 +237,11 @@ func runLoads(ctx context.Context, o Options, g group, fleet *Fleet, rep *Report
 		if err != nil {
 			return deliveries, err
 		}
-		r := &ChatReport{Senders: o.Senders, Sent: cr.Sent, Latency: Summarize(cr.Latencies), Incomplete: cr.Incomplete, Delivered: cr.Delivered}
+		r := &ChatReport{Rooms: max(o.Rooms, 1), Senders: o.Senders, Sent: cr.Sent, Refused: cr.Refused,
+			Latency: Summarize(cr.Latencies), Incomplete: cr.Incomplete, Delivered: cr.Delivered}
+		r.OfferedPerSec = float64(cr.Sent) / o.Duration.Seconds()
 		if s := cr.Elapsed.Seconds(); s > 0 {
-			r.MessagesPerSec = float64(cr.Sent) / s
+			r.MessagesPerSec = float64(len(cr.Latencies)) / s
 			r.DeliveriesPerS = float64(cr.Delivered) / s
 		}
 		rep.Chat = r
@@ -261,12 +285,16 @@ func (r Report) WriteText(w io.Writer) {
 			b.Triggers, b.Concurrency, b.TriggersPerSec, b.DeliveriesPerS, b.Delivered, b.Expected, b.Trigger, b.Incomplete)
 	}
 	if c := r.Chat; c != nil {
-		fmt.Fprintf(w, "chat        %d senders, %d messages: %.0f msg/s, %.0f deliveries/s (%d counted); send to last member %s; %d incomplete\n",
-			c.Senders, c.Sent, c.MessagesPerSec, c.DeliveriesPerS, c.Delivered, c.Latency, c.Incomplete)
+		fmt.Fprintf(w, "chat        %d rooms, %d senders each, %d messages (%.0f/s offered): %.0f msg/s to every member, %.0f deliveries/s (%d counted); send to last member %s; %d incomplete, %d refused\n",
+			c.Rooms, c.Senders, c.Sent, c.OfferedPerSec, c.MessagesPerSec, c.DeliveriesPerS, c.Delivered, c.Latency, c.Incomplete, c.Refused)
 	}
 	if s := r.Server; s != nil {
-		fmt.Fprintf(w, "server      %.0f MB resident, %.1f KB per client; %.2f CPU s during the loads, %.2f per million deliveries\n",
-			s.RSSMB, s.KBPerConn, s.CPUSecs, s.CPUSecsPerMDeliv)
+		joined := ""
+		if s.KBPerJoined > 0 {
+			joined = fmt.Sprintf(" (%.1f once in their rooms)", s.KBPerJoined)
+		}
+		fmt.Fprintf(w, "server      %.0f MB resident, %.1f KB per client%s; %.2f CPU s during the loads, %.2f per million deliveries\n",
+			s.RSSMB, s.KBPerConn, joined, s.CPUSecs, s.CPUSecsPerMDeliv)
 	}
 }
 

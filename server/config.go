@@ -40,6 +40,12 @@ type Config struct {
 	EventRate  float64
 	EventBurst int
 
+	// MaxDeliveryLag is how far this node's fan-out of stored messages may
+	// fall behind before it refuses new messages with a busy error (the
+	// sender sends again in a moment): overload slows the senders instead
+	// of growing every member's queue. 1 s.
+	MaxDeliveryLag time.Duration
+
 	// HistoryPerRoom caps each room's stored messages; 1000.
 	HistoryPerRoom int64
 	// HistoryMaxBytes bounds the history of all rooms (the oldest
@@ -111,6 +117,7 @@ func DefaultConfig() Config {
 		HeaderTimeout:   10 * time.Second,
 		EventRate:       20,
 		EventBurst:      40,
+		MaxDeliveryLag:  time.Second,
 		HistoryPerRoom:  1000,
 		HistoryMaxBytes: 1 << 30,
 		HistoryMaxAge:   90 * 24 * time.Hour,

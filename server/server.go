@@ -2,8 +2,10 @@
 // the glue between the hub (local fan-out) and the broker (NATS).
 //
 // A message's way through: session.send stores it with broker.Store;
-// every node's broker delivers it to Server.deliver in stream order; deliver
-// encodes it once and hub.Publish fans the bytes out to the room's members.
+// every node's broker hands it to deliveries.add in stream order; the
+// deliveries' goroutine encodes it once and hub.PublishMessages fans the
+// bytes out to the room's members, with the room's other messages that
+// arrived meanwhile in the same frame.
 package server
 
 import (
@@ -34,6 +36,7 @@ type Server struct {
 	presence   *presence
 	metrics    *metrics
 	live       liveFeed
+	deliveries *deliveries
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
 	perIP      *perIP        // nil unless MaxConnsPerIP
@@ -69,6 +72,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.HeaderTimeout <= 0 {
 		cfg.HeaderTimeout = def.HeaderTimeout
+	}
+	if cfg.MaxDeliveryLag <= 0 {
+		cfg.MaxDeliveryLag = def.MaxDeliveryLag
 	}
 	if cfg.HistoryOnJoin <= 0 {
 		cfg.HistoryOnJoin = def.HistoryOnJoin
@@ -106,10 +112,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	hubOpts.ObserveFanout = s.metrics.observeFanout
 	s.hub = hub.New(&hubOpts)
 	s.lobbyHolds = newLobbyHolds()
+	s.deliveries = newDeliveries(s.hub, &s.live)
 	go s.metrics.run()
 	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{
-		Message:   s.deliver,
+		Message:   s.deliveries.add,
 		Broadcast: s.deliverBroadcast,
 		Presence:  s.presence.update,
 	})
@@ -117,6 +124,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		s.metrics.close()
 		s.lobbyHolds.close()
+		s.deliveries.close()
 		s.hub.Stop()
 		b.Close()
 		return nil, err
@@ -129,14 +137,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	s.started.Store(true)
 	return s, nil
-}
-
-// deliver is the broker's stored-message handler, called in stream order:
-// one encode per message per node, then the fan-out.
-func (s *Server) deliver(room string, seq uint64, m wire.Event) {
-	m.Type, m.Room, m.Seq = wire.TypeMsg, room, seq
-	s.hub.Publish(room, hub.NewMsgFrame(room, seq, wire.Encode(m)))
-	s.live.advance(seq)
 }
 
 func (s *Server) deliverBroadcast(texts []string) {
@@ -193,10 +193,11 @@ func (s *Server) shutdown(ctx context.Context) {
 	<-s.presenceDone
 	s.presence.leaveAll()
 	s.hub.Shutdown(ctx, hub.DisconnectShutdown)
+	s.broker.Close()
+	s.deliveries.close()
 	s.hub.Stop()
 	s.lobbyHolds.close()
 	s.metrics.close()
-	s.broker.Close()
 }
 
 // HTTPServer is the http.Server for s's Handler, with the timeouts a public

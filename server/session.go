@@ -270,6 +270,10 @@ func (ss *session) send(ev wire.Event) error {
 	if err := wire.ValidText(ev.Text); err != nil {
 		return err
 	}
+	if lag := ss.srv.deliveries.lag(); lag > ss.srv.cfg.MaxDeliveryLag {
+		ss.srv.metrics.busy.Add(1)
+		return wire.Errorf(wire.CodeBusy, "not stored: the server is %v behind delivering messages; send it again in a moment", lag.Round(10*time.Millisecond))
+	}
 	m := wire.Event{
 		ID:   ev.ID,
 		From: ss.client.Name(),

@@ -23,6 +23,7 @@ const (
 	CodeRateLimited = "rate_limited" // sending faster than the per-connection rate
 	CodeUnavailable = "unavailable"  // the message could not be stored; try again
 	CodeStoreFull   = "store_full"   // the message store is out of space: not stored, and a resend will not help until an operator frees some
+	CodeBusy        = "busy"         // the server is behind delivering messages: not stored; send it again in a moment
 	CodeGoingAway   = "going_away"   // the server is closing this connection; the text says why
 )
 

@@ -172,7 +172,7 @@ func (c *Client) deliver(f *Frame) outcome {
 		c.mu.Unlock()
 		return refused
 	}
-	if f.seq != 0 && c.syncing != nil {
+	if f.msgs != nil && c.syncing != nil {
 		if rs := c.syncing[f.room]; rs != nil {
 			ok, start := c.holdLocked(rs, f)
 			c.mu.Unlock()
@@ -391,7 +391,7 @@ func (c *Client) EndSync(room string, history [][]byte, head uint64) bool {
 		start = start || s
 	}
 	for _, f := range rs.held {
-		if f.seq > head {
+		if f = f.after(head); f != nil {
 			_, s := c.queueLocked(f, true)
 			start = start || s
 		}

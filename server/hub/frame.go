@@ -10,8 +10,20 @@ type Frame struct {
 	b      []byte // the frame: header, then payload
 	hdr    int    // header length
 	events int    // events in the payload, for the counters
-	room   string // with seq: a room's stored message (see Client.BeginSync)
-	seq    uint64
+	// room and msgs, for a room's stored messages: each message's seq and
+	// where its event ends in the payload, so that a join still reading
+	// the room's history can be given only the messages after it (see
+	// Client.BeginSync).
+	room string
+	msgs []msgPart
+	// origin is the frame this one was cut from (Frame.after), which the
+	// fan-out tracker follows.
+	origin *Frame
+}
+
+type msgPart struct {
+	seq uint64
+	end int // offset in the payload of the end of the message's event
 }
 
 // maxHeader is the longest header of an unmasked server frame.
@@ -29,9 +41,59 @@ func NewFrame(payload []byte, events int) *Frame {
 
 // NewMsgFrame frames one stored message of room with its seq.
 func NewMsgFrame(room string, seq uint64, payload []byte) *Frame {
-	f := NewFrame(payload, 1)
-	f.room, f.seq = room, seq
-	return f
+	return newMsgsFrame(room, [][]byte{payload}, []uint64{seq})
+}
+
+// newMsgsFrame frames stored messages of room (encoded events, in seq
+// order) as one frame.
+func newMsgsFrame(room string, events [][]byte, seqs []uint64) *Frame {
+	n := len(events) - 1
+	for _, ev := range events {
+		n += len(ev)
+	}
+	var hdr [maxHeader]byte
+	h := frameHeader(hdr[:], n)
+	b := make([]byte, h, h+n)
+	copy(b, hdr[:h])
+	msgs := make([]msgPart, len(events))
+	for i, ev := range events {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, ev...)
+		msgs[i] = msgPart{seq: seqs[i], end: len(b) - h}
+	}
+	return &Frame{b: b, hdr: h, events: len(events), room: room, msgs: msgs}
+}
+
+// firstSeq and lastSeq are the seqs of a message frame's first and last
+// messages.
+func (f *Frame) firstSeq() uint64 { return f.msgs[0].seq }
+func (f *Frame) lastSeq() uint64  { return f.msgs[len(f.msgs)-1].seq }
+
+// after is a message frame of f's messages with a seq above head, for a
+// join whose history went up to head; nil if there are none.
+func (f *Frame) after(head uint64) *Frame {
+	switch {
+	case f.lastSeq() <= head:
+		return nil
+	case f.firstSeq() > head:
+		return f
+	}
+	var events [][]byte
+	var seqs []uint64
+	start := 0
+	payload := f.b[f.hdr:]
+	for _, m := range f.msgs {
+		if m.seq > head {
+			events = append(events, payload[start:m.end])
+			seqs = append(seqs, m.seq)
+		}
+		start = m.end + 1 // past the '\n'
+	}
+	cut := newMsgsFrame(f.room, events, seqs)
+	cut.origin = f
+	return cut
 }
 
 // frameHeader writes the header of a final, unmasked text frame of n bytes

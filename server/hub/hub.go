@@ -293,8 +293,9 @@ func (h *Hub) Identify(c *Client, name, identity string) {
 }
 
 // Publish sends f to every member of room and returns how many members it
-// reached. A frame made with NewMsgFrame reaches members whose join is still
-// reading the room's history after that history.
+// reached. A frame of stored messages (NewMsgFrame, PublishMessages)
+// reaches members whose join is still reading the room's history after
+// that history, without the messages the history holds.
 func (h *Hub) Publish(room string, f *Frame) int {
 	t := h.beginTrack(f)
 	s := h.roomShard(room)
@@ -310,6 +311,24 @@ func (h *Hub) Publish(room string, f *Frame) int {
 	putSnapshot(members)
 	h.stats.published.Add(1)
 	h.stats.delivered.Add(uint64(n * f.events))
+	return n
+}
+
+// PublishMessages sends stored messages of room (encoded msg events and
+// their seqs, in seq order) to its members, as few frames as MaxFrameBytes
+// allows: the messages that queued up while the previous fan-out ran cost
+// each member one write, not one each. It returns the members reached.
+func (h *Hub) PublishMessages(room string, events [][]byte, seqs []uint64) int {
+	n := 0
+	for len(events) > 0 {
+		k, size := 1, len(events[0])
+		for k < len(events) && size+1+len(events[k]) <= h.opts.MaxFrameBytes {
+			size += 1 + len(events[k])
+			k++
+		}
+		n = h.Publish(room, newMsgsFrame(room, events[:k], seqs[:k]))
+		events, seqs = events[k:], seqs[k:]
+	}
 	return n
 }
 

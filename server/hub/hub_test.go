@@ -553,3 +553,70 @@ func TestControlFramesCountAgainstTheQueue(t *testing.T) {
 		t.Error("WriteControl on a closed client did not fail")
 	}
 }
+
+// msgEvent is a stored message's event as the server encodes it.
+func msgEvent(seq uint64) []byte { return fmt.Appendf(nil, `{"type":"msg","seq":%d}`, seq) }
+
+// TestMessagesShareFrames: messages published together go out in as few
+// frames as MaxFrameBytes allows, one write per member each.
+func TestMessagesShareFrames(t *testing.T) {
+	h := newHub(t, &Options{MaxFrameBytes: 100})
+	m := newMem()
+	mustJoin(t, h, h.Register(m, "u"), "r")
+	var events [][]byte
+	var seqs []uint64
+	for seq := uint64(1); seq <= 10; seq++ {
+		events, seqs = append(events, msgEvent(seq)), append(seqs, seq)
+	}
+	if n := h.PublishMessages("r", events, seqs); n != 1 {
+		t.Fatalf("reached %d", n)
+	}
+	got := waitEvents(t, m, 10)
+	for i, ev := range got {
+		if ev != string(msgEvent(uint64(i+1))) {
+			t.Fatalf("event %d = %s", i, ev)
+		}
+	}
+	m.mu.Lock()
+	frames := len(m.frames)
+	m.mu.Unlock()
+	// 10 events of 24 bytes, joined by '\n', in frames of at most 100: 4
+	// a frame.
+	if frames != 3 {
+		t.Errorf("10 messages went out in %d frames, want 3", frames)
+	}
+	if st := h.Stats(); st.Delivered != 10 {
+		t.Errorf("Delivered = %d, want 10", st.Delivered)
+	}
+}
+
+// TestJoinGetsOnlyTheMessagesAfterItsHistory: a frame of several messages
+// that arrives while a join reads the history is cut where the history
+// ended: no message twice, none lost.
+func TestJoinGetsOnlyTheMessagesAfterItsHistory(t *testing.T) {
+	h := newHub(t, nil)
+	m := newMem()
+	c := h.Register(m, "u")
+	c.BeginSync("r")
+	mustJoin(t, h, c, "r")
+	h.PublishMessages("r", [][]byte{msgEvent(4), msgEvent(5), msgEvent(6), msgEvent(7)}, []uint64{4, 5, 6, 7})
+	h.PublishMessages("r", [][]byte{msgEvent(2), msgEvent(3)}, []uint64{2, 3}) // all in the history
+	h.PublishMessages("r", [][]byte{msgEvent(8), msgEvent(9)}, []uint64{8, 9})
+	// The history read went up to 5.
+	if !c.EndSync("r", [][]byte{msgEvent(1), msgEvent(2), msgEvent(3), msgEvent(4), msgEvent(5)}, 5) {
+		t.Fatal("EndSync: the sync was not on")
+	}
+	waitEvents(t, m, 9)
+	for !c.idle() {
+		time.Sleep(time.Millisecond)
+	}
+	got := m.events()
+	if len(got) != 9 {
+		t.Fatalf("%d events, want 9: %q", len(got), got)
+	}
+	for i, ev := range got {
+		if ev != string(msgEvent(uint64(i+1))) {
+			t.Fatalf("event %d = %s, want seq %d: %q", i, ev, i+1, got)
+		}
+	}
+}

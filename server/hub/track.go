@@ -64,6 +64,9 @@ func (h *Hub) endTrack(t *tracker, took, pending int) {
 // wrote is the writers' side, for each frame written.
 func (h *Hub) wrote(f *Frame) {
 	t := h.tracking.Load()
+	if f.origin != nil {
+		f = f.origin
+	}
 	if t == nil || t.frame != f {
 		return
 	}
