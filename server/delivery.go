@@ -22,8 +22,9 @@ import (
 // fan-out that falls behind makes the senders wait (Config.MaxDeliveryLag),
 // never drops readers that keep up.
 type deliveries struct {
-	hub  *hub.Hub
-	live *liveFeed
+	hub    *hub.Hub
+	live   *liveFeed
+	recent *recent
 
 	mu      sync.Mutex
 	pending []storedMsg
@@ -44,8 +45,8 @@ type storedMsg struct {
 	at   int64 // arrival, unix nanos
 }
 
-func newDeliveries(h *hub.Hub, live *liveFeed) *deliveries {
-	d := &deliveries{hub: h, live: live, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newDeliveries(h *hub.Hub, live *liveFeed, r *recent) *deliveries {
+	d := &deliveries{hub: h, live: live, recent: r, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go d.run()
 	return d
 }
@@ -110,7 +111,9 @@ func (d *deliveries) run() {
 func (d *deliveries) fanout(round []storedMsg) {
 	if len(round) == 1 {
 		m := round[0]
-		d.hub.PublishMessages(m.room, [][]byte{encodeStored(m)}, []uint64{m.seq})
+		ev := encodeStored(m)
+		d.recent.add(m.room, m.seq, ev)
+		d.hub.PublishMessages(m.room, [][]byte{ev}, []uint64{m.seq})
 		return
 	}
 	type roomMsgs struct {
@@ -126,7 +129,9 @@ func (d *deliveries) fanout(round []storedMsg) {
 			byRoom[m.room] = r
 			order = append(order, m.room)
 		}
-		r.events = append(r.events, encodeStored(m))
+		ev := encodeStored(m)
+		d.recent.add(m.room, m.seq, ev)
+		r.events = append(r.events, ev)
 		r.seqs = append(r.seqs, m.seq)
 	}
 	for _, room := range order {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -17,9 +16,7 @@ type seatTransport struct{}
 
 func (seatTransport) TryWrite(p []byte) (int, error) { return len(p), nil }
 func (seatTransport) Write([]byte) error             { return nil }
-func (seatTransport) Close(hub.Disconnect) error     { return nil }
 func (seatTransport) CloseNow() error                { return nil }
-func (seatTransport) Ping(context.Context) error     { return nil }
 
 // localRooms is how many rooms this node's presence has from node.
 func (p *presence) localRooms(node string) int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"chat/server/hub"
 	"chat/wire"
 )
 
@@ -65,61 +66,96 @@ func (ss *session) join(ev wire.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
 	defer cancel()
-	msgs, head, err := ss.srv.broker.History(ctx, room, ev.After, 0)
+	h, err := ss.roomHistory(ctx, room, ev.After)
 	if err != nil {
 		c.EndSync(room, nil, 0)
 		ss.srv.log.Warn("history read failed", "room", room, "err", err)
 		return wire.Errorf(wire.CodeUnavailable, "joined %q, but its history could not be read (%v); join again to resume", room, err)
 	}
-	if ev.After == 0 && len(msgs) > ss.srv.cfg.HistoryOnJoin {
-		msgs = msgs[len(msgs)-ss.srv.cfg.HistoryOnJoin:]
-	}
-	joined := wire.Event{Type: wire.TypeJoined, Room: room, Seq: head}
-	if len(msgs) == 0 && ev.After > 0 {
-		// Nothing after "after": head says so, unless the room's end is
-		// behind the client's (a store that was reset); say where it is.
-		if last, err := ss.srv.broker.Last(ctx, room); err == nil && last < ev.After {
-			joined.Seq = last
-		}
+	joined := wire.Event{Type: wire.TypeJoined, Room: room, Seq: h.head}
+	if len(h.frames) == 0 && ev.After > 0 && h.end < ev.After {
+		// The room's end is behind the client's (a store that was
+		// reset): say where it is.
+		joined.Seq = h.end
 	}
 	ss.reply(joined)
-	if gap, ok := ss.gap(ctx, room, ev.After, msgs, head); ok {
+	if gap, ok := ss.gap(ctx, room, ev.After, h); ok {
 		ss.reply(gap)
 	}
-	// Nothing read means nothing after "after" was stored when the read
-	// ran: every message held or still to come is newer, and there is
-	// nothing to wait for.
-	if len(msgs) > 0 {
+	// Every message up to the history's end must have reached this node's
+	// live feed (held for this join, or gone for good) before the hold
+	// ends, or one could come again live.
+	if joined.Seq > 0 {
 		wctx, wcancel := context.WithTimeout(context.Background(), liveWaitTimeout)
-		if err := ss.srv.live.wait(wctx, head); err != nil {
-			ss.srv.log.Warn("live feed behind the history read; joining anyway", "room", room, "head", head)
+		if err := ss.srv.live.wait(wctx, joined.Seq); err != nil {
+			ss.srv.log.Warn("live feed behind the history read; joining anyway", "room", room, "head", joined.Seq)
 		}
 		wcancel()
 	}
-	events := make([][]byte, len(msgs))
-	for i, m := range msgs {
-		events[i] = wire.Encode(m)
-	}
-	c.EndSync(room, events, head)
+	c.EndSync(room, h.frames, h.head)
 	// The room's presence as known now; the change this join makes follows
 	// with the room's next presence event.
 	c.Send(wire.Encode(ss.srv.presence.current(room)))
 	return nil
 }
 
+// joinHistory is what a join reads: the frames of the messages to send,
+// the seq of the first, the last seq read, the room's end as far as the
+// read knows, and whether it came from the recent cache (which holds every
+// message after what it was asked: no gap).
+type joinHistory struct {
+	frames      []*hub.Frame
+	first, head uint64
+	end         uint64
+	cached      bool
+}
+
+// roomHistory reads a join's history: from the recent cache when it can
+// answer (nearly always), else from the store: every kept message after
+// "after", or the room's last HistoryOnJoin with no "after".
+func (ss *session) roomHistory(ctx context.Context, room string, after uint64) (joinHistory, error) {
+	limit := ss.srv.cfg.HistoryOnJoin
+	frames, first, head, ok, err := ss.srv.recent.history(ctx, room, after, limit)
+	if err != nil {
+		return joinHistory{}, err
+	}
+	if ok {
+		return joinHistory{frames: frames, first: first, head: head, end: head, cached: true}, nil
+	}
+	msgs, head, err := ss.srv.broker.History(ctx, room, after, 0)
+	if err != nil {
+		return joinHistory{}, err
+	}
+	if after == 0 && len(msgs) > limit {
+		msgs = msgs[len(msgs)-limit:]
+	}
+	h := joinHistory{head: head, end: head}
+	for _, m := range msgs {
+		h.frames = append(h.frames, hub.NewMsgFrame(room, m.Seq, wire.Encode(m)))
+	}
+	if len(msgs) > 0 {
+		h.first = msgs[0].Seq
+	} else if after > 0 {
+		if last, err := ss.srv.broker.Last(ctx, room); err == nil {
+			h.end = last
+		}
+	}
+	return h, nil
+}
+
 // gap reports whether messages after "after" were dropped by the room's
-// history cap: the message "after" itself is gone (drops take the oldest
+// history limits: the message "after" itself is gone (drops take the oldest
 // first), and what is sent does not start right after it.
-func (ss *session) gap(ctx context.Context, room string, after uint64, msgs []wire.Event, head uint64) (wire.Event, bool) {
-	if after == 0 || (len(msgs) > 0 && msgs[0].Seq == after+1) {
+func (ss *session) gap(ctx context.Context, room string, after uint64, h joinHistory) (wire.Event, bool) {
+	if after == 0 || h.cached || h.first == after+1 {
 		return wire.Event{}, false
 	}
 	if has, err := ss.srv.broker.Has(ctx, room, after); err != nil || has {
 		return wire.Event{}, false
 	}
-	first := head + 1
-	if len(msgs) > 0 {
-		first = msgs[0].Seq
+	first := h.head + 1
+	if h.first != 0 {
+		first = h.first
 	}
 	return wire.Event{Type: wire.TypeGap, Room: room, After: after, Seq: first}, true
 }

@@ -37,6 +37,7 @@ type Server struct {
 	metrics    *metrics
 	live       liveFeed
 	deliveries *deliveries
+	recent     *recent
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
 	perIP      *perIP        // nil unless MaxConnsPerIP
@@ -72,6 +73,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.HeaderTimeout <= 0 {
 		cfg.HeaderTimeout = def.HeaderTimeout
+	}
+	if cfg.HistoryPerRoom <= 0 {
+		cfg.HistoryPerRoom = def.HistoryPerRoom
 	}
 	if cfg.MaxDeliveryLag <= 0 {
 		cfg.MaxDeliveryLag = def.MaxDeliveryLag
@@ -110,9 +114,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.metrics = newMetrics(func() hub.Stats { return s.hub.Stats() })
 	s.metrics.countBroadcastsDropped(b.BroadcastsDropped)
 	hubOpts.ObserveFanout = s.metrics.observeFanout
+	hubOpts.RoomEmptied = func(room string) { s.recent.forget(room) }
 	s.hub = hub.New(&hubOpts)
 	s.lobbyHolds = newLobbyHolds()
-	s.deliveries = newDeliveries(s.hub, &s.live)
+	// The cache never keeps more of a room than the store does.
+	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)))
+	s.deliveries = newDeliveries(s.hub, &s.live, s.recent)
 	go s.metrics.run()
 	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{

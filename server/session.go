@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -25,8 +26,9 @@ const maxRateStrikes = 20
 const storeTimeout = 5 * time.Second
 
 // session is one WebSocket connection's protocol: it reads client events,
-// checks them and acts on them. Its read loop is the only goroutine that
-// touches its fields, and it is the client's membership goroutine (see
+// checks them and acts on them. Its read loop, and the worker it hands each
+// message to and waits for, are the only goroutines that touch its fields,
+// one at a time; they are the client's membership goroutine (see
 // hub.Client).
 type session struct {
 	srv     *Server
@@ -44,43 +46,89 @@ type session struct {
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
 	lobbyHeld atomic.Bool
+
+	work sync.WaitGroup // the worker reading a message (see run)
+	done bool           // the worker found the connection done
 }
 
+// run is the session's read loop. It waits for the next frame in
+// takeControlFrames, a few small frames deep, and hands each message to a
+// worker goroutine that reads it through coder/websocket and acts on it,
+// and waits for that. So the read loop's own stack never grows past the
+// runtime's smallest: an idle connection costs one 2 KB stack, and the
+// deep work of a message happens on a stack that goes away with its worker
+// (the runtime does not shrink a stack below 4 KB once it has grown).
 func (ss *session) run() {
 	defer ss.end()
+	ss.work.Add(1)
+	go ss.start() // on a worker too: joining the lobby takes more stack than waiting
+	ss.work.Wait()
+	for !ss.done && ss.takeControlFrames() {
+		ss.work.Add(1)
+		go ss.handleNext()
+		ss.work.Wait()
+	}
+}
+
+// handleNext is a worker: it reads the next message, and those that have
+// already arrived behind it, and acts on them.
+func (ss *session) handleNext() {
+	defer ss.work.Done()
+	for {
+		if !ss.readAndHandle() {
+			ss.done = true
+			return
+		}
+		if ss.t.br.Buffered() == 0 {
+			return
+		}
+		if !ss.takeControlFrames() {
+			ss.done = true
+			return
+		}
+	}
+}
+
+// start is the first worker: the lobby, and the store's state if it is down.
+func (ss *session) start() {
+	defer ss.work.Done()
 	ss.joinLobbyQuietly()
 	if ss.srv.degraded.Load() {
 		ss.reply(ss.srv.storeStatus())
 	}
-	for {
-		typ, r, err := ss.conn.Reader(context.Background())
-		if err != nil {
-			if v, ok := unansweredViolation(err); ok {
-				ss.client.Abort(hub.Disconnect{Code: hub.DisconnectProtocol.Code, Reason: hub.DisconnectProtocol.Reason + ": " + v})
-			}
-			return
+}
+
+// readAndHandle reads one message and acts on its events; it reports false
+// when the connection is done.
+func (ss *session) readAndHandle() bool {
+	typ, r, err := ss.conn.Reader(context.Background())
+	if err != nil {
+		if v, ok := unansweredViolation(err); ok {
+			ss.client.Abort(hub.Disconnect{Code: hub.DisconnectProtocol.Code, Reason: hub.DisconnectProtocol.Reason + ": " + v})
 		}
-		data, err := ss.readMessage(r)
-		switch {
-		case errors.Is(err, errTooBig):
-			ss.closeAndDrain(hub.DisconnectTooBig)
-			return
-		case err != nil:
-			return
-		case typ != websocket.MessageText:
-			ss.closeAndDrain(hub.DisconnectBinary)
-			return
-		case !utf8.Valid(data):
-			ss.closeAndDrain(hub.DisconnectBadUTF8)
-			return
-		}
-		for line := range wire.Lines(data) {
-			if d, ok := ss.handle(line); !ok {
-				ss.closeAndDrain(d)
-				return
-			}
+		return false
+	}
+	data, err := ss.readMessage(r)
+	switch {
+	case errors.Is(err, errTooBig):
+		ss.closeAndDrain(hub.DisconnectTooBig)
+		return false
+	case err != nil:
+		return false
+	case typ != websocket.MessageText:
+		ss.closeAndDrain(hub.DisconnectBinary)
+		return false
+	case !utf8.Valid(data):
+		ss.closeAndDrain(hub.DisconnectBadUTF8)
+		return false
+	}
+	for line := range wire.Lines(data) {
+		if d, ok := ss.handle(line); !ok {
+			ss.closeAndDrain(d)
+			return false
 		}
 	}
+	return true
 }
 
 var errTooBig = errors.New("message over wire.MaxFrame")
@@ -130,8 +178,8 @@ func (ss *session) readMessage(r io.Reader) ([]byte, error) {
 }
 
 // closeAndDrain has the writer send an error event and the close frame, and
-// keeps reading so that the peer's close reply is seen; coder/websocket's
-// close handshake timeouts bound how long that takes.
+// keeps reading so that the peer's close reply is seen; the hub's close
+// timeout bounds how long that takes.
 func (ss *session) closeAndDrain(d hub.Disconnect) {
 	ss.client.Close(d)
 	for {
@@ -208,29 +256,42 @@ func (ss *session) rateError() *wire.ProtocolError {
 	return wire.Errorf(wire.CodeRateLimited, "too many events: at most %g a second (burst %d); this one was dropped", ss.srv.cfg.EventRate, ss.srv.cfg.EventBurst)
 }
 
-// onPing is coder/websocket's callback for each ping the peer sends, called
-// from the goroutine reading (the read loop, or the close handshake once it
-// has stopped). A ping costs a token like any event: one over the rate gets
-// no pong, and a flood of them is closed like any flood, at once, since a
-// peer that floods pings is usually not reading its pongs either. Without
-// this a client could make the server write as fast as it sends.
-func (ss *session) onPing(context.Context, []byte) bool {
+// pingAllowed charges a ping (or a pong nobody asked for) against the
+// event rate, like any event: over the rate it is refused (no pong), and
+// abort says the strikes ran out: the connection is to be closed at once,
+// since a peer that floods pings is usually not reading its pongs either.
+// Without this a client could make the server write as fast as it sends.
+func (ss *session) pingAllowed() (ok, abort bool) {
 	ss.srv.metrics.controlIn.Add(1)
 	if ss.allow() {
-		return true
+		return true, false
 	}
 	if ss.strikes > maxRateStrikes && !ss.aborting {
-		// Not here: this runs inside the library's read, which closing
-		// the connection waits for.
 		ss.aborting = true
-		go ss.client.Abort(hub.DisconnectRateLimited)
+		return false, true
 	}
-	return false
+	return false, false
 }
 
-// onPong counts an unsolicited pong like a ping (a pong answering the
-// server's ping every half minute costs nothing that matters).
-func (ss *session) onPong(ctx context.Context, p []byte) { ss.onPing(ctx, p) }
+// onPing is coder/websocket's callback for a ping it reads (most are read
+// ahead of it, see takeControlFrames), called from the read loop inside the
+// library's read, where closing the connection would wait for that read:
+// an abort goes on another goroutine.
+func (ss *session) onPing(context.Context, []byte) bool {
+	ok, abort := ss.pingAllowed()
+	if abort {
+		go ss.client.Abort(hub.DisconnectRateLimited)
+	}
+	return ok
+}
+
+// onPong tells the hub a pong came; one that answers no ping of the hub's
+// counts against the rate like a ping.
+func (ss *session) onPong(ctx context.Context, p []byte) {
+	if !ss.client.Pong() {
+		ss.onPing(ctx, p)
+	}
+}
 
 func (ss *session) hello(ev wire.Event) error {
 	if err := wire.ValidName(ev.Name); err != nil {

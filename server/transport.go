@@ -3,7 +3,6 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -24,14 +23,15 @@ const readBufferSize = 256
 const sendBufferSize = 64 << 10
 
 // controlBufferSize is the buffer coder/websocket frames its own writes in:
-// only control frames (pong, ping, close) go that way, at most 139 bytes.
-const controlBufferSize = 256
+// only control frames go that way (a pong, the echo of a close), at most
+// 127 bytes from a server.
+const controlBufferSize = 128
 
 // transport joins a hub.Client to a coder/websocket connection.
 // coder/websocket performs the handshake, reads and checks the client's
-// frames, answers pings and does the close handshake. Data frames, which
-// the hub frames once for all their recipients, are written here straight
-// to the socket, from the fan-out with a non-blocking write.
+// frames and answers pings and closes. Data frames, which the hub frames
+// once for all their recipients, and the server's close frames are written
+// here straight to the socket, from the fan-out with a non-blocking write.
 //
 // The library's own writes (pongs, pings, close) do not go to the socket
 // directly: its buffered writer flushes into controlWriter, which hands
@@ -44,6 +44,8 @@ type transport struct {
 	conn   net.Conn
 	raw    syscall.RawConn // for non-blocking writes; nil if conn has none
 	client *hub.Client     // where control frames go
+	br     *bufio.Reader   // what coder/websocket reads from, read by the read loop only
+	direct bool            // nothing came behind the handshake: br may read conn directly
 
 	// writeNow's state, owned by the holder of the write turn (see
 	// transport_unix.go).
@@ -64,14 +66,8 @@ func (t *transport) Write(p []byte) error {
 	return err
 }
 
-// Close implements hub.Transport.
-func (t *transport) Close(d hub.Disconnect) error { return t.ws.Close(d.Code, d.Reason) }
-
 // CloseNow implements hub.Transport.
 func (t *transport) CloseNow() error { return t.ws.CloseNow() }
-
-// Ping implements hub.Transport.
-func (t *transport) Ping(ctx context.Context) error { return t.ws.Ping(ctx) }
 
 // controlWriter is where coder/websocket's buffered writer flushes. Only
 // control frames go that way, each flushed whole (at most 127 bytes, under
@@ -109,14 +105,29 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// Bytes the client sent right behind its handshake are in net/http's
 	// reader: move them into ours, inside its buffer, where Accept looks
 	// for them (it wraps whatever is buffered, then the connection).
-	n := brw.Reader.Buffered()
-	early, _ := brw.Reader.Peek(n)
-	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(readBufferSize, n))
-	if n > 0 {
+	var br *bufio.Reader
+	if n := brw.Reader.Buffered(); n == 0 {
+		br = bufio.NewReaderSize(conn, readBufferSize)
+		h.t.direct = true
+	} else {
+		early, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(readBufferSize, n))
 		_, _ = br.Peek(n)
 	}
+	h.t.br = br
 	bw := bufio.NewWriterSize(controlWriter{h.t}, controlBufferSize)
 	return conn, bufio.NewReadWriter(br, bw), nil
+}
+
+// readDirect undoes, right after the handshake, coder/websocket's wrapping
+// of its reader around what was buffered and the connection
+// (io.MultiReader), when nothing was: the read loop then waits one call
+// less deep, which is what lets the garbage collector shrink an idle
+// connection's stack to the smallest size (see session.run).
+func (t *transport) readDirect() {
+	if t.direct && t.br.Buffered() == 0 {
+		t.br.Reset(t.conn)
+	}
 }
 
 // Unwrap lets http.ResponseController see the original ResponseWriter.

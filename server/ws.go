@@ -60,6 +60,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	ss.ipKey = ipKey
 	ss.t.ws, ss.conn = conn, conn
+	ss.t.readDirect()
 	conn.SetReadLimit(readLimit)
 	s.hub.Attach(&ss.seat, &ss.t, wire.GuestName())
 	// The handler returns now: its goroutine and the request's memory go,

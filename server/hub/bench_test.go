@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"context"
 	"fmt"
 	"testing"
 )
@@ -12,9 +11,7 @@ type discard struct{}
 
 func (discard) TryWrite(p []byte) (int, error) { return len(p), nil }
 func (discard) Write([]byte) error             { return nil }
-func (discard) Close(Disconnect) error         { return nil }
 func (discard) CloseNow() error                { return nil }
-func (discard) Ping(ctx context.Context) error { return nil }
 
 // BenchmarkFanout publishes one frame to a room of 10,000 members: the
 // per-op time over 10,000 is the hub's cost per delivery, and allocations

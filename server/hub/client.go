@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -24,14 +23,8 @@ type Transport interface {
 	// Write writes all of p; it blocks (the hub's watchdog closes a
 	// connection whose write stalls).
 	Write(p []byte) error
-	// Close performs the close handshake and may block for seconds. The
-	// close frame it sends must come back through Client.WriteControl.
-	Close(d Disconnect) error
 	// CloseNow closes at once.
 	CloseNow() error
-	// Ping sends a ping (through Client.WriteControl) and waits for the
-	// pong or ctx's end.
-	Ping(ctx context.Context) error
 }
 
 // ErrClosed is what WriteControl returns once the connection is closed.
@@ -68,9 +61,11 @@ type Client struct {
 	restOf  *Frame     // the frame rest belongs to (nil for a control frame)
 	queued  int        // bytes of queue and ctrl that count against QueueBytes
 	writing bool       // the write turn is taken: a write in progress, the writer goroutine, or the close
-	// handshake is set once the writer has handed the socket to the
-	// library's close handshake: its control writes then go straight out.
-	handshake bool
+	// closeSent is set once the close frame is on the socket: nothing is
+	// written after it (the library's echo of the peer's close included),
+	// and the peer's answer, or the sweeper after CloseTimeout, ends the
+	// connection.
+	closeSent bool
 	closing   *closeRequest
 	dead      bool // the transport failed or was closed: drop everything
 	// syncing holds, per room being joined, the live messages that arrive
@@ -82,8 +77,9 @@ type Client struct {
 	// 0 when none; the sweeper reads it to find stalled writes without a
 	// timer or context per write.
 	writeStart atomic.Int64
+	closedAt   atomic.Int64 // when the close frame went (unix nanos), 0 before
 	nextPing   atomic.Int64 // unix nanos; owned by the sweeper
-	pinging    atomic.Bool
+	pingSent   atomic.Int64 // when the ping awaiting its pong went (unix nanos), 0 when none
 
 	// Owned by the session goroutine (see the type's comment).
 	name     string
@@ -103,8 +99,8 @@ type closeRequest struct {
 	// abrupt, when set, is the farewell and the close frame together, for a
 	// client that is not waited for: written only if its socket takes them
 	// at once, then the connection is closed, with no handshake. Without
-	// it, the farewell is queued behind what was queued before, and the
-	// library does the close handshake.
+	// it, the farewell is queued behind what was queued before, then the
+	// close frame goes, and the peer's answer ends the connection.
 	abrupt []byte
 	// done, when not nil, is closed once the connection is closed, for a
 	// caller that waits (Abort).
@@ -128,6 +124,10 @@ func (c *Client) Name() string { return c.name }
 // Identity is who presence counts the client as (a browser's id), "" for
 // a connection that did not say.
 func (c *Client) Identity() string { return c.identity }
+
+// Pong records a pong from the peer; it reports whether it answered the
+// hub's ping (a pong nobody asked for is the peer's own doing).
+func (c *Client) Pong() bool { return c.pingSent.Swap(0) != 0 }
 
 // InRoom reports whether the client has joined room.
 func (c *Client) InRoom(room string) bool {
@@ -241,24 +241,21 @@ func (c *Client) releaseTurn() {
 }
 
 // WriteControl takes a control frame from the WebSocket library (a pong, a
-// ping, a close), whole, and writes it in its turn, between data frames: at
-// once if the client is idle and its socket has room, else after the frame
-// under way. It never blocks, except in the close handshake, where nothing
-// else writes and the library waits for its frame anyway. Queued control
-// frames count against QueueBytes like data: a peer that sends pings and
-// never reads the pongs is a slow consumer.
+// ping, the echo of the peer's close, or the close of a protocol error),
+// whole, and writes it in its turn, between data frames: at once if the
+// client is idle and its socket has room, else after the frame under way.
+// It never blocks. Queued control frames count against QueueBytes like
+// data: a peer that sends pings and never reads the pongs is a slow
+// consumer. Once the server's close frame has gone, nothing more is written.
 func (c *Client) WriteControl(p []byte) (int, error) {
 	c.mu.Lock()
 	if c.dead {
 		c.mu.Unlock()
 		return 0, ErrClosed
 	}
-	if c.handshake {
+	if c.closeSent {
 		c.mu.Unlock()
-		if err := c.write(p); err != nil {
-			return 0, err
-		}
-		return len(p), nil
+		return len(p), nil // the close frame went: the peer's answer ends it
 	}
 	if c.writing {
 		var start bool
@@ -364,17 +361,14 @@ func (c *Client) BeginSync(room string) {
 	}
 }
 
-// EndSync queues the room's history (encoded msg events, in seq order, up to
-// head), then the held live messages that came after head, and stops
-// holding. History does not count against QueueBytes: it is bounded by the
-// room's history cap, and a client catching up should not be taken for a
-// slow one. It reports false if the sync was no longer going on (the client
-// left the room or was dropped).
-func (c *Client) EndSync(room string, history [][]byte, head uint64) bool {
-	frames := make([]*Frame, len(history))
-	for i, ev := range history {
-		frames[i] = NewFrame(ev, 1)
-	}
+// EndSync queues the room's history (message frames, NewMsgFrame, in seq
+// order, up to head; they may be shared with other joins), then the held
+// live messages that came after head, and stops holding. History does not
+// count against QueueBytes: it is bounded by the room's history cap, and a
+// client catching up should not be taken for a slow one. It reports false
+// if the sync was no longer going on (the client left the room or was
+// dropped).
+func (c *Client) EndSync(room string, frames []*Frame, head uint64) bool {
 	c.mu.Lock()
 	rs := c.syncing[room]
 	if rs == nil {
@@ -409,8 +403,9 @@ func (c *Client) stopSync(room string) {
 }
 
 // Close sends what is queued, then an error event with d's reason, then the
-// close frame with d's code (the library's close handshake). It returns at
-// once; the writer does the work.
+// close frame with d's code; the peer's close in answer (read by the
+// session, which then ends), or CloseTimeout, ends the connection. It
+// returns at once; the writer does the work.
 func (c *Client) Close(d Disconnect) {
 	c.mu.Lock()
 	if c.dead || c.closing != nil {
@@ -545,13 +540,15 @@ func (c *Client) writeLoop() {
 				c.mu.Unlock()
 				return
 			}
-			// The farewell went out with the queue; the library's close
-			// handshake has the socket from now on (writing stays true:
-			// no writer starts after the close).
-			c.handshake = true
+			// The farewell went out with the queue: the close frame is
+			// last (writing stays true: no writer starts after it).
+			c.closeSent = true
 			c.mu.Unlock()
-			_ = c.t.Close(req.d)
-			c.kill()
+			if c.write(closeFrame(uint16(req.d.Code), req.d.Reason)) != nil {
+				c.kill()
+				return
+			}
+			c.closedAt.Store(time.Now().UnixNano())
 			return
 		}
 		c.mu.Unlock()
@@ -636,9 +633,9 @@ func (c *Client) wrote(f *Frame) {
 }
 
 // idle reports whether the client has nothing queued and no write in
-// progress; Shutdown waits for it.
+// progress, or has been sent its close frame; Shutdown waits for it.
 func (c *Client) idle() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.dead || !c.writing
+	return c.dead || !c.writing || c.closeSent && c.closedAt.Load() != 0
 }

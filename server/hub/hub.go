@@ -33,6 +33,9 @@ type Options struct {
 	// WriteTimeout bounds one socket write; a client whose write stalls
 	// longer is dropped. Default 5 s.
 	WriteTimeout time.Duration
+	// CloseTimeout bounds the wait for the peer's answer to the server's
+	// close frame. Default 5 s.
+	CloseTimeout time.Duration
 	// PingInterval is how often each client is pinged. Default 30 s.
 	PingInterval time.Duration
 	// PingTimeout bounds the wait for a pong. Default 10 s.
@@ -42,6 +45,10 @@ type Options struct {
 	// ObserveFanout, if set, is given the latency of sampled fan-outs (one
 	// at a time is followed; see tracker).
 	ObserveFanout FanoutObserver
+	// RoomEmptied, if set, is told when a room loses its last member here.
+	// It is called with the room's shard locked: it must not block or call
+	// the hub.
+	RoomEmptied func(room string)
 }
 
 func (o *Options) withDefaults() Options {
@@ -57,6 +64,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if v.WriteTimeout <= 0 {
 		v.WriteTimeout = 5 * time.Second
+	}
+	if v.CloseTimeout <= 0 {
+		v.CloseTimeout = 5 * time.Second
 	}
 	if v.PingInterval <= 0 {
 		v.PingInterval = 30 * time.Second
@@ -265,6 +275,9 @@ func (h *Hub) removeMember(c *Client, name string) {
 	if len(r.members) == 0 {
 		delete(s.rooms, name)
 		h.stats.rooms.Add(-1)
+		if h.opts.RoomEmptied != nil {
+			h.opts.RoomEmptied(name)
+		}
 	}
 	s.dirty[name] = struct{}{}
 }

@@ -119,21 +119,12 @@ func nextFrame(b []byte) (op byte, payload, rest []byte) {
 // pub frames text as one event and publishes it to room.
 func pub(h *Hub, room, text string) int { return h.Publish(room, NewFrame([]byte(text), 1)) }
 
-func (m *memTransport) Close(d Disconnect) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.closed = &d
-	return nil
-}
-
 func (m *memTransport) CloseNow() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.killed = true
 	return nil
 }
-
-func (m *memTransport) Ping(context.Context) error { return nil }
 
 // events returns every event received so far, frames split on '\n'.
 func (m *memTransport) events() []string {
@@ -603,7 +594,11 @@ func TestJoinGetsOnlyTheMessagesAfterItsHistory(t *testing.T) {
 	h.PublishMessages("r", [][]byte{msgEvent(2), msgEvent(3)}, []uint64{2, 3}) // all in the history
 	h.PublishMessages("r", [][]byte{msgEvent(8), msgEvent(9)}, []uint64{8, 9})
 	// The history read went up to 5.
-	if !c.EndSync("r", [][]byte{msgEvent(1), msgEvent(2), msgEvent(3), msgEvent(4), msgEvent(5)}, 5) {
+	var history []*Frame
+	for seq := uint64(1); seq <= 5; seq++ {
+		history = append(history, NewMsgFrame("r", seq, msgEvent(seq)))
+	}
+	if !c.EndSync("r", history, 5) {
 		t.Fatal("EndSync: the sync was not on")
 	}
 	waitEvents(t, m, 9)
@@ -618,5 +613,65 @@ func TestJoinGetsOnlyTheMessagesAfterItsHistory(t *testing.T) {
 		if ev != string(msgEvent(uint64(i+1))) {
 			t.Fatalf("event %d = %s, want seq %d: %q", i, ev, i+1, got)
 		}
+	}
+}
+
+// TestUnansweredCloseIsCutAfterTheCloseTimeout: after the close frame
+// nothing more is written, and a peer that never answers it is cut off.
+func TestUnansweredCloseIsCutAfterTheCloseTimeout(t *testing.T) {
+	h := newHub(t, &Options{CloseTimeout: 50 * time.Millisecond})
+	m := newMem()
+	c := h.Register(m, "u")
+	c.Close(DisconnectShutdown)
+	for m.closedWith() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	if d := m.closedWith(); *d != DisconnectShutdown {
+		t.Fatalf("closed with %v", d)
+	}
+	if n, err := c.WriteControl(controlFrame(0xA, "late pong")); n == 0 || err != nil {
+		t.Fatalf("a control frame after the close: %d, %v; want it taken and dropped", n, err)
+	}
+	waitKilled(t, m, 5*time.Second, "a client that never answered the close")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.ctrl) != 0 {
+		t.Errorf("written after the close frame: %q", m.ctrl)
+	}
+}
+
+// TestPingsGoOutAndAnUnansweredOneCloses: the sweeper writes each client's
+// ping in its turn; a pong clears it, and a ping without a pong closes the
+// client after PingTimeout.
+func TestPingsGoOutAndAnUnansweredOneCloses(t *testing.T) {
+	h := newHub(t, &Options{PingInterval: time.Minute, PingTimeout: 10 * time.Second})
+	live, dead := newMem(), newMem()
+	cl := h.Register(live, "live")
+	h.Register(dead, "dead")
+	now := time.Now().Add(3 * time.Minute) // both are due
+	h.sweepOnce(now)
+	for _, m := range []*memTransport{live, dead} {
+		m.mu.Lock()
+		if len(m.ctrl) != 1 || string(m.order) != "\x09" {
+			t.Fatalf("after a sweep: control frames %q (order %q), want one ping", m.ctrl, m.order)
+		}
+		m.mu.Unlock()
+	}
+	if !cl.Pong() {
+		t.Fatal("the pong of a ping the hub sent was not recognised")
+	}
+	if cl.Pong() {
+		t.Fatal("a second pong was taken for an answer")
+	}
+	h.sweepOnce(now.Add(11 * time.Second))
+	waitKilled(t, dead, time.Second, "a client that did not answer its ping")
+	live.mu.Lock()
+	killed := live.killed
+	live.mu.Unlock()
+	if killed {
+		t.Fatal("the client that answered was closed")
+	}
+	if st := h.Stats(); st.PingTimeouts != 1 {
+		t.Errorf("PingTimeouts = %d", st.PingTimeouts)
 	}
 }

@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -31,29 +30,42 @@ func (h *Hub) sweep() {
 
 func (h *Hub) sweepOnce(now time.Time) {
 	stalledBefore := now.Add(-h.opts.WriteTimeout).UnixNano()
+	unansweredBefore := now.Add(-h.opts.CloseTimeout).UnixNano()
+	noPongBefore := now.Add(-h.opts.PingTimeout).UnixNano()
 	nowNanos := now.UnixNano()
+	var due []*Client
 	h.Each(func(c *Client) {
 		if start := c.writeStart.Load(); start != 0 && start < stalledBefore {
 			h.stats.writeTimeouts.Add(1)
 			go c.kill()
 			return
 		}
-		if c.nextPing.Load() <= nowNanos && c.pinging.CompareAndSwap(false, true) {
-			go h.ping(c)
+		if at := c.closedAt.Load(); at != 0 && at < unansweredBefore {
+			go c.kill() // the peer never answered the close
+			return
+		}
+		if sent := c.pingSent.Load(); sent != 0 {
+			if sent < noPongBefore {
+				h.stats.pingTimeouts.Add(1)
+				go c.kill()
+			}
+			return
+		}
+		if c.nextPing.Load() <= nowNanos {
+			due = append(due, c)
 		}
 	})
+	// Outside the registry's locks: a ping is a write.
+	for _, c := range due {
+		c.pingSent.Store(nowNanos)
+		// Jitter keeps a crowd that connected together from pinging together.
+		jitter := rand.Int64N(int64(h.opts.PingInterval / 10))
+		c.nextPing.Store(nowNanos + int64(h.opts.PingInterval) + jitter)
+		_, _ = c.WriteControl(pingFrame)
+	}
 }
 
-func (h *Hub) ping(c *Client) {
-	defer c.pinging.Store(false)
-	ctx, cancel := context.WithTimeout(context.Background(), h.opts.PingTimeout)
-	defer cancel()
-	if err := c.t.Ping(ctx); err != nil {
-		h.stats.pingTimeouts.Add(1)
-		c.kill()
-		return
-	}
-	// Jitter keeps a crowd that connected together from pinging together.
-	jitter := time.Duration(rand.Int64N(int64(h.opts.PingInterval / 10)))
-	c.nextPing.Store(time.Now().Add(h.opts.PingInterval + jitter).UnixNano())
-}
+// pingFrame is the server's keepalive ping: an empty one, written as any
+// control frame is (Client.WriteControl), whose pong the session reports
+// with Client.Pong. No goroutine, context or timer per ping.
+var pingFrame = []byte{0x89, 0}
