@@ -57,6 +57,10 @@ type Config struct {
 	// messages are refused with a store_full error instead of the disk
 	// filling up. HistoryMaxBytes + 1 GiB.
 	StoreMax int64
+	// SyncAlways flushes every message to disk before it is acknowledged
+	// (embedded NATS): an acknowledged message then survives a power cut,
+	// not only a crash. Off: the disk is flushed every 2 minutes.
+	SyncAlways bool
 	// HistoryOnJoin is how many of a room's last messages a join without
 	// "after" gets; 100.
 	HistoryOnJoin int

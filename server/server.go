@@ -94,6 +94,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		HistoryMaxBytes: cfg.HistoryMaxBytes,
 		HistoryMaxAge:   cfg.HistoryMaxAge,
 		StoreMax:        cfg.StoreMax,
+		SyncAlways:      cfg.SyncAlways,
 		Logger:          cfg.Logger,
 		StateChanged:    s.storeStateChanged,
 	})

@@ -293,3 +293,19 @@ func TestPresenceIsSplitUnderThePayloadLimit(t *testing.T) {
 		t.Errorf("an empty refresh: %+v", empty)
 	}
 }
+
+// TestSyncAlwaysReachesNATS: -sync-always makes the embedded server flush
+// each message before it acknowledges it.
+func TestSyncAlwaysReachesNATS(t *testing.T) {
+	for _, always := range []bool{false, true} {
+		b, err := Open(context.Background(), &Options{DataDir: t.TempDir(), SyncAlways: always, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := b.embedded.JetStreamConfig()
+		b.Close()
+		if cfg == nil || cfg.SyncAlways != always {
+			t.Errorf("SyncAlways %v: the server's JetStream config says %+v", always, cfg)
+		}
+	}
+}

@@ -10,15 +10,19 @@ import (
 )
 
 // startEmbedded runs a NATS server with JetStream inside this process, storing
-// at most storeMax bytes under dir. It listens on no port unless listen is
-// set: the chat server talks to it through an in-process pipe.
-func startEmbedded(dir, listen string, storeMax int64) (*server.Server, error) {
+// at most o.StoreMax bytes under o.DataDir. It listens on no port unless
+// o.EmbeddedListen is set: the chat server talks to it through an
+// in-process pipe.
+func startEmbedded(o Options) (*server.Server, error) {
+	dir, listen := o.DataDir, o.EmbeddedListen
 	opts := &server.Options{
 		ServerName: "chat-embedded",
 		JetStream:  true,
 		// Refusing a message past the bound is recoverable; a disk that
 		// fills up makes NATS switch JetStream off until a restart.
-		JetStreamMaxStore: storeMax,
+		JetStreamMaxStore: o.StoreMax,
+		SyncAlways:        o.SyncAlways,
+		SyncInterval:      o.SyncInterval,
 		// Always a real store directory: without one JetStream writes to a
 		// temporary folder and history is lost on restart.
 		StoreDir: filepath.Join(dir, "nats"),

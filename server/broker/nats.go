@@ -48,6 +48,15 @@ type Options struct {
 	// NATS has its own limits (max_file_store, account limits); their
 	// refusals are ErrStoreFull too.
 	StoreMax int64
+	// SyncAlways makes the embedded NATS flush every stored message to
+	// disk (fsync) before acknowledging it, so that an acknowledged
+	// message survives a power cut, not only the death of the process.
+	// Default false: messages reach the operating system at once and the
+	// disk every SyncInterval.
+	SyncAlways bool
+	// SyncInterval is how often the embedded NATS flushes to disk without
+	// SyncAlways. Default NATS's, 2 minutes.
+	SyncInterval time.Duration
 	// DedupeWindow is how long a message id is remembered to drop a resent
 	// copy; it must cover a client's retry time. Default 15 minutes.
 	DedupeWindow time.Duration
@@ -142,7 +151,7 @@ func Open(ctx context.Context, opts *Options) (*NATS, error) {
 		if o.StoreMax < o.HistoryMaxBytes {
 			return nil, fmt.Errorf("the store's bound (%d bytes) is smaller than the history's (%d bytes)", o.StoreMax, o.HistoryMaxBytes)
 		}
-		if b.embedded, err = startEmbedded(o.DataDir, o.EmbeddedListen, o.StoreMax); err != nil {
+		if b.embedded, err = startEmbedded(o); err != nil {
 			return nil, err
 		}
 		roomToGrow(b.embedded, o.DataDir, o.StoreMax, o.Logger)
