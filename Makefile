@@ -67,6 +67,8 @@ cluster-stop:
 # the UI's first load and a history read.
 bench: build
 	bash bench/three-way.sh
+	@echo "== stored chat traffic against its targets, a fresh server per load (tables in bench-out/targets/)"
+	./bin/chat bench -targets bench-out/targets
 	@echo "== first load of the UI, navigation to connected (budgets: cold 2000 ms, cached 500 ms)"
 	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./e2e/ | grep -E '^Benchmark'
 	@echo "== history read of a full room (1,000 messages) through the embedded NATS"

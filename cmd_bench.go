@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -35,8 +36,12 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	report := fs.String("report", "", "also write an HTML report with charts to this file")
 	perProcess := fs.Int("per-process", 0, "clients per bench process; beyond it, worker processes hold them (default: the open-file limit less 256)")
 	compare := fs.String("compare", "", "instead of a run, print reports side by side: name=file.json,... (files from -json); ratios are first / each other")
+	targets := fs.String("targets", "", "instead of a run, run the stored-traffic targets against fresh `chat serve` processes of this executable, keeping their data and reports in this folder, and print the table")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *targets != "" {
+		return targetsCmd(*targets, stdout, stderr)
 	}
 	if *compare != "" {
 		rs, err := bench.LoadNamed(bench.SplitURLs(*compare))
@@ -104,4 +109,28 @@ func writeReport(path string, rep bench.Report, target string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// targetsCmd runs bench.Targets and prints its table, also to DIR/targets.md.
+func targetsCmd(dir string, stdout, stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, "chat bench:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.Targets(ctx, bench.TargetsOptions{Chat: self, Dir: dir, Log: stderr})
+	if err != nil {
+		fmt.Fprintln(stderr, "chat bench:", err)
+		return 1
+	}
+	var table strings.Builder
+	rep.WriteTable(&table)
+	fmt.Fprint(stdout, table.String())
+	if err := os.WriteFile(filepath.Join(dir, "targets.md"), []byte(table.String()), 0o644); err != nil {
+		fmt.Fprintln(stderr, "chat bench:", err)
+		return 1
+	}
+	return 0
 }

@@ -28,6 +28,10 @@ type Options struct {
 	// Rooms spreads the clients over this many chat rooms before the
 	// loads (0: they stay in the lobby, as the seed's clients did).
 	Rooms int
+	// Metrics is the server's Prometheus /metrics URL (this chat server's
+	// go_memstats): with Rooms, the heap in use is sampled while the joins
+	// come in, against the heap once they have settled.
+	Metrics string
 
 	Senders  int           // chat load: senders in each room ...
 	Rate     float64       // ... each sending this many messages a second ...
@@ -95,7 +99,15 @@ type ServerReport struct {
 	KBPerConn float64 `json:"kb_per_conn"` // resident growth per client connected
 	// KBPerJoined is the same once the clients joined their rooms (with
 	// Options.Rooms).
-	KBPerJoined      float64 `json:"kb_per_joined,omitempty"`
+	KBPerJoined float64 `json:"kb_per_joined,omitempty"`
+	// PeakRSSMB is the server's highest resident memory so far (VmHWM),
+	// read once the joins have settled.
+	PeakRSSMB float64 `json:"peak_rss_mb,omitempty"`
+	// JoinPeakHeapMB and SettledHeapMB (with Options.Metrics): the most heap
+	// in use seen while the clients joined their rooms, and the heap in
+	// use once they had.
+	JoinPeakHeapMB   float64 `json:"join_peak_heap_mb,omitempty"`
+	SettledHeapMB    float64 `json:"settled_heap_mb,omitempty"`
 	CPUSecs          float64 `json:"cpu_seconds"` // during the loads
 	CPUSecsPerMDeliv float64 `json:"cpu_seconds_per_million_deliveries"`
 }
@@ -169,14 +181,22 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	}
 	if fleet != nil && o.Rooms > 0 {
-		if err := fleet.JoinRooms(ctx, o.Rooms, max(o.Timeout, 30*time.Second)); err != nil {
+		peak := sampleHeap(o.Metrics)
+		err := fleet.JoinRooms(ctx, o.Rooms, max(o.Timeout, 30*time.Second))
+		peakHeap := peak()
+		if err != nil {
 			return rep, err
 		}
 		if rep.Server != nil {
-			time.Sleep(time.Second) // the joins' garbage is collected, as an idle server's would be
+			time.Sleep(2 * time.Second) // the joins' garbage is collected, as an idle server's would be
 			if joined, err := procstat.Read(o.PID); err == nil {
 				rep.Server.KBPerJoined = float64(joined.RSS-before.RSS) / 1024 / float64(rep.Clients)
+				rep.Server.PeakRSSMB = float64(joined.PeakRSS) / (1 << 20)
 				connected = joined
+			}
+			if settled, err := heapInUse(o.Metrics); err == nil && peakHeap > 0 {
+				rep.Server.JoinPeakHeapMB = peakHeap / (1 << 20)
+				rep.Server.SettledHeapMB = settled / (1 << 20)
 			}
 		}
 	}
@@ -291,7 +311,11 @@ func (r Report) WriteText(w io.Writer) {
 	if s := r.Server; s != nil {
 		joined := ""
 		if s.KBPerJoined > 0 {
-			joined = fmt.Sprintf(" (%.1f once in their rooms)", s.KBPerJoined)
+			joined = fmt.Sprintf(" (%.1f once in their rooms; peak %.0f MB resident", s.KBPerJoined, s.PeakRSSMB)
+			if s.JoinPeakHeapMB > 0 {
+				joined += fmt.Sprintf(", heap %.0f MB while joining, %.0f MB after", s.JoinPeakHeapMB, s.SettledHeapMB)
+			}
+			joined += ")"
 		}
 		fmt.Fprintf(w, "server      %.0f MB resident, %.1f KB per client%s; %.2f CPU s during the loads, %.2f per million deliveries\n",
 			s.RSSMB, s.KBPerConn, joined, s.CPUSecs, s.CPUSecsPerMDeliv)

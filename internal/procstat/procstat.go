@@ -11,9 +11,10 @@ import (
 
 // Sample is a process's CPU time and resident memory at one moment.
 type Sample struct {
-	At  time.Time
-	CPU time.Duration // user + system
-	RSS int64         // bytes
+	At      time.Time
+	CPU     time.Duration // user + system
+	RSS     int64         // bytes
+	PeakRSS int64         // the highest RSS so far (VmHWM), bytes; 0 if unknown
 }
 
 // Read samples process pid (os.Getpid() for this one).
@@ -29,5 +30,8 @@ func Read(pid int) (Sample, error) {
 	}
 	s.CPU = time.Duration(stat.CPUTime() * float64(time.Second))
 	s.RSS = int64(stat.ResidentMemory())
+	if st, err := p.NewStatus(); err == nil {
+		s.PeakRSS = int64(st.VmHWM)
+	}
 	return s, nil
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"chat/wire"
@@ -98,10 +100,11 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 		return nil, 0, 0, err
 	}
 	inbox := b.nc.NewRespInbox()
-	// A synchronous subscription with no pending limit: the batch is bounded
-	// by the request, and a channel subscription would drop replies when
-	// its channel is full.
-	sub, err := b.nc.SubscribeSync(inbox)
+	// A callback subscription collects the replies: a synchronous one would
+	// allocate its 64k-slot channel (512 KB) per request, which a storm of
+	// joins turns into gigabytes; the batch is bounded by the request.
+	replies := &directReplies{done: make(chan struct{})}
+	sub, err := b.nc.Subscribe(inbox, replies.add)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -110,11 +113,14 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 	if err := b.nc.PublishRequest("$JS.API.DIRECT.GET."+StreamName, inbox, data); err != nil {
 		return nil, 0, 0, err
 	}
-	for {
-		m, err := sub.NextMsgWithContext(ctx)
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("history read: %w", err)
-		}
+	select {
+	case <-replies.done:
+	case <-ctx.Done():
+		return nil, 0, 0, fmt.Errorf("history read: %w", ctx.Err())
+	}
+	replies.mu.Lock()
+	defer replies.mu.Unlock()
+	for _, m := range replies.msgs {
 		switch status := m.Header.Get("Status"); status {
 		case "":
 		case "204": // end of batch
@@ -137,5 +143,28 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 		}
 		ev.Type, ev.Seq = wire.TypeMsg, seq
 		msgs = append(msgs, ev)
+	}
+	return nil, 0, 0, errors.New("history read: the batch ended without its end marker")
+}
+
+// directReplies collects a batched direct get's replies until the one that
+// ends it (a status: 204 end of batch, 404 nothing, or an error).
+type directReplies struct {
+	mu    sync.Mutex
+	msgs  []*nats.Msg
+	ended bool
+	done  chan struct{}
+}
+
+func (r *directReplies) add(m *nats.Msg) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return
+	}
+	r.msgs = append(r.msgs, m)
+	if m.Header.Get("Status") != "" {
+		r.ended = true
+		close(r.done)
 	}
 }
