@@ -33,32 +33,38 @@ vet:
 test: build vet
 	$(GO) test -race -count=1 ./...
 
-# A NATS server (built from the nats-server module in go.mod, no download of
-# a binary) and three chat processes on :8081, :8082, :8083 sharing it.
-# Logs and pids go to $(CLUSTER); `make cluster-stop` ends them.
+# A NATS cluster of three servers with JetStream and routes between them
+# (built from the nats-server module in go.mod, no download of a binary), and
+# three chat processes on :8081, :8082, :8083, each given all three NATS URLs;
+# the CHAT stream keeps 3 replicas, so the cluster loses nothing with one
+# server down. Logs and pids go to $(CLUSTER); `make cluster-stop` ends them.
 CLUSTER ?= ./data/cluster
-NATS_PORT ?= 4222
+NATS_PORTS ?= 4222 4223 4224
+NATS_URLS = $(shell for p in $(NATS_PORTS); do printf 'nats://127.0.0.1:%s,' $$p; done | sed 's/,$$//')
+ROUTE_URLS = $(shell for p in $(NATS_PORTS); do printf 'nats://127.0.0.1:%s,' $$((p + 2000)); done | sed 's/,$$//')
 
 bin/nats-server: go.mod
 	$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2
 
 cluster: build bin/nats-server
 	@mkdir -p $(CLUSTER)
-	@if [ -f $(CLUSTER)/nats.pid ] && kill -0 $$(cat $(CLUSTER)/nats.pid) 2>/dev/null; then \
-		echo "cluster already running (make cluster-stop first)"; exit 1; fi
-	./bin/nats-server -a 127.0.0.1 -p $(NATS_PORT) -js -sd $(CLUSTER)/nats -n chat-nats \
-		> $(CLUSTER)/nats.log 2>&1 & echo $$! > $(CLUSTER)/nats.pid
+	@if ls $(CLUSTER)/*.pid >/dev/null 2>&1; then echo "cluster already running (make cluster-stop first)"; exit 1; fi
+	@i=0; for p in $(NATS_PORTS); do i=$$((i + 1)); \
+		./bin/nats-server -a 127.0.0.1 -p $$p -js -sd $(CLUSTER)/nats$$i -n chat-nats-$$i \
+			--cluster_name chat --cluster nats://127.0.0.1:$$((p + 2000)) --routes $(ROUTE_URLS) \
+			> $(CLUSTER)/nats$$i.log 2>&1 & echo $$! > $(CLUSTER)/nats$$i.pid; \
+	done
 	@for i in 1 2 3; do \
-		./bin/chat serve -addr :808$$i -data $(CLUSTER)/node$$i -nats nats://127.0.0.1:$(NATS_PORT) \
+		./bin/chat serve -addr :808$$i -data $(CLUSTER)/node$$i -nats $(NATS_URLS) \
 			> $(CLUSTER)/node$$i.log 2>&1 & echo $$! > $(CLUSTER)/node$$i.pid; \
 	done
-	@./bin/chat health -wait 30s http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083 \
-		|| { echo "a node did not start: see $(CLUSTER)/node*.log"; exit 1; }
-	@echo "cluster up: NATS on 127.0.0.1:$(NATS_PORT), chat on http://localhost:8081 :8082 :8083 (logs in $(CLUSTER))"
+	@./bin/chat health -wait 60s http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083 \
+		|| { echo "a node did not start: see $(CLUSTER)/*.log"; exit 1; }
+	@echo "cluster up: NATS on $(NATS_URLS), chat on http://localhost:8081 :8082 :8083 (logs in $(CLUSTER))"
 
 cluster-stop:
-	@for p in node1 node2 node3 nats; do \
-		if [ -f $(CLUSTER)/$$p.pid ]; then kill $$(cat $(CLUSTER)/$$p.pid) 2>/dev/null || true; rm -f $(CLUSTER)/$$p.pid; fi; \
+	@for f in $(CLUSTER)/*.pid; do \
+		[ -f "$$f" ] || continue; kill $$(cat $$f) 2>/dev/null || true; rm -f $$f; \
 	done
 	@echo "cluster stopped"
 

@@ -100,6 +100,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	soft, _, _ := doctor.RaiseNoFile()
 	cfg.MaxConns = doctor.MaxConns(soft)
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "WebSocket connections at once; more get 503 before the upgrade (default: the open-file limit less what the server keeps for itself)")
+	fs.IntVar(&cfg.Replicas, "replicas", 0, "NATS servers that keep each message (the CHAT stream's replicas); 0: 1 embedded, else as many of 3 as the external cluster has")
 	fs.BoolVar(&cfg.SyncAlways, "sync-always", false, "flush every message to disk before acknowledging it (embedded NATS): an acknowledged message then survives a power cut, not only a crash of the process")
 	fs.DurationVar(&cfg.MaxDeliveryLag, "max-delivery-lag", cfg.MaxDeliveryLag, "how far behind this node's fan-out of stored messages may fall before new messages are refused with busy (the sender sends again a moment later)")
 	fs.Float64Var(&cfg.AcceptRate, "accept-rate", 0, "new WebSocket connections per second; more get 503 with Retry-After (0: no cap), to spread a reconnect storm")

@@ -57,6 +57,10 @@ type Config struct {
 	// messages are refused with a store_full error instead of the disk
 	// filling up. HistoryMaxBytes + 1 GiB.
 	StoreMax int64
+	// Replicas is how many NATS servers keep each message (the stream's
+	// replicas); 0, the default, is 1 embedded and as many of 3 as an
+	// external cluster has.
+	Replicas int
 	// SyncAlways flushes every message to disk before it is acknowledged
 	// (embedded NATS): an acknowledged message then survives a power cut,
 	// not only a crash. Off: the disk is flushed every 2 minutes.

@@ -95,6 +95,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		HistoryMaxAge:   cfg.HistoryMaxAge,
 		StoreMax:        cfg.StoreMax,
 		SyncAlways:      cfg.SyncAlways,
+		Replicas:        cfg.Replicas,
 		Logger:          cfg.Logger,
 		StateChanged:    s.storeStateChanged,
 	})

@@ -57,6 +57,11 @@ type Options struct {
 	// SyncInterval is how often the embedded NATS flushes to disk without
 	// SyncAlways. Default NATS's, 2 minutes.
 	SyncInterval time.Duration
+	// Replicas is how many NATS servers keep each stored message. Default:
+	// 1 with the embedded server; with an external NATS, 3 when the
+	// cluster has that many servers (else as many as it has), so that a
+	// cluster that loses a server loses nothing.
+	Replicas int
 	// DedupeWindow is how long a message id is remembered to drop a resent
 	// copy; it must cover a client's retry time. Default 15 minutes.
 	DedupeWindow time.Duration
@@ -124,6 +129,11 @@ func Open(ctx context.Context, opts *Options) (*NATS, error) {
 		nats.ReconnectWait(250 * time.Millisecond),
 		// and may start before NATS does: Open waits for it (see ensureStream).
 		nats.RetryOnFailedConnect(true),
+		// A NATS server that hangs (not one that dies: that closes the
+		// connection) is found in seconds, not the default two minutes,
+		// and the connection moves to another server of the cluster.
+		nats.PingInterval(2 * time.Second),
+		nats.MaxPingsOutstanding(2),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil { // nil: we closed it
 				o.Logger.Warn("nats disconnected", "err", err)
@@ -195,30 +205,69 @@ func (b *NATS) ensureStream(ctx context.Context) (jetstream.Stream, error) {
 		Duplicates:  min(b.opts.DedupeWindow, b.opts.HistoryMaxAge),
 		AllowDirect: true,
 	}
-	delay := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		s, err := b.js.CreateOrUpdateStream(actx, cfg)
-		cancel()
-		if err == nil {
-			return s, nil
-		}
+	var s jetstream.Stream
+	err := retry(ctx, b.opts.Logger, "stream "+StreamName, func(ctx context.Context) error {
+		cfg.Replicas = b.replicas() // the servers of a cluster are learnt once connected
+		var err error
+		s, err = b.js.CreateOrUpdateStream(ctx, cfg)
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.Code == 400 || apiErr.ErrorCode == 10052) { // 10052: JSStreamInvalidConfigF
 			// A configuration NATS refuses (a bound it cannot hold, a
 			// setting it does not take): waiting will not change it.
-			return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
+			return permanent{err}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
+	}
+	return s, nil
+}
+
+// permanent marks an error retry gives up on at once.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
+// retry calls try, with 5 s for each attempt, until it succeeds, fails
+// permanently or ctx ends, backing off from 100 ms to 2 s: NATS may start
+// after the node, or a cluster may still be electing the leaders of its
+// streams.
+func retry(ctx context.Context, log *slog.Logger, what string, try func(context.Context) error) error {
+	delay := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := try(actx)
+		cancel()
+		var p permanent
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &p):
+			return p.error
 		}
 		if attempt%10 == 1 {
-			b.opts.Logger.Info("waiting for NATS JetStream", "url", b.opts.URL, "err", err)
+			log.Info("waiting for NATS JetStream", "for", what, "err", err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
+			return err
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 2*time.Second)
 	}
+}
+
+// replicas is Options.Replicas or its default: 1 embedded, else as many of
+// 3 as the cluster has servers.
+func (b *NATS) replicas() int {
+	if b.opts.Replicas > 0 {
+		return b.opts.Replicas
+	}
+	if b.embedded != nil {
+		return 1
+	}
+	return min(3, max(1, len(b.nc.Servers())))
 }
 
 // NodeID implements Broker.
@@ -399,15 +448,21 @@ func (b *NATS) Subscribe(ctx context.Context, h Handlers) (lastSeq uint64, err e
 		b.subs = append(b.subs, sub)
 	}
 	if h.Message != nil {
-		info, err := b.stream.Info(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("stream info: %w", err)
-		}
-		lastSeq = info.State.LastSeq
-		cons, err := b.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{roomWildcard},
-			DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-			OptStartSeq:    lastSeq + 1,
+		var cons jetstream.Consumer
+		// A cluster may still be settling the stream's replicas: retry
+		// until ctx ends, as ensureStream does.
+		err := retry(ctx, b.opts.Logger, "live consumer", func(ctx context.Context) error {
+			info, err := b.stream.Info(ctx)
+			if err != nil {
+				return fmt.Errorf("stream info: %w", err)
+			}
+			lastSeq = info.State.LastSeq
+			cons, err = b.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+				FilterSubjects: []string{roomWildcard},
+				DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+				OptStartSeq:    lastSeq + 1,
+			})
+			return err
 		})
 		if err != nil {
 			return 0, fmt.Errorf("live consumer: %w", err)
