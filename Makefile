@@ -84,7 +84,7 @@ bench: build
 # minute (make test runs their seed corpora only).
 FUZZTIME ?= 60s
 soak: build
-	$(GO) test -count=1 -run 'Churn|StopsReading' ./server/ -args -long
+	$(GO) test -count=1 -timeout 30m -run 'Churn|StopsReading|ClusterFaults' ./server/ -args -long
 	for f in FuzzDecode FuzzLines FuzzNormalizeRoom; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./wire/ || exit 1; done
 	$(GO) test -run '^$$' -fuzz '^FuzzClientFrame$$' -fuzztime $(FUZZTIME) ./server/

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,10 +23,14 @@ import (
 // TestMain lets the test binary double as a chat server process, so that a
 // test can kill one with SIGKILL.
 func TestMain(m *testing.M) {
+	if spec := os.Getenv("CHAT_TEST_NATS"); spec != "" {
+		os.Exit(natsProcessMain(spec))
+	}
 	if addr := os.Getenv("CHAT_TEST_SERVE_ADDR"); addr != "" {
 		cfg := DefaultConfig()
 		cfg.Addr = addr
 		cfg.DataDir = os.Getenv("CHAT_TEST_SERVE_DATA")
+		cfg.NATSURL = os.Getenv("CHAT_TEST_SERVE_NATS")
 		cfg.EventRate, cfg.EventBurst = 100000, 100000
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -39,11 +44,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// serverProcess starts this test binary as a chat server on addr.
-func serverProcess(t *testing.T, addr, dataDir string) *exec.Cmd {
+// serverProcess starts this test binary as a chat server on addr, with an
+// embedded NATS, or on the NATS of natsURL when given.
+func serverProcess(t *testing.T, addr, dataDir string, natsURL ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CHAT_TEST_SERVE_ADDR="+addr, "CHAT_TEST_SERVE_DATA="+dataDir)
+	if len(natsURL) > 0 {
+		cmd.Env = append(cmd.Env, "CHAT_TEST_SERVE_NATS="+strings.Join(natsURL, ","))
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
