@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,7 +174,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	var connected procstat.Sample
 	if o.PID > 0 {
 		var err error
-		if connected, err = procstat.Read(o.PID); err == nil && rep.Clients > 0 {
+		if connected, err = settledSample(ctx, o.PID); err == nil && rep.Clients > 0 {
 			rep.Server = &ServerReport{
 				RSSMB:     float64(connected.RSS) / (1 << 20),
 				KBPerConn: float64(connected.RSS-before.RSS) / 1024 / float64(rep.Clients),
@@ -188,8 +189,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			return rep, err
 		}
 		if rep.Server != nil {
-			time.Sleep(2 * time.Second) // the joins' garbage is collected, as an idle server's would be
-			if joined, err := procstat.Read(o.PID); err == nil {
+			if joined, err := settledSample(ctx, o.PID); err == nil {
 				rep.Server.KBPerJoined = float64(joined.RSS-before.RSS) / 1024 / float64(rep.Clients)
 				rep.Server.PeakRSSMB = float64(joined.PeakRSS) / (1 << 20)
 				connected = joined
@@ -221,6 +221,33 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	rep.Dropped = dropped()
 	return rep, nil
+}
+
+// settledSample reads the server once its resident memory has settled
+// (four readings half a second apart within 1% of one another, or 30 s):
+// memory per idle connection is what an idle server keeps, not the garbage
+// of the connections' arrival that its runtime has yet to return.
+func settledSample(ctx context.Context, pid int) (procstat.Sample, error) {
+	var last []int64
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s, err := procstat.Read(pid)
+		if err != nil {
+			return s, err
+		}
+		last = append(last, s.RSS)
+		if n := len(last); n >= 4 {
+			lo, hi := slices.Min(last[n-4:]), slices.Max(last[n-4:])
+			if float64(hi-lo) <= 0.01*float64(hi) || time.Now().After(deadline) {
+				return s, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return s, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // runLoads runs fan-out, burst and chat load as asked, and returns how many

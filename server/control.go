@@ -12,26 +12,34 @@ import "chat/server/hub"
 // frame included, is left to the library, which checks it and answers as
 // RFC 6455 wants.
 
-// takeControlFrames waits for the next frame and consumes the pings and
-// pongs at the front of the read buffer, answering pings. It returns false
-// when the connection is done (a ping flood was aborted); on a read error it
-// returns true and leaves the error to the library's next read.
-func (ss *session) takeControlFrames() bool {
+// What nextFrame found.
+const (
+	frameData = iota // a frame for coder/websocket to read (or a read error for it to find)
+	frameNone        // pings and pongs taken, nothing more buffered
+	frameDone        // the connection is done (a ping flood was aborted)
+)
+
+// nextFrame waits for the next frame, a few small calls deep, and takes
+// the pings and pongs at the front of the read buffer, answering pings.
+func (ss *session) nextFrame() int {
 	br := ss.t.br
 	for {
 		hdr, err := br.Peek(2)
 		if err != nil || !controlHeader(hdr) {
-			return true
+			return frameData
 		}
 		n := 2 + 4 + int(hdr[1]&0x7f) // header, mask key, payload
 		frame, err := br.Peek(n)
 		if err != nil {
-			return true
+			return frameData
 		}
 		ok := ss.control(frame)
 		_, _ = br.Discard(n)
-		if !ok {
-			return false
+		switch {
+		case !ok:
+			return frameDone
+		case br.Buffered() == 0:
+			return frameNone
 		}
 	}
 }

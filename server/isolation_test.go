@@ -202,12 +202,13 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 	slowReader := bufio.NewReaderSize(&throttled{r: c, chunk: 1024, pause: 200 * time.Microsecond}, 1024)
 	slow.br = slowReader
 	wg.Go(func() {
-		// Bursts of 120 KB, each about what the server's socket holds,
-		// well under the client's queue cap; the next one waits until the
-		// reader has nearly caught up.
+		// Bursts of 200 KB, more than the server's socket holds (its 64 KB
+		// send buffer, doubled by the kernel) and under the client's queue
+		// cap beside it; the next one waits until the reader has nearly
+		// caught up.
 		for i := range messages {
 			sender.send(wire.Event{Type: wire.TypeSend, Room: "big", ID: fmt.Sprint("m", i), Text: fmt.Sprint(i, " ", text)})
-			if i%30 == 29 {
+			if i%50 == 49 {
 				for deadline := time.Now().Add(10 * time.Second); received.Load() < int64(i-5) && time.Now().Before(deadline); {
 					time.Sleep(time.Millisecond)
 				}

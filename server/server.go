@@ -38,6 +38,7 @@ type Server struct {
 	live       liveFeed
 	deliveries *deliveries
 	recent     *recent
+	parker     *parker // nil where idle connections keep a goroutine
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
 	perIP      *perIP        // nil unless MaxConnsPerIP
@@ -120,6 +121,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.hub = hub.New(&hubOpts)
 	s.lobbyHolds = newLobbyHolds()
 	// The cache never keeps more of a room than the store does.
+	if s.parker, err = newParker(); err != nil {
+		cfg.Logger.Warn("idle connections will each keep a goroutine: no epoll", "err", err)
+	}
 	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)))
 	s.deliveries = newDeliveries(s.hub, &s.live, s.recent)
 	go s.metrics.run()
@@ -202,9 +206,16 @@ func (s *Server) shutdown(ctx context.Context) {
 	<-s.presenceDone
 	s.presence.leaveAll()
 	s.hub.Shutdown(ctx, hub.DisconnectShutdown)
+	// The peers answer the close frames (their sessions end), or the
+	// rest is cut at ctx's end.
+	for s.conns.Load() > 0 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.hub.KillAll()
 	s.broker.Close()
 	s.deliveries.close()
 	s.hub.Stop()
+	s.parker.close()
 	s.lobbyHolds.close()
 	s.metrics.close()
 }

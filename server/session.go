@@ -51,27 +51,59 @@ type session struct {
 	done bool           // the worker found the connection done
 }
 
-// run is the session's read loop. It waits for the next frame in
-// takeControlFrames, a few small frames deep, and hands each message to a
-// worker goroutine that reads it through coder/websocket and acts on it,
-// and waits for that. So the read loop's own stack never grows past the
-// runtime's smallest: an idle connection costs one 2 KB stack, and the
-// deep work of a message happens on a stack that goes away with its worker
-// (the runtime does not shrink a stack below 4 KB once it has grown).
+// run is the session's read loop, started once the connection is
+// accepted. Between frames the session either parks its connection (see
+// parker: no goroutine at all while idle) or, where it cannot, waits in
+// nextFrame, a few small frames deep, handing each message to a
+// worker goroutine that reads it through coder/websocket and acts on it.
+// Either way no deep stack is kept while idle: a parked connection has
+// none, a waiting one keeps the runtime's smallest (2 KB; the runtime does
+// not shrink a stack below 4 KB once it has grown).
 func (ss *session) run() {
-	defer ss.end()
-	ss.work.Add(1)
-	go ss.start() // on a worker too: joining the lobby takes more stack than waiting
-	ss.work.Wait()
-	for !ss.done && ss.takeControlFrames() {
+	if ss.t.parker != nil {
 		ss.work.Add(1)
-		go ss.handleNext()
+		ss.start() // this goroutine ends when the connection parks
+	} else {
+		ss.work.Add(1)
+		go ss.start() // on a worker: joining the lobby takes more stack than waiting
 		ss.work.Wait()
 	}
+	ss.loop(false)
 }
 
-// handleNext is a worker: it reads the next message, and those that have
-// already arrived behind it, and acts on them.
+// resume is the parker's way back: the socket has something to read.
+func (ss *session) resume() { ss.loop(true) }
+
+// loop reads frames until the connection is done, and then ends the
+// session, or until it parks the connection: then it returns, and the
+// parker starts it again in a new goroutine (resume) when there is
+// something to read. ready says there is: read before parking again.
+func (ss *session) loop(ready bool) {
+	for !ss.done {
+		if !ready && ss.t.br.Buffered() == 0 && ss.t.parker.park(&ss.t) {
+			return // ss belongs to the next goroutine from here on
+		}
+		ready = false
+		switch ss.nextFrame() {
+		case frameDone:
+			ss.done = true
+			continue
+		case frameNone:
+			continue // park, or wait again
+		}
+		ss.work.Add(1)
+		if ss.t.parker != nil {
+			ss.handleNext() // this goroutine's stack goes when it parks
+		} else {
+			go ss.handleNext()
+			ss.work.Wait()
+		}
+	}
+	ss.end()
+}
+
+// handleNext reads the next message, and those that have already arrived
+// behind it, and acts on them; ss.work.Done says it has.
 func (ss *session) handleNext() {
 	defer ss.work.Done()
 	for {
@@ -82,8 +114,11 @@ func (ss *session) handleNext() {
 		if ss.t.br.Buffered() == 0 {
 			return
 		}
-		if !ss.takeControlFrames() {
+		switch ss.nextFrame() {
+		case frameDone:
 			ss.done = true
+			return
+		case frameNone:
 			return
 		}
 	}
@@ -196,7 +231,7 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 func (ss *session) end() {
 	ss.lobbyHeld.Store(false)
 	ss.srv.hub.Unregister(ss.client)
-	_ = ss.conn.CloseNow()
+	_ = ss.t.CloseNow()
 	ss.srv.conns.Add(-1)
 	ss.srv.perIP.release(ss.ipKey)
 }
@@ -274,7 +309,7 @@ func (ss *session) pingAllowed() (ok, abort bool) {
 }
 
 // onPing is coder/websocket's callback for a ping it reads (most are read
-// ahead of it, see takeControlFrames), called from the read loop inside the
+// ahead of it, see nextFrame), called from the read loop inside the
 // library's read, where closing the connection would wait for that read:
 // an abort goes on another goroutine.
 func (ss *session) onPing(context.Context, []byte) bool {

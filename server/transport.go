@@ -47,6 +47,9 @@ type transport struct {
 	br     *bufio.Reader   // what coder/websocket reads from, read by the read loop only
 	direct bool            // nothing came behind the handshake: br may read conn directly
 
+	parker *parker // nil where connections are not parked (see park_linux.go)
+	parkFields
+
 	// writeNow's state, owned by the holder of the write turn (see
 	// transport_unix.go).
 	writeFn func(fd uintptr) bool
@@ -66,8 +69,16 @@ func (t *transport) Write(p []byte) error {
 	return err
 }
 
-// CloseNow implements hub.Transport.
-func (t *transport) CloseNow() error { return t.ws.CloseNow() }
+// CloseNow implements hub.Transport. A parked connection is taken from the
+// parker first, and its session's loop started to see the close and end.
+func (t *transport) CloseNow() error {
+	t.parker.forget(t)
+	err := t.ws.CloseNow()
+	// After forget, the connection cannot be parked again: if it is
+	// parked now, nothing else will wake it.
+	t.wake()
+	return err
+}
 
 // controlWriter is where coder/websocket's buffered writer flushes. Only
 // control frames go that way, each flushed whole (at most 127 bytes, under

@@ -42,6 +42,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// One allocation holds the session, its hub seat and its transport.
 	ss := &session{srv: s}
 	ss.client, ss.t.client = &ss.seat, &ss.seat
+	ss.t.parker, ss.t.resume = s.parker, ss.resume
 	conn, err := websocket.Accept(&hijacker{w, &ss.t}, r, &websocket.AcceptOptions{
 		OriginPatterns: s.cfg.Origins,
 		// Compression stays off: it costs tens of KB per connection and

@@ -34,3 +34,13 @@ func (h *Hub) Shutdown(ctx context.Context, d Disconnect) {
 		}
 	}
 }
+
+// KillAll closes every client at once, without a handshake: what Shutdown
+// left waiting for its peer's answer.
+func (h *Hub) KillAll() {
+	var all []*Client
+	h.Each(func(c *Client) { all = append(all, c) })
+	for _, c := range all {
+		c.kill()
+	}
+}
