@@ -138,17 +138,7 @@ func (s *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // message coming back are not deliveries, so a client that never gets the
 // message leaves it incomplete.
 func TestChatLoadCountsOnlyMsgEventsOfOthers(t *testing.T) {
-	hs := httptest.NewServer(&echoServer{})
-	defer hs.Close()
-	f, err := Connect(context.Background(), ConnectOptions{URLs: []string{wsOf(hs.URL)}, Conns: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := Chat(context.Background(), f, ChatOptions{Senders: 1, Rate: 20, Duration: 250 * time.Millisecond, Timeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := chatAgainst(t, &echoServer{}, 5, 300*time.Millisecond)
 	if res.Incomplete != res.Sent || len(res.Latencies) != 0 {
 		t.Errorf("%d of %d incomplete: the last client never got a message, so none reached everyone", res.Incomplete, res.Sent)
 	}
@@ -282,18 +272,26 @@ func (refusingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestRefusedMessagesAreNotIncomplete: a message the server refused (and so
 // did not store) is counted as refused; nobody was owed it.
 func TestRefusedMessagesAreNotIncomplete(t *testing.T) {
-	hs := httptest.NewServer(refusingServer{})
-	defer hs.Close()
-	f, err := Connect(context.Background(), ConnectOptions{URLs: []string{wsOf(hs.URL)}, Conns: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := Chat(context.Background(), f, ChatOptions{Senders: 1, Rate: 20, Duration: 250 * time.Millisecond, Timeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := chatAgainst(t, refusingServer{}, 3, 2*time.Second)
 	if res.Refused != res.Sent || res.Incomplete != 0 || res.Delivered != 0 {
 		t.Errorf("%+v: want every message refused, none incomplete", res)
 	}
+}
+
+// chatAgainst runs a quarter second of chat load, one sender at 20 msg/s,
+// against a test server with conns clients.
+func chatAgainst(t *testing.T, h http.Handler, conns int, timeout time.Duration) ChatResult {
+	t.Helper()
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	f, err := Connect(context.Background(), ConnectOptions{URLs: []string{wsOf(hs.URL)}, Conns: conns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	res, err := Chat(context.Background(), f, ChatOptions{Senders: 1, Rate: 20, Duration: 250 * time.Millisecond, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

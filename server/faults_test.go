@@ -55,8 +55,14 @@ type faultReader struct {
 }
 
 func (w *faultWriter) run(ctx context.Context, nodes []string, stopNew <-chan struct{}, first int) {
+	reconnecting(ctx, nodes, first, func(url string) { w.session(ctx, url, stopNew) })
+}
+
+// reconnecting runs session on the nodes in turn, from the first, until
+// ctx ends: a client that goes to the next node when its connection ends.
+func reconnecting(ctx context.Context, nodes []string, first int, session func(url string)) {
 	for attempt := first; ctx.Err() == nil; attempt++ {
-		w.session(ctx, nodes[attempt%len(nodes)], stopNew)
+		session(nodes[attempt%len(nodes)])
 		select {
 		case <-ctx.Done():
 		case <-time.After(100 * time.Millisecond):
@@ -64,17 +70,26 @@ func (w *faultWriter) run(ctx context.Context, nodes []string, stopNew <-chan st
 	}
 }
 
+// dialFault connects, or returns nil when the node does not answer.
+func dialFault(ctx context.Context, url string) *websocket.Conn {
+	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(dctx, url, nil)
+	if err != nil {
+		return nil
+	}
+	c.SetReadLimit(1 << 20)
+	return c
+}
+
 // session is one connection: hello, join, then every pending message again
 // and a new one every 50 ms until the connection ends.
 func (w *faultWriter) session(ctx context.Context, url string, stopNew <-chan struct{}) {
-	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	c, _, err := websocket.Dial(dctx, url, nil)
-	cancel()
-	if err != nil {
+	c := dialFault(ctx, url)
+	if c == nil {
 		return
 	}
 	defer c.CloseNow()
-	c.SetReadLimit(1 << 20)
 	w.mu.Lock()
 	w.connects++
 	w.mu.Unlock()
@@ -197,25 +212,16 @@ func (w *faultWriter) unacked() int {
 }
 
 func (r *faultReader) run(ctx context.Context, nodes []string, first int) {
-	for attempt := first; ctx.Err() == nil; attempt++ {
-		r.session(ctx, nodes[attempt%len(nodes)])
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	reconnecting(ctx, nodes, first, func(url string) { r.session(ctx, url) })
 }
 
 // session is one connection: join after the last seq seen, then read.
 func (r *faultReader) session(ctx context.Context, url string) {
-	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	c, _, err := websocket.Dial(dctx, url, nil)
-	cancel()
-	if err != nil {
+	c := dialFault(ctx, url)
+	if c == nil {
 		return
 	}
 	defer c.CloseNow()
-	c.SetReadLimit(1 << 20)
 	r.mu.Lock()
 	r.connects++
 	var after uint64
@@ -224,7 +230,7 @@ func (r *faultReader) session(ctx context.Context, url string) {
 	}
 	r.mu.Unlock()
 	wctx, wcancel := context.WithTimeout(ctx, 2*time.Second)
-	err = c.Write(wctx, websocket.MessageText, wire.Encode(wire.Event{Type: wire.TypeJoin, Room: r.room, After: after}))
+	err := c.Write(wctx, websocket.MessageText, wire.Encode(wire.Event{Type: wire.TypeJoin, Room: r.room, After: after}))
 	wcancel()
 	if err != nil {
 		return
