@@ -1,0 +1,208 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"chat/wire"
+)
+
+// Account is a person with a name and a password.
+type Account struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Hash     string    `json:"hash"`
+	Admin    bool      `json:"admin,omitempty"`
+	Banned   bool      `json:"banned,omitempty"`
+	BannedBy string    `json:"banned_by,omitempty"` // the admin's id
+	BannedAt time.Time `json:"banned_at,omitzero"`
+	Created  time.Time `json:"created"`
+}
+
+// nameKey is the key a name is claimed under: the same for every way of
+// writing it in a different case, so that "Ana" cannot sit beside "ana".
+func nameKey(name string) string {
+	return "n." + base64.RawURLEncoding.EncodeToString([]byte(strings.ToLower(name)))
+}
+
+// ThrottledError says a sign-in was refused for too many attempts.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many sign-in attempts: try again in %d s", int(e.RetryAfter.Seconds()+0.5))
+}
+
+// adminKey is claimed by the first admin (the first-run invitation's
+// user), once.
+const adminKey = "meta.admin"
+
+// SignUp creates an account. With invites required, invite must be a
+// valid code; it is used up either way. The first-run invitation's user
+// is the server's admin.
+func (s *Store) SignUp(ctx context.Context, name, password, invite string, invitesRequired bool) (Account, error) {
+	if err := wire.ValidName(name); err != nil {
+		return Account{}, err
+	}
+	if err := ValidPassword(password); err != nil {
+		return Account{}, err
+	}
+	if invitesRequired && invite == "" {
+		return Account{}, ErrInviteRequired
+	}
+	if taken, err := s.NameTaken(ctx, name); err != nil {
+		return Account{}, err
+	} else if taken {
+		return Account{}, ErrNameTaken
+	}
+	a := Account{ID: nuid.Next(), Name: name, Created: s.now().UTC()}
+	if invite != "" {
+		inv, err := s.useInvite(ctx, invite)
+		if err != nil {
+			return Account{}, err
+		}
+		if inv.By == SetupBy {
+			_, err := s.accounts.Create(ctx, adminKey, []byte(a.ID))
+			a.Admin = err == nil // an older setup link loses to the one used first
+		}
+	}
+	if err := s.hash(ctx, func() { a.Hash = hashPassword(password) }); err != nil {
+		return Account{}, err
+	}
+	if _, err := s.accounts.Create(ctx, nameKey(name), []byte(a.ID)); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return Account{}, ErrNameTaken
+		}
+		return Account{}, err
+	}
+	if err := s.putAccount(ctx, a); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+func (s *Store) putAccount(ctx context.Context, a Account) error {
+	data, _ := json.Marshal(a)
+	_, err := s.accounts.Put(ctx, "u."+a.ID, data)
+	return err
+}
+
+// Account reads an account by id.
+func (s *Store) Account(ctx context.Context, id string) (Account, error) {
+	e, err := s.accounts.Get(ctx, "u."+id)
+	if err != nil {
+		return Account{}, err
+	}
+	var a Account
+	return a, json.Unmarshal(e.Value(), &a)
+}
+
+// byName finds an account by its name, any case.
+func (s *Store) byName(ctx context.Context, name string) (Account, error) {
+	e, err := s.accounts.Get(ctx, nameKey(name))
+	if err != nil {
+		return Account{}, err
+	}
+	return s.Account(ctx, string(e.Value()))
+}
+
+// NameTaken reports whether an account holds name (in any case), so that
+// a guest cannot show as someone who signed up.
+func (s *Store) NameTaken(ctx context.Context, name string) (bool, error) {
+	_, err := s.accounts.Get(ctx, nameKey(name))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// SignIn checks a name and password, at most SignInRate times a minute for
+// a name and for an address. An unknown name costs the same time as a wrong
+// password.
+func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Account, error) {
+	now := s.now()
+	for _, key := range []string{"name:" + strings.ToLower(name), "addr:" + addr} {
+		if ok, wait := s.throttle.allow(key, now); !ok {
+			return Account{}, &ThrottledError{RetryAfter: wait}
+		}
+	}
+	a, err := s.byName(ctx, name)
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return Account{}, err
+	}
+	phc := a.Hash
+	if phc == "" {
+		phc = dummyHash
+	}
+	var ok bool
+	if err := s.hash(ctx, func() { ok, _ = checkPassword(phc, password) }); err != nil {
+		return Account{}, err
+	}
+	if !ok || a.ID == "" {
+		return Account{}, ErrBadCredentials
+	}
+	if a.Banned {
+		return Account{}, ErrBanned
+	}
+	return a, nil
+}
+
+// ChangePassword sets a new password after checking the old one.
+func (s *Store) ChangePassword(ctx context.Context, id, old, password string) error {
+	if err := ValidPassword(password); err != nil {
+		return err
+	}
+	a, err := s.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	var ok bool
+	if err := s.hash(ctx, func() { ok, _ = checkPassword(a.Hash, old) }); err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBadCredentials
+	}
+	if err := s.hash(ctx, func() { a.Hash = hashPassword(password) }); err != nil {
+		return err
+	}
+	return s.putAccount(ctx, a)
+}
+
+// Ban marks an account banned by admin and ends all its sessions.
+func (s *Store) Ban(ctx context.Context, id, admin string) error {
+	a, err := s.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
+	if err := s.putAccount(ctx, a); err != nil {
+		return err
+	}
+	return s.RevokeAll(ctx, id)
+}
+
+// Banned lists the banned accounts.
+func (s *Store) Banned(ctx context.Context) ([]Account, error) {
+	lister, err := s.accounts.ListKeysFiltered(ctx, "u.>")
+	if err != nil {
+		return nil, err
+	}
+	defer lister.Stop()
+	var out []Account
+	for key := range lister.Keys() {
+		a, err := s.Account(ctx, strings.TrimPrefix(key, "u."))
+		if err == nil && a.Banned {
+			a.Hash = ""
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}

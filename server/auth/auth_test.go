@@ -1,0 +1,248 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// openStore runs a real NATS server with JetStream and opens the store on it.
+func openStore(t testing.TB, o *Options) *Store {
+	t.Helper()
+	ns, err := natsserver.NewServer(&natsserver.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	t.Cleanup(ns.Shutdown)
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), js, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSignUpSignInAndNamesAreOwned(t *testing.T) {
+	s := openStore(t, nil)
+	ctx := context.Background()
+	ana, err := s.SignUp(ctx, "Ana", "correct horse", "", false)
+	if err != nil || ana.ID == "" || ana.Admin {
+		t.Fatalf("sign-up: %+v, %v", ana, err)
+	}
+	for _, name := range []string{"Ana", "ana", "ANA"} {
+		if _, err := s.SignUp(ctx, name, "another password", "", false); !errors.Is(err, ErrNameTaken) {
+			t.Errorf("sign-up as %q beside Ana: %v, want %v", name, err, ErrNameTaken)
+		}
+		if taken, _ := s.NameTaken(ctx, name); !taken {
+			t.Errorf("NameTaken(%q) = false", name)
+		}
+	}
+	if _, err := s.SignUp(ctx, "bo", "short", "", false); err == nil {
+		t.Error("a 5-character password was taken")
+	}
+	if got, err := s.SignIn(ctx, "ana", "correct horse", "10.0.0.1"); err != nil || got.ID != ana.ID {
+		t.Fatalf("sign-in: %+v, %v", got, err)
+	}
+	if _, err := s.SignIn(ctx, "ana", "wrong horse", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("wrong password: %v", err)
+	}
+	if _, err := s.SignIn(ctx, "nobody", "correct horse", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("unknown name: %v, want the same answer as a wrong password", err)
+	}
+	if err := s.ChangePassword(ctx, ana.ID, "wrong horse", "new password!"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("password change with the wrong old one: %v", err)
+	}
+	if err := s.ChangePassword(ctx, ana.ID, "correct horse", "new password!"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignIn(ctx, "ana", "new password!", "10.0.0.1"); err != nil {
+		t.Errorf("sign-in with the new password: %v", err)
+	}
+}
+
+// TestUnknownNameCostsWhatAWrongPasswordDoes: sign-in time does not tell
+// who has an account.
+func TestUnknownNameCostsWhatAWrongPasswordDoes(t *testing.T) {
+	s := openStore(t, &Options{SignInRate: 1000})
+	ctx := context.Background()
+	if _, err := s.SignUp(ctx, "ana", "correct horse", "", false); err != nil {
+		t.Fatal(err)
+	}
+	timeOf := func(name string) time.Duration {
+		var best time.Duration
+		for i := range 5 {
+			start := time.Now()
+			_, _ = s.SignIn(ctx, name, "wrong horse", fmt.Sprint("10.0.0.", i))
+			if d := time.Since(start); best == 0 || d < best {
+				best = d
+			}
+		}
+		return best
+	}
+	known, unknown := timeOf("ana"), timeOf("nobody-at-all")
+	if r := float64(unknown) / float64(known); r < 0.6 || r > 1.6 {
+		t.Errorf("a wrong password takes %v, an unknown name %v: the difference tells who exists", known, unknown)
+	}
+}
+
+func TestSignInIsThrottledPerNameAndPerAddress(t *testing.T) {
+	s := openStore(t, &Options{SignInRate: 3})
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := s.SignIn(ctx, "ana", "guess", fmt.Sprint("10.0.0.", i)); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	var te *ThrottledError
+	if _, err := s.SignIn(ctx, "ana", "guess", "10.0.0.9"); !errors.As(err, &te) || te.RetryAfter <= 0 {
+		t.Fatalf("4th attempt on one name from a new address: %v, want throttled", err)
+	}
+	for i := range 3 {
+		_, _ = s.SignIn(ctx, fmt.Sprint("name", i), "guess", "10.0.0.50")
+	}
+	if _, err := s.SignIn(ctx, "someone-else", "guess", "10.0.0.50"); !errors.As(err, &te) {
+		t.Fatalf("4th attempt from one address on a new name: %v, want throttled", err)
+	}
+	if _, err := s.SignIn(ctx, "fresh", "guess", "10.0.0.51"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("another name from another address: %v, want just a wrong password", err)
+	}
+}
+
+func TestInvitesAndTheFirstAdmin(t *testing.T) {
+	s := openStore(t, nil)
+	ctx := context.Background()
+	if _, err := s.SignUp(ctx, "ana", "correct horse", "", true); !errors.Is(err, ErrInviteRequired) {
+		t.Fatalf("sign-up without an invitation where one is needed: %v", err)
+	}
+	setup, err := s.SetupInvite(ctx)
+	if err != nil || setup == "" {
+		t.Fatalf("setup invitation: %q, %v", setup, err)
+	}
+	older, _ := s.SetupInvite(ctx) // a restart before anyone signed up
+	admin, err := s.SignUp(ctx, "ana", "correct horse", setup, true)
+	if err != nil || !admin.Admin {
+		t.Fatalf("sign-up with the setup link: %+v, %v; want the admin", admin, err)
+	}
+	if again, _ := s.SetupInvite(ctx); again != "" {
+		t.Errorf("a setup link with an admin already there: %q", again)
+	}
+	if second, err := s.SignUp(ctx, "bo", "correct horse", older, true); err != nil || second.Admin {
+		t.Errorf("the older setup link: %+v, %v; want an account, not a second admin", second, err)
+	}
+	if _, err := s.SignUp(ctx, "cy", "correct horse", setup, true); !errors.Is(err, ErrBadInvite) {
+		t.Errorf("a used invitation: %v", err)
+	}
+	// One code, two sign-ups at once: one of them gets in.
+	code, err := s.NewInvite(ctx, admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := range 5 {
+		wg.Go(func() {
+			if _, err := s.SignUp(ctx, fmt.Sprint("racer", i), "correct horse", code, true); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Errorf("%d sign-ups with one invitation, want 1", ok)
+	}
+}
+
+func TestSessionsRevocationAndBans(t *testing.T) {
+	s := openStore(t, nil)
+	ctx := context.Background()
+	ana, _ := s.SignUp(ctx, "ana", "correct horse", "", false)
+	revoked := make(chan string, 10)
+	if err := s.WatchRevocations(ctx, func(key string) { revoked <- key }); err != nil {
+		t.Fatal(err)
+	}
+	c1, s1, err := s.NewSession(ctx, ana, "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _, _ := s.NewSession(ctx, ana, "laptop")
+	got, err := s.Session(ctx, c1)
+	if err != nil || got.User != ana.ID || got.Name != "ana" || got.Key != s1.Key {
+		t.Fatalf("session of the cookie: %+v, %v", got, err)
+	}
+	for _, forged := range []string{"", "x", ana.ID + ".forged", "*.x", ana.ID + ".>"} {
+		if _, err := s.Session(ctx, forged); !errors.Is(err, ErrNoSession) {
+			t.Errorf("cookie %q: %v, want no session", forged, err)
+		}
+	}
+	list, _ := s.Sessions(ctx, ana.ID)
+	if len(list) != 2 || list[0].ID() == list[1].ID() {
+		t.Fatalf("sessions: %+v", list)
+	}
+	if err := s.Revoke(ctx, s1.Key); err != nil {
+		t.Fatal(err)
+	}
+	if key := <-revoked; key != s1.Key {
+		t.Errorf("revocation seen for %q, want %q", key, s1.Key)
+	}
+	if _, err := s.Session(ctx, c1); !errors.Is(err, ErrNoSession) {
+		t.Errorf("a revoked session: %v", err)
+	}
+	if _, err := s.Session(ctx, c2); err != nil {
+		t.Errorf("the other device after one was revoked: %v", err)
+	}
+	guestCookie, guest, err := s.NewGuest(ctx, "guest-1234", "browser")
+	if err != nil || !guest.Guest {
+		t.Fatalf("guest: %+v, %v", guest, err)
+	}
+	if g, err := s.Session(ctx, guestCookie); err != nil || g.Name != "guest-1234" || !g.Guest {
+		t.Errorf("guest session: %+v, %v", g, err)
+	}
+	if err := s.Ban(ctx, ana.ID, "admin-id"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, c2); !errors.Is(err, ErrNoSession) {
+		t.Errorf("a banned person's session: %v", err)
+	}
+	if _, err := s.SignIn(ctx, "ana", "correct horse", "10.0.0.1"); !errors.Is(err, ErrBanned) {
+		t.Errorf("a banned person signing in: %v", err)
+	}
+	if banned, _ := s.Banned(ctx); len(banned) != 1 || banned[0].BannedBy != "admin-id" || banned[0].Hash != "" {
+		t.Errorf("ban list: %+v", banned)
+	}
+}
+
+// BenchmarkSignIn is the cost of one sign-in: an argon2id hash.
+func BenchmarkSignIn(b *testing.B) {
+	s := openStore(b, &Options{SignInRate: 1 << 30})
+	ctx := context.Background()
+	if _, err := s.SignUp(ctx, "ana", "correct horse", "", false); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.SignIn(ctx, "ana", "correct horse", "10.0.0.1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+)
+
+// Session is one device signed in, or a guest. The cookie holds the user id
+// and a random token; the store keeps only a hash of the token, so that
+// whoever reads the bucket cannot sign in as anyone.
+type Session struct {
+	Key     string    `json:"-"` // its key in the bucket: s.<user>.<token hash>
+	User    string    `json:"user"`
+	Name    string    `json:"name"`
+	Guest   bool      `json:"guest,omitempty"`
+	Admin   bool      `json:"admin,omitempty"`
+	Agent   string    `json:"agent,omitempty"` // the browser, as it said
+	Created time.Time `json:"created"`
+	Seen    time.Time `json:"seen"`
+}
+
+// ID names the session for the person listing their devices (the hash's
+// start: enough to tell them apart, useless to sign in with).
+func (s Session) ID() string { return s.Key[strings.LastIndexByte(s.Key, '.')+1:][:12] }
+
+func sessionKey(user, token string) string {
+	h := sha256.Sum256([]byte(token))
+	return "s." + user + "." + base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// NewSession signs a into a new session; its cookie value is what the
+// browser keeps.
+func (s *Store) NewSession(ctx context.Context, a Account, agent string) (cookie string, sess Session, err error) {
+	return s.newSession(ctx, Session{User: a.ID, Name: a.Name, Admin: a.Admin}, agent)
+}
+
+// NewGuest opens a session for a visitor without an account, under a name
+// the server picks (guest-NNNN, not taken by an account).
+func (s *Store) NewGuest(ctx context.Context, name, agent string) (cookie string, sess Session, err error) {
+	return s.newSession(ctx, Session{User: "g" + nuid.Next(), Name: name, Guest: true}, agent)
+}
+
+func (s *Store) newSession(ctx context.Context, sess Session, agent string) (string, Session, error) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	token := base64.RawURLEncoding.EncodeToString(b[:])
+	if len(agent) > 200 {
+		agent = agent[:200]
+	}
+	sess.Agent = agent
+	sess.Created = s.now().UTC()
+	sess.Seen = sess.Created
+	sess.Key = sessionKey(sess.User, token)
+	data, _ := json.Marshal(sess)
+	if _, err := s.sessions.Create(ctx, sess.Key, data); err != nil {
+		return "", Session{}, err
+	}
+	return sess.User + "." + token, sess, nil
+}
+
+// Session finds the session of a cookie value.
+func (s *Store) Session(ctx context.Context, cookie string) (Session, error) {
+	user, token, ok := strings.Cut(cookie, ".")
+	if !ok || user == "" || token == "" || strings.ContainsAny(user, "*>. ") {
+		return Session{}, ErrNoSession
+	}
+	e, err := s.sessions.Get(ctx, sessionKey(user, token))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	var sess Session
+	if err := json.Unmarshal(e.Value(), &sess); err != nil {
+		return Session{}, err
+	}
+	sess.Key = e.Key()
+	return sess, nil
+}
+
+// Touch records that a session was used, which also keeps it from
+// expiring (the bucket's TTL counts from the last write). Once a day is
+// enough for that.
+func (s *Store) Touch(ctx context.Context, sess Session) {
+	if s.now().Sub(sess.Seen) < 24*time.Hour {
+		return
+	}
+	sess.Seen = s.now().UTC()
+	data, _ := json.Marshal(sess)
+	_, _ = s.sessions.Put(ctx, sess.Key, data)
+}
+
+// Sessions lists a user's sessions.
+func (s *Store) Sessions(ctx context.Context, user string) ([]Session, error) {
+	lister, err := s.sessions.ListKeysFiltered(ctx, "s."+user+".*")
+	if err != nil {
+		return nil, err
+	}
+	defer lister.Stop()
+	var out []Session
+	for key := range lister.Keys() {
+		e, err := s.sessions.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var sess Session
+		if json.Unmarshal(e.Value(), &sess) == nil {
+			sess.Key = key
+			out = append(out, sess)
+		}
+	}
+	return out, nil
+}
+
+// Revoke ends one session.
+func (s *Store) Revoke(ctx context.Context, key string) error {
+	return s.sessions.Delete(ctx, key)
+}
+
+// RevokeAll ends every session of a user.
+func (s *Store) RevokeAll(ctx context.Context, user string) error {
+	list, err := s.Sessions(ctx, user)
+	if err != nil {
+		return err
+	}
+	for _, sess := range list {
+		if err := s.Revoke(ctx, sess.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WatchRevocations calls revoked with the key of every session that ends
+// (signed out, revoked, its account banned), on every node, until ctx ends.
+func (s *Store) WatchRevocations(ctx context.Context, revoked func(key string)) error {
+	w, err := s.sessions.WatchAll(ctx, jetstream.UpdatesOnly())
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer w.Stop()
+		for e := range w.Updates() {
+			if e != nil && (e.Operation() == jetstream.KeyValueDelete || e.Operation() == jetstream.KeyValuePurge) {
+				revoked(e.Key())
+			}
+		}
+	}()
+	return nil
+}
