@@ -96,6 +96,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.DurationVar(&cfg.HistoryMaxAge, "history-max-age", cfg.HistoryMaxAge, "how long messages are kept")
 	fs.Var(sizeFlag{&cfg.StoreMax}, "store-max", "what the embedded NATS may store on disk in all; past it messages are refused with store_full instead of the disk filling up (default: -history-max-bytes + 1GiB)")
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
+	fs.Var(&cfg.Access, "access", "who may chat: open (anyone, as a guest or with an account) or members (only people with an account; signing up needs an invitation)")
 	fs.Var(&cfg.Benchmark, "benchmark", "who may call GET /benchmark (broadcast \"test message\" to every client): local (loopback clients only), all, or off")
 	soft, _, _ := doctor.RaiseNoFile()
 	cfg.MaxConns = doctor.MaxConns(soft)

@@ -21,7 +21,9 @@ type Config struct {
 	// into a delivery to every client: BenchmarkLocal (the default) answers
 	// loopback clients only, BenchmarkAll anyone, BenchmarkOff nobody (404).
 	Benchmark BenchmarkAccess
-	MaxConns  int // WebSocket connections at once, beyond which /ws answers 503; 10000
+	// Access says who may chat: AccessOpen (the default), or AccessMembers.
+	Access   AccessMode
+	MaxConns int // WebSocket connections at once, beyond which /ws answers 503; 10000
 	// MaxConnsPerIP caps the WebSockets of one client address (429 past
 	// it); 0, the default, is no cap.
 	MaxConnsPerIP int
@@ -86,6 +88,26 @@ type Config struct {
 	// serves no UI (tests of the protocol alone).
 	UI func(version string) http.Handler
 }
+
+// AccessMode is who may chat.
+type AccessMode string
+
+const (
+	AccessOpen    AccessMode = "open"    // anyone, as a guest or with an account
+	AccessMembers AccessMode = "members" // only people with an account; signing up needs an invitation
+)
+
+// Set implements flag.Value.
+func (a *AccessMode) Set(v string) error {
+	switch AccessMode(v) {
+	case AccessOpen, AccessMembers:
+		*a = AccessMode(v)
+		return nil
+	}
+	return fmt.Errorf("want open or members, not %q", v)
+}
+
+func (a *AccessMode) String() string { return string(*a) }
 
 // BenchmarkAccess is who may trigger GET /benchmark.
 type BenchmarkAccess string

@@ -27,6 +27,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("/benchmark", s.serveBenchmark)
 	}
 	mux.HandleFunc("/healthz", s.serveHealth)
+	s.apiRoutes(mux)
 	mux.Handle("/metrics", s.metrics.serveMetrics())
 	mux.HandleFunc("/stats.json", s.metrics.serveStats)
 	assets := newAssets(s.cfg.WebDir, s.log)

@@ -15,12 +15,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"chat/server/auth"
 	"chat/server/broker"
 	"chat/server/hub"
 	"chat/wire"
@@ -39,6 +41,8 @@ type Server struct {
 	deliveries *deliveries
 	recent     *recent
 	parker     *parker // nil where idle connections keep a goroutine
+	auth       *auth.Store
+	bySession  bySession // this node's connections, by their sign-in session
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
 	perIP      *perIP        // nil unless MaxConnsPerIP
@@ -75,6 +79,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.HeaderTimeout <= 0 {
 		cfg.HeaderTimeout = def.HeaderTimeout
 	}
+	if cfg.Access == "" {
+		cfg.Access = def.Access
+	}
 	if cfg.HistoryPerRoom <= 0 {
 		cfg.HistoryPerRoom = def.HistoryPerRoom
 	}
@@ -104,6 +111,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.cfg, s.log, s.broker = cfg, cfg.Logger, b
+	if s.auth, err = openAuth(ctx, b); err != nil {
+		b.Close()
+		return nil, err
+	}
 	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	s.presenceDone = make(chan struct{})
 	s.perIP = newPerIP(cfg.MaxConnsPerIP)
@@ -144,6 +155,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	pctx, cancel := context.WithCancel(context.Background())
 	s.stopPresence = cancel
+	if err := s.auth.WatchRevocations(pctx, s.bySession.ended); err != nil {
+		cancel()
+		s.metrics.close()
+		s.lobbyHolds.close()
+		s.deliveries.close()
+		s.hub.Stop()
+		b.Close()
+		return nil, err
+	}
 	go func() {
 		defer close(s.presenceDone)
 		s.presence.run(pctx)
@@ -250,6 +270,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	hs := s.HTTPServer()
+	s.announceSetup(ctx, ln.Addr())
 	s.log.Info("chat serving", "addr", ln.Addr().String(), "version", cfg.Version,
 		"nats", natsMode(cfg.NATSURL), "data", cfg.DataDir, "max_conns", cfg.MaxConns)
 	served := make(chan error, 1)
@@ -278,4 +299,20 @@ func natsMode(url string) string {
 		return "embedded"
 	}
 	return url
+}
+
+// announceSetup prints the first-run link while the server has no admin:
+// whoever signs up with it is the admin (it works once; every start makes
+// a new one until it is used).
+func (s *Server) announceSetup(ctx context.Context, addr net.Addr) {
+	code, err := s.auth.SetupInvite(ctx)
+	if err != nil || code == "" {
+		return
+	}
+	host := addr.String()
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		host = net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+	}
+	s.log.Warn("no admin yet: the first account made with this link is the server's admin",
+		"url", "http://"+host+"/signup?invite="+code)
 }

@@ -42,6 +42,9 @@ type session struct {
 	aborting bool
 	buf      []byte // the last message read, reused
 	ipKey    string // for -max-conns-per-ip; empty without it
+	// user and sessKey are the sign-in session the connection came with
+	// (an account's or a guest's); empty for a client without one.
+	user, sessKey string
 
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
@@ -230,6 +233,9 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 
 func (ss *session) end() {
 	ss.lobbyHeld.Store(false)
+	if ss.sessKey != "" {
+		ss.srv.bySession.remove(ss.sessKey, ss)
+	}
 	ss.srv.hub.Unregister(ss.client)
 	_ = ss.t.CloseNow()
 	ss.srv.conns.Add(-1)
@@ -328,17 +334,33 @@ func (ss *session) onPong(ctx context.Context, p []byte) {
 	}
 }
 
+// hello names the connection. A signed-in connection's name is its
+// session's, whatever it asks (welcome says which); any other may choose
+// one, but not one an account holds.
 func (ss *session) hello(ev wire.Event) error {
-	if err := wire.ValidName(ev.Name); err != nil {
-		return err
-	}
-	if ev.ID != "" {
-		if err := wire.ValidID(ev.ID); err != nil {
+	name := ss.client.Name()
+	if ss.user == "" {
+		if err := wire.ValidName(ev.Name); err != nil {
 			return err
 		}
+		if ev.ID != "" {
+			if err := wire.ValidID(ev.ID); err != nil {
+				return err
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		taken, err := ss.srv.auth.NameTaken(ctx, ev.Name)
+		cancel()
+		if err != nil {
+			return wire.Errorf(wire.CodeUnavailable, "the name could not be checked (%v); say hello again", err)
+		}
+		if taken {
+			return wire.Errorf(wire.CodeBadName, "%q belongs to an account: sign in to use it, or choose another", ev.Name)
+		}
+		name = ev.Name
+		ss.srv.hub.Identify(ss.client, name, ev.ID)
 	}
-	ss.srv.hub.Identify(ss.client, ev.Name, ev.ID)
-	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: ev.Name, Version: ss.srv.cfg.Version,
+	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: name, User: ss.user, Version: ss.srv.cfg.Version,
 		Rate: ss.srv.cfg.EventRate, Burst: ss.srv.cfg.EventBurst})
 	return nil
 }
@@ -373,6 +395,7 @@ func (ss *session) send(ev wire.Event) error {
 	m := wire.Event{
 		ID:   ev.ID,
 		From: ss.client.Name(),
+		User: ss.user,
 		Text: ev.Text,
 		TS:   time.Now().UTC().Truncate(time.Millisecond),
 	}
@@ -398,9 +421,12 @@ func (ss *session) send(ev wire.Event) error {
 }
 
 // sender is who the dedupe of this connection's messages is scoped to: the
-// browser's id when hello gave one (a resend from another connection of
-// that browser is recognised), else the connection's name.
+// signed-in user; else the browser's id when hello gave one (a resend from
+// another connection of that browser is recognised); else the name.
 func (ss *session) sender() string {
+	if ss.user != "" {
+		return "user:" + ss.user
+	}
 	if id := ss.client.Identity(); id != "" {
 		return "browser:" + id
 	}

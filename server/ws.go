@@ -32,6 +32,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
 		return
 	}
+	// Who is connecting: the sign-in session of the cookie, if any. A
+	// plain client without one is a guest of its own, as the seed's were,
+	// unless only members may chat.
+	sess, err := s.requestSession(r.Context(), r)
+	if s.cfg.Access == AccessMembers && (err != nil || sess.Guest) {
+		s.conns.Add(-1)
+		http.Error(w, "sign in first: only members may chat here", http.StatusUnauthorized)
+		return
+	}
 	ipKey, ok := s.perIP.take(r.RemoteAddr)
 	if !ok {
 		s.conns.Add(-1)
@@ -63,7 +72,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ss.t.ws, ss.conn = conn, conn
 	ss.t.readDirect()
 	conn.SetReadLimit(readLimit)
-	s.hub.Attach(&ss.seat, &ss.t, wire.GuestName())
+	name := wire.GuestName()
+	if sess.Key != "" {
+		ss.user, ss.sessKey, name = sess.User, sess.Key, sess.Name
+		s.bySession.add(sess.Key, ss)
+	}
+	s.hub.Attach(&ss.seat, &ss.t, name)
+	if ss.user != "" {
+		s.hub.Identify(&ss.seat, name, "u:"+ss.user) // presence counts the person, on every device
+	}
 	// The handler returns now: its goroutine and the request's memory go,
 	// and the session's read loop lives on in a small new goroutine.
 	go ss.run()

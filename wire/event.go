@@ -26,7 +26,7 @@ const (
 	TypeJoined    = "joined"    // {"type":"joined","room":"R","seq":N}: the room's last seq at join time; history up to it follows
 	TypeAck       = "ack"       // {"type":"ack","room":"R","id":"<client id>","seq":N}: your message is stored as seq N
 	TypeGap       = "gap"       // {"type":"gap","room":"R","after":N,"seq":M}: messages after N and before M are no longer kept
-	TypeMsg       = "msg"       // {"type":"msg","room":"R","seq":1,"id":"...","from":"ana","text":"...","ts":"<RFC 3339>"}
+	TypeMsg       = "msg"       // {"type":"msg","room":"R","seq":1,"id":"...","from":"ana","user":"<id>","text":"...","ts":"<RFC 3339>"}
 	TypePresence  = "presence"  // {"type":"presence","room":"R","count":3,"names":["ana","bo","cy"]}
 	TypeError     = "error"     // {"type":"error","code":"bad_room","text":"...","id":"<client id, when about a send>"}
 	TypeBroadcast = "broadcast" // {"type":"broadcast","text":"test message"}: GET /benchmark, not stored
@@ -43,14 +43,17 @@ const (
 // struct keeps decoding to one pass and the wasm free of reflection-heavy
 // type switches.
 type Event struct {
-	Type    string    `json:"type"`
-	Room    string    `json:"room,omitempty"`
-	Name    string    `json:"name,omitempty"`
-	After   uint64    `json:"after,omitempty"`
-	Before  uint64    `json:"before,omitempty"`
-	Seq     uint64    `json:"seq,omitempty"`
-	ID      string    `json:"id,omitempty"`
-	From    string    `json:"from,omitempty"`
+	Type   string `json:"type"`
+	Room   string `json:"room,omitempty"`
+	Name   string `json:"name,omitempty"`
+	After  uint64 `json:"after,omitempty"`
+	Before uint64 `json:"before,omitempty"`
+	Seq    uint64 `json:"seq,omitempty"`
+	ID     string `json:"id,omitempty"`
+	From   string `json:"from,omitempty"`
+	// User is the stable id of whoever From is: an account's or a guest
+	// session's, stamped by the server (never taken from a client).
+	User    string    `json:"user,omitempty"`
 	Text    string    `json:"text,omitempty"`
 	TS      time.Time `json:"ts,omitzero"`
 	Count   int       `json:"count,omitempty"`

@@ -47,7 +47,12 @@ const adminKey = "meta.admin"
 // SignUp creates an account. With invites required, invite must be a
 // valid code; it is used up either way. The first-run invitation's user
 // is the server's admin.
-func (s *Store) SignUp(ctx context.Context, name, password, invite string, invitesRequired bool) (Account, error) {
+//
+// Sign-ups are throttled per address like sign-ins.
+func (s *Store) SignUp(ctx context.Context, name, password, invite string, invitesRequired bool, addr string) (Account, error) {
+	if ok, wait := s.throttle.allow("signup:"+addr, s.now()); !ok {
+		return Account{}, &ThrottledError{RetryAfter: wait}
+	}
 	if err := wire.ValidName(name); err != nil {
 		return Account{}, err
 	}

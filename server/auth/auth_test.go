@@ -44,19 +44,19 @@ func openStore(t testing.TB, o *Options) *Store {
 func TestSignUpSignInAndNamesAreOwned(t *testing.T) {
 	s := openStore(t, nil)
 	ctx := context.Background()
-	ana, err := s.SignUp(ctx, "Ana", "correct horse", "", false)
+	ana, err := s.SignUp(ctx, "Ana", "correct horse", "", false, "10.1.1.1")
 	if err != nil || ana.ID == "" || ana.Admin {
 		t.Fatalf("sign-up: %+v, %v", ana, err)
 	}
 	for _, name := range []string{"Ana", "ana", "ANA"} {
-		if _, err := s.SignUp(ctx, name, "another password", "", false); !errors.Is(err, ErrNameTaken) {
+		if _, err := s.SignUp(ctx, name, "another password", "", false, "10.1.1.1"); !errors.Is(err, ErrNameTaken) {
 			t.Errorf("sign-up as %q beside Ana: %v, want %v", name, err, ErrNameTaken)
 		}
 		if taken, _ := s.NameTaken(ctx, name); !taken {
 			t.Errorf("NameTaken(%q) = false", name)
 		}
 	}
-	if _, err := s.SignUp(ctx, "bo", "short", "", false); err == nil {
+	if _, err := s.SignUp(ctx, "bo", "short", "", false, "10.1.1.1"); err == nil {
 		t.Error("a 5-character password was taken")
 	}
 	if got, err := s.SignIn(ctx, "ana", "correct horse", "10.0.0.1"); err != nil || got.ID != ana.ID {
@@ -84,7 +84,7 @@ func TestSignUpSignInAndNamesAreOwned(t *testing.T) {
 func TestUnknownNameCostsWhatAWrongPasswordDoes(t *testing.T) {
 	s := openStore(t, &Options{SignInRate: 1000})
 	ctx := context.Background()
-	if _, err := s.SignUp(ctx, "ana", "correct horse", "", false); err != nil {
+	if _, err := s.SignUp(ctx, "ana", "correct horse", "", false, "10.1.1.1"); err != nil {
 		t.Fatal(err)
 	}
 	timeOf := func(name string) time.Duration {
@@ -130,7 +130,7 @@ func TestSignInIsThrottledPerNameAndPerAddress(t *testing.T) {
 func TestInvitesAndTheFirstAdmin(t *testing.T) {
 	s := openStore(t, nil)
 	ctx := context.Background()
-	if _, err := s.SignUp(ctx, "ana", "correct horse", "", true); !errors.Is(err, ErrInviteRequired) {
+	if _, err := s.SignUp(ctx, "ana", "correct horse", "", true, "10.1.1.1"); !errors.Is(err, ErrInviteRequired) {
 		t.Fatalf("sign-up without an invitation where one is needed: %v", err)
 	}
 	setup, err := s.SetupInvite(ctx)
@@ -138,17 +138,17 @@ func TestInvitesAndTheFirstAdmin(t *testing.T) {
 		t.Fatalf("setup invitation: %q, %v", setup, err)
 	}
 	older, _ := s.SetupInvite(ctx) // a restart before anyone signed up
-	admin, err := s.SignUp(ctx, "ana", "correct horse", setup, true)
+	admin, err := s.SignUp(ctx, "ana", "correct horse", setup, true, "10.1.1.1")
 	if err != nil || !admin.Admin {
 		t.Fatalf("sign-up with the setup link: %+v, %v; want the admin", admin, err)
 	}
 	if again, _ := s.SetupInvite(ctx); again != "" {
 		t.Errorf("a setup link with an admin already there: %q", again)
 	}
-	if second, err := s.SignUp(ctx, "bo", "correct horse", older, true); err != nil || second.Admin {
+	if second, err := s.SignUp(ctx, "bo", "correct horse", older, true, "10.1.1.1"); err != nil || second.Admin {
 		t.Errorf("the older setup link: %+v, %v; want an account, not a second admin", second, err)
 	}
-	if _, err := s.SignUp(ctx, "cy", "correct horse", setup, true); !errors.Is(err, ErrBadInvite) {
+	if _, err := s.SignUp(ctx, "cy", "correct horse", setup, true, "10.1.1.1"); !errors.Is(err, ErrBadInvite) {
 		t.Errorf("a used invitation: %v", err)
 	}
 	// One code, two sign-ups at once: one of them gets in.
@@ -161,7 +161,7 @@ func TestInvitesAndTheFirstAdmin(t *testing.T) {
 	ok := 0
 	for i := range 5 {
 		wg.Go(func() {
-			if _, err := s.SignUp(ctx, fmt.Sprint("racer", i), "correct horse", code, true); err == nil {
+			if _, err := s.SignUp(ctx, fmt.Sprint("racer", i), "correct horse", code, true, "10.1.1.1"); err == nil {
 				mu.Lock()
 				ok++
 				mu.Unlock()
@@ -177,7 +177,7 @@ func TestInvitesAndTheFirstAdmin(t *testing.T) {
 func TestSessionsRevocationAndBans(t *testing.T) {
 	s := openStore(t, nil)
 	ctx := context.Background()
-	ana, _ := s.SignUp(ctx, "ana", "correct horse", "", false)
+	ana, _ := s.SignUp(ctx, "ana", "correct horse", "", false, "10.1.1.1")
 	revoked := make(chan string, 10)
 	if err := s.WatchRevocations(ctx, func(key string) { revoked <- key }); err != nil {
 		t.Fatal(err)
@@ -237,7 +237,7 @@ func TestSessionsRevocationAndBans(t *testing.T) {
 func BenchmarkSignIn(b *testing.B) {
 	s := openStore(b, &Options{SignInRate: 1 << 30})
 	ctx := context.Background()
-	if _, err := s.SignUp(ctx, "ana", "correct horse", "", false); err != nil {
+	if _, err := s.SignUp(ctx, "ana", "correct horse", "", false, "10.1.1.1"); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {

@@ -77,13 +77,18 @@ func checkPassword(phc, password string) (bool, error) {
 // unknown name costs the same time as a wrong password.
 var dummyHash = hashPassword("no account has this password")
 
+// PasswordError says what is wrong with a new password.
+type PasswordError struct{ Text string }
+
+func (e *PasswordError) Error() string { return e.Text }
+
 // ValidPassword says what is wrong with a new password, if anything.
 func ValidPassword(p string) error {
 	switch n := len([]rune(p)); {
 	case n < MinPassword:
-		return fmt.Errorf("a password needs at least %d characters", MinPassword)
+		return &PasswordError{fmt.Sprintf("a password needs at least %d characters", MinPassword)}
 	case len(p) > MaxPassword:
-		return fmt.Errorf("a password may be at most %d bytes", MaxPassword)
+		return &PasswordError{fmt.Sprintf("a password may be at most %d bytes", MaxPassword)}
 	}
 	return nil
 }

@@ -276,6 +276,14 @@ func (b *NATS) NodeID() string { return b.node }
 // Conn is the underlying NATS connection, for tests and tools.
 func (b *NATS) Conn() *nats.Conn { return b.nc }
 
+// JetStream is the JetStream context, for the other state kept in NATS
+// (the KV buckets of accounts and sessions).
+func (b *NATS) JetStream() jetstream.JetStream { return b.js }
+
+// Replicas is how many servers keep what this node stores (see
+// Options.Replicas).
+func (b *NATS) Replicas() int { return b.replicas() }
+
 // ErrUnreachable is returned while the connection to NATS is down: failing
 // at once lets the client keep the message and send it again, instead of
 // waiting out a timeout.
@@ -287,7 +295,7 @@ func (b *NATS) Store(ctx context.Context, room, sender string, m wire.Event) (ui
 		return 0, false, ErrUnreachable
 	}
 	msg := nats.NewMsg(roomSubject + room)
-	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, Text: m.Text, TS: m.TS})
+	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, User: m.User, Text: m.Text, TS: m.TS})
 	msg.Header.Set(jetstream.MsgIDHeader, dedupeKey(room, sender, m.ID))
 	ack, err := b.js.PublishMsg(ctx, msg)
 	if err != nil {

@@ -42,4 +42,7 @@ var (
 	DisconnectWriteTimeout = Disconnect{4001, "slow consumer: write timed out"}
 	// DisconnectPingTimeout: the client did not answer a ping in time.
 	DisconnectPingTimeout = Disconnect{4002, "no pong: connection presumed dead"}
+	// DisconnectSessionEnded: the connection's session was signed out,
+	// revoked, or its account banned.
+	DisconnectSessionEnded = Disconnect{4003, "session ended: signed out, revoked, or the account banned"}
 )

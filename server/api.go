@@ -1,0 +1,386 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"chat/server/auth"
+	"chat/wire"
+)
+
+// The HTTP API of accounts and sessions (README "HTTP API"). Who may call
+// what:
+//
+//	POST /api/signup      anyone; with -access members, with an invitation
+//	POST /api/login       anyone, throttled per name and per address
+//	POST /api/logout      the session's holder
+//	GET  /api/me          the session's holder
+//	POST /api/password    the account's holder
+//	GET  /api/sessions    the account's holder: their own sessions
+//	DELETE /api/sessions/{id}  the account's holder: one of their own
+//	POST /api/invites     an admin
+//	POST /api/bans        an admin; GET /api/bans, an admin
+//
+// Every call that changes something is refused from another site
+// (Sec-Fetch-Site, else Origin) and needs a JSON body, so that a page
+// elsewhere cannot make a signed-in browser call it.
+
+// sessionCookie is the name of the session cookie.
+const sessionCookie = "chat_session"
+
+// maxAPIBody bounds a request body: names and passwords are small.
+const maxAPIBody = 4 << 10
+
+func (s *Server) apiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/signup", s.sameSite(s.apiSignup))
+	mux.HandleFunc("POST /api/login", s.sameSite(s.apiLogin))
+	mux.HandleFunc("POST /api/logout", s.sameSite(s.apiLogout))
+	mux.HandleFunc("GET /api/me", s.apiMe)
+	mux.HandleFunc("POST /api/password", s.sameSite(s.apiPassword))
+	mux.HandleFunc("GET /api/sessions", s.apiSessions)
+	mux.HandleFunc("DELETE /api/sessions/{id}", s.sameSite(s.apiRevoke))
+	mux.HandleFunc("POST /api/invites", s.sameSite(s.apiInvite))
+	mux.HandleFunc("POST /api/bans", s.sameSite(s.apiBan))
+	mux.HandleFunc("GET /api/bans", s.apiBans)
+}
+
+// apiUser is what the API says of a person.
+type apiUser struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Admin bool   `json:"admin,omitempty"`
+	Guest bool   `json:"guest,omitempty"`
+}
+
+type credentials struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Invite   string `json:"invite,omitempty"`
+	Old      string `json:"old,omitempty"` // POST /api/password: the current one
+	User     string `json:"user,omitempty"`
+}
+
+func (s *Server) apiSignup(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if !readJSON(w, r, &c) {
+		return
+	}
+	a, err := s.auth.SignUp(r.Context(), c.Name, c.Password, c.Invite, s.cfg.Access == AccessMembers, clientAddr(r))
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	s.startSession(w, r, a, http.StatusCreated)
+}
+
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if !readJSON(w, r, &c) {
+		return
+	}
+	a, err := s.auth.SignIn(r.Context(), c.Name, c.Password, clientAddr(r))
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	s.startSession(w, r, a, http.StatusOK)
+}
+
+// startSession opens a session for a, sets its cookie and answers with
+// the account.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a auth.Account, status int) {
+	cookie, _, err := s.auth.NewSession(r.Context(), a, r.UserAgent())
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	setSessionCookie(w, r, cookie, int(auth.SessionTTL.Seconds()))
+	writeJSON(w, status, map[string]apiUser{"user": {ID: a.ID, Name: a.Name, Admin: a.Admin}})
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
+	})
+}
+
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
+	if sess, ok := s.sessionOf(w, r); ok {
+		if err := s.auth.Revoke(r.Context(), sess.Key); err != nil {
+			apiError(w, err)
+			return
+		}
+		setSessionCookie(w, r, "", -1)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	if sess, ok := s.sessionOf(w, r); ok {
+		writeJSON(w, http.StatusOK, map[string]apiUser{"user": {ID: sess.User, Name: sess.Name, Admin: sess.Admin, Guest: sess.Guest}})
+	}
+}
+
+func (s *Server) apiPassword(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.accountOf(w, r)
+	if !ok {
+		return
+	}
+	var c credentials
+	if !readJSON(w, r, &c) {
+		return
+	}
+	if err := s.auth.ChangePassword(r.Context(), sess.User, c.Old, c.Password); err != nil {
+		apiError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type apiSession struct {
+	ID      string    `json:"id"`
+	Agent   string    `json:"agent"`
+	Created time.Time `json:"created"`
+	Seen    time.Time `json:"seen"`
+	Current bool      `json:"current,omitempty"`
+}
+
+func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.accountOf(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.auth.Sessions(r.Context(), sess.User)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	out := make([]apiSession, 0, len(list))
+	for _, l := range list {
+		out = append(out, apiSession{ID: l.ID(), Agent: l.Agent, Created: l.Created, Seen: l.Seen, Current: l.Key == sess.Key})
+	}
+	writeJSON(w, http.StatusOK, map[string][]apiSession{"sessions": out})
+}
+
+func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.accountOf(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.auth.Sessions(r.Context(), sess.User)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	for _, l := range list {
+		if l.ID() == r.PathValue("id") {
+			if err := s.auth.Revoke(r.Context(), l.Key); err != nil {
+				apiError(w, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	// Another person's session, or none: the same answer.
+	http.Error(w, `{"error":"no such session"}`, http.StatusNotFound)
+}
+
+func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.adminOf(w, r)
+	if !ok {
+		return
+	}
+	code, err := s.auth.NewInvite(r.Context(), sess.User)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"code": code, "url": s.inviteURL(r, code)})
+}
+
+// inviteURL is the page a new person signs up on with code.
+func (s *Server) inviteURL(r *http.Request, code string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/signup?invite=" + url.QueryEscape(code)
+}
+
+func (s *Server) apiBan(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.adminOf(w, r)
+	if !ok {
+		return
+	}
+	var c credentials
+	if !readJSON(w, r, &c) {
+		return
+	}
+	if c.User == "" || c.User == sess.User {
+		http.Error(w, `{"error":"name an account other than your own"}`, http.StatusBadRequest)
+		return
+	}
+	if err := s.auth.Ban(r.Context(), c.User, sess.User); err != nil {
+		apiError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiBans(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminOf(w, r); !ok {
+		return
+	}
+	list, err := s.auth.Banned(r.Context())
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	type ban struct {
+		User apiUser   `json:"user"`
+		By   string    `json:"by"`
+		At   time.Time `json:"at"`
+	}
+	out := make([]ban, 0, len(list))
+	for _, a := range list {
+		out = append(out, ban{User: apiUser{ID: a.ID, Name: a.Name}, By: a.BannedBy, At: a.BannedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string][]ban{"bans": out})
+}
+
+// sessionOf is the request's session, or a 401 answered.
+func (s *Server) sessionOf(w http.ResponseWriter, r *http.Request) (auth.Session, bool) {
+	sess, err := s.requestSession(r.Context(), r)
+	if err != nil {
+		http.Error(w, `{"error":"not signed in"}`, http.StatusUnauthorized)
+		return auth.Session{}, false
+	}
+	return sess, true
+}
+
+// accountOf is sessionOf for calls only accounts may make.
+func (s *Server) accountOf(w http.ResponseWriter, r *http.Request) (auth.Session, bool) {
+	sess, ok := s.sessionOf(w, r)
+	if ok && sess.Guest {
+		http.Error(w, `{"error":"sign up first"}`, http.StatusForbidden)
+		return auth.Session{}, false
+	}
+	return sess, ok
+}
+
+// adminOf is sessionOf for admins' calls; anyone else gets 403.
+func (s *Server) adminOf(w http.ResponseWriter, r *http.Request) (auth.Session, bool) {
+	sess, ok := s.sessionOf(w, r)
+	if !ok {
+		return sess, false
+	}
+	if a, err := s.auth.Account(r.Context(), sess.User); err != nil || !a.Admin || a.Banned {
+		http.Error(w, `{"error":"only an admin may do this"}`, http.StatusForbidden)
+		return auth.Session{}, false
+	}
+	return sess, true
+}
+
+// requestSession reads the request's session cookie.
+func (s *Server) requestSession(ctx context.Context, r *http.Request) (auth.Session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return auth.Session{}, auth.ErrNoSession
+	}
+	sess, err := s.auth.Session(ctx, c.Value)
+	if err == nil {
+		s.auth.Touch(ctx, sess)
+	}
+	return sess, err
+}
+
+// sameSite refuses a state-changing call made from another site: by
+// Sec-Fetch-Site where the browser sends it, else by Origin.
+func (s *Server) sameSite(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "", "same-origin", "none":
+		default:
+			http.Error(w, `{"error":"cross-site request refused"}`, http.StatusForbidden)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" {
+			u, err := url.Parse(o)
+			if err != nil || !strings.EqualFold(u.Host, r.Host) {
+				http.Error(w, `{"error":"cross-site request refused"}`, http.StatusForbidden)
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+// readJSON reads a small JSON body, answering 400 or 415 itself.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodDelete {
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			http.Error(w, `{"error":"send JSON (Content-Type: application/json)"}`, http.StatusUnsupportedMediaType)
+			return false
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad JSON: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+// apiError answers an error with its status and its text for a person.
+func apiError(w http.ResponseWriter, err error) {
+	var te *auth.ThrottledError
+	var pe *wire.ProtocolError
+	var pwe *auth.PasswordError
+	switch {
+	case errors.As(err, &te):
+		tooMany(w, te.RetryAfter, te.Error())
+	case errors.As(err, &pe):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": pe.Text, "code": pe.Code})
+	case errors.As(err, &pwe):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": pwe.Text})
+	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrBanned):
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
+	case errors.Is(err, auth.ErrNameTaken):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+	case errors.Is(err, auth.ErrInviteRequired), errors.Is(err, auth.ErrBadInvite):
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": err.Error()})
+	default:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "try again in a moment"})
+	}
+}
+
+func tooMany(w http.ResponseWriter, wait time.Duration, text string) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+	writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": text})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// clientAddr is the request's address without its port: what per-address
+// limits count.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
