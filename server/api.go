@@ -22,6 +22,7 @@ import (
 //	POST /api/login       anyone, throttled per name and per address
 //	POST /api/logout      the session's holder
 //	GET  /api/me          the session's holder
+//	POST /api/guest       anyone, with -access open: a guest session
 //	POST /api/password    the account's holder
 //	GET  /api/sessions    the account's holder: their own sessions
 //	DELETE /api/sessions/{id}  the account's holder: one of their own
@@ -43,6 +44,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/login", s.sameSite(s.apiLogin))
 	mux.HandleFunc("POST /api/logout", s.sameSite(s.apiLogout))
 	mux.HandleFunc("GET /api/me", s.apiMe)
+	mux.HandleFunc("POST /api/guest", s.sameSite(s.apiGuest))
 	mux.HandleFunc("POST /api/password", s.sameSite(s.apiPassword))
 	mux.HandleFunc("GET /api/sessions", s.apiSessions)
 	mux.HandleFunc("DELETE /api/sessions/{id}", s.sameSite(s.apiRevoke))
@@ -127,6 +129,27 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	if sess, ok := s.sessionOf(w, r); ok {
 		writeJSON(w, http.StatusOK, map[string]apiUser{"user": {ID: sess.User, Name: sess.Name, Admin: sess.Admin, Guest: sess.Guest}})
 	}
+}
+
+// apiGuest gives a visitor without a session a guest one: a name the
+// server picks, kept across reloads by the cookie. One with a session gets
+// it back.
+func (s *Server) apiGuest(w http.ResponseWriter, r *http.Request) {
+	if sess, err := s.requestSession(r.Context(), r); err == nil {
+		writeJSON(w, http.StatusOK, map[string]apiUser{"user": {ID: sess.User, Name: sess.Name, Admin: sess.Admin, Guest: sess.Guest}})
+		return
+	}
+	if s.cfg.Access == AccessMembers {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "only members may chat here: sign in"})
+		return
+	}
+	cookie, sess, err := s.auth.NewGuest(r.Context(), r.UserAgent(), clientAddr(r))
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	setSessionCookie(w, r, cookie, int(auth.SessionTTL.Seconds()))
+	writeJSON(w, http.StatusOK, map[string]apiUser{"user": {ID: sess.User, Name: sess.Name, Guest: true}})
 }
 
 func (s *Server) apiPassword(w http.ResponseWriter, r *http.Request) {

@@ -279,7 +279,7 @@ func TestNamesAreOwnedAndMessagesStamped(t *testing.T) {
 	}
 	guest.joinAs("cy", "lobby")
 	ws1.say("lobby", "a-1", "hello from ana")
-	if m := guest.next(wire.TypeMsg); m.From != "ana" || m.User != id {
+	if m := guest.next(wire.TypeMsg); m.From != "ana" || m.User != id || m.Guest {
 		t.Fatalf("ana's message as the guest sees it: %+v", m)
 	}
 	// Signing out on node 0 ends the socket on node 1.
@@ -308,4 +308,39 @@ func mustURL(s string) *neturl.URL {
 		panic(err)
 	}
 	return u
+}
+
+// TestGuestsAreIssuedByTheServer: a visitor gets a guest session whose name
+// the server chose; it cannot pick another, its messages say it is a
+// guest, and with -access members there are no guests.
+func TestGuestsAreIssuedByTheServer(t *testing.T) {
+	_, hs := startServer(t, nil)
+	g := newPerson(t, hs)
+	code, out := g.call("POST", "/api/guest", map[string]string{})
+	user := out["user"].(map[string]any)
+	if code != 200 || user["guest"] != true || !strings.HasPrefix(user["name"].(string), "guest-") {
+		t.Fatalf("guest: %d %v", code, out)
+	}
+	if _, again := g.call("POST", "/api/guest", map[string]string{}); again["user"].(map[string]any)["id"] != user["id"] {
+		t.Errorf("a second call gave another guest: %v", again)
+	}
+	ws := g.dial()
+	ws.send(wire.Event{Type: wire.TypeHello, Name: "chosen"})
+	w := ws.next(wire.TypeWelcome)
+	if w.Name != user["name"] || w.User != user["id"] || !w.Guest {
+		t.Fatalf("welcome: %+v, want the server's name for the guest", w)
+	}
+	ws.send(wire.Event{Type: wire.TypeJoin, Room: "lobby"})
+	ws.next(wire.TypeJoined)
+	ws.say("lobby", "g-1", "hi")
+	if m := ws.next(wire.TypeMsg); !m.Guest || m.From != w.Name {
+		t.Errorf("a guest's message: %+v", m)
+	}
+	if code, _ := g.call("POST", "/api/password", map[string]string{"old": "x", "password": "yyyyyyyyy"}); code != http.StatusForbidden {
+		t.Errorf("a guest changing a password: %d, want 403", code)
+	}
+	_, members := startServer(t, func(c *Config) { c.Access = AccessMembers })
+	if code, _ := newPerson(t, members).call("POST", "/api/guest", map[string]string{}); code != http.StatusForbidden {
+		t.Errorf("a guest in members mode: %d, want 403", code)
+	}
 }

@@ -45,6 +45,7 @@ type session struct {
 	// user and sessKey are the sign-in session the connection came with
 	// (an account's or a guest's); empty for a client without one.
 	user, sessKey string
+	account       bool // the session is an account's
 
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
@@ -360,7 +361,7 @@ func (ss *session) hello(ev wire.Event) error {
 		name = ev.Name
 		ss.srv.hub.Identify(ss.client, name, ev.ID)
 	}
-	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: name, User: ss.user, Version: ss.srv.cfg.Version,
+	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: name, User: ss.user, Guest: !ss.account, Version: ss.srv.cfg.Version,
 		Rate: ss.srv.cfg.EventRate, Burst: ss.srv.cfg.EventBurst})
 	return nil
 }
@@ -393,11 +394,12 @@ func (ss *session) send(ev wire.Event) error {
 		return wire.Errorf(wire.CodeBusy, "not stored: the server is %v behind delivering messages; send it again in a moment", lag.Round(10*time.Millisecond))
 	}
 	m := wire.Event{
-		ID:   ev.ID,
-		From: ss.client.Name(),
-		User: ss.user,
-		Text: ev.Text,
-		TS:   time.Now().UTC().Truncate(time.Millisecond),
+		ID:    ev.ID,
+		From:  ss.client.Name(),
+		User:  ss.user,
+		Guest: !ss.account,
+		Text:  ev.Text,
+		TS:    time.Now().UTC().Truncate(time.Millisecond),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()

@@ -74,7 +74,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(readLimit)
 	name := wire.GuestName()
 	if sess.Key != "" {
-		ss.user, ss.sessKey, name = sess.User, sess.Key, sess.Name
+		ss.user, ss.sessKey, ss.account, name = sess.User, sess.Key, !sess.Guest, sess.Name
 		s.bySession.add(sess.Key, ss)
 	}
 	s.hub.Attach(&ss.seat, &ss.t, name)

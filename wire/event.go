@@ -53,7 +53,10 @@ type Event struct {
 	From   string `json:"from,omitempty"`
 	// User is the stable id of whoever From is: an account's or a guest
 	// session's, stamped by the server (never taken from a client).
-	User    string    `json:"user,omitempty"`
+	User string `json:"user,omitempty"`
+	// Guest marks a message (or a welcome) from someone without an
+	// account, for the UI to show.
+	Guest   bool      `json:"guest,omitempty"`
 	Text    string    `json:"text,omitempty"`
 	TS      time.Time `json:"ts,omitzero"`
 	Count   int       `json:"count,omitempty"`

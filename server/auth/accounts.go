@@ -56,6 +56,9 @@ func (s *Store) SignUp(ctx context.Context, name, password, invite string, invit
 	if err := wire.ValidName(name); err != nil {
 		return Account{}, err
 	}
+	if strings.HasPrefix(strings.ToLower(name), GuestPrefix) {
+		return Account{}, wire.Errorf(wire.CodeBadName, "names starting with %q are for guests", GuestPrefix)
+	}
 	if err := ValidPassword(password); err != nil {
 		return Account{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,12 +213,15 @@ func TestSessionsRevocationAndBans(t *testing.T) {
 	if _, err := s.Session(ctx, c2); err != nil {
 		t.Errorf("the other device after one was revoked: %v", err)
 	}
-	guestCookie, guest, err := s.NewGuest(ctx, "guest-1234", "browser")
-	if err != nil || !guest.Guest {
+	guestCookie, guest, err := s.NewGuest(ctx, "browser", "10.1.1.3")
+	if err != nil || !guest.Guest || !strings.HasPrefix(guest.Name, GuestPrefix) {
 		t.Fatalf("guest: %+v, %v", guest, err)
 	}
-	if g, err := s.Session(ctx, guestCookie); err != nil || g.Name != "guest-1234" || !g.Guest {
+	if g, err := s.Session(ctx, guestCookie); err != nil || g.Name != guest.Name || !g.Guest {
 		t.Errorf("guest session: %+v, %v", g, err)
+	}
+	if _, err := s.SignUp(ctx, "Guest-abcdef", "correct horse", "", false, "10.1.1.2"); err == nil {
+		t.Error("an account took a guest's kind of name")
 	}
 	if err := s.Ban(ctx, ana.ID, "admin-id"); err != nil {
 		t.Fatal(err)

@@ -44,9 +44,28 @@ func (s *Store) NewSession(ctx context.Context, a Account, agent string) (cookie
 }
 
 // NewGuest opens a session for a visitor without an account, under a name
-// the server picks (guest-NNNN, not taken by an account).
-func (s *Store) NewGuest(ctx context.Context, name, agent string) (cookie string, sess Session, err error) {
-	return s.newSession(ctx, Session{User: "g" + nuid.Next(), Name: name, Guest: true}, agent)
+// the server picks (GuestName); at most 60 a minute from one address.
+func (s *Store) NewGuest(ctx context.Context, agent, addr string) (cookie string, sess Session, err error) {
+	if ok, wait := s.guests.allow(addr, s.now()); !ok {
+		return "", Session{}, &ThrottledError{RetryAfter: wait}
+	}
+	return s.newSession(ctx, Session{User: "g" + nuid.Next(), Name: GuestName(), Guest: true}, agent)
+}
+
+// GuestPrefix starts every name the server gives a guest; no account may
+// take such a name, so a guest never shows as someone who signed up.
+const GuestPrefix = "guest-"
+
+// GuestName is a new guest's name: guest- and six letters or digits, so
+// that two guests at once practically never share one.
+func GuestName() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return GuestPrefix + string(b[:])
 }
 
 func (s *Store) newSession(ctx context.Context, sess Session, agent string) (string, Session, error) {

@@ -295,7 +295,7 @@ func (b *NATS) Store(ctx context.Context, room, sender string, m wire.Event) (ui
 		return 0, false, ErrUnreachable
 	}
 	msg := nats.NewMsg(roomSubject + room)
-	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, User: m.User, Text: m.Text, TS: m.TS})
+	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, User: m.User, Guest: m.Guest, Text: m.Text, TS: m.TS})
 	msg.Header.Set(jetstream.MsgIDHeader, dedupeKey(room, sender, m.ID))
 	ack, err := b.js.PublishMsg(ctx, msg)
 	if err != nil {
