@@ -301,6 +301,13 @@ func natsMode(url string) string {
 	return url
 }
 
+// SetupInvite is the first-run invitation code while the server has no
+// admin ("" once it has one): signing up with it makes the admin. For
+// tools and tests; `chat serve` prints it at start.
+func (s *Server) SetupInvite(ctx context.Context) (string, error) {
+	return s.auth.SetupInvite(ctx)
+}
+
 // announceSetup prints the first-run link while the server has no admin:
 // whoever signs up with it is the admin (it works once; every start makes
 // a new one until it is used).
