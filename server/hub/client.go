@@ -81,9 +81,11 @@ type Client struct {
 	nextPing   atomic.Int64 // unix nanos; owned by the sweeper
 	pingSent   atomic.Int64 // when the ping awaiting its pong went (unix nanos), 0 when none
 
-	// Owned by the session goroutine (see the type's comment).
+	// Owned by the session goroutine (see the type's comment); rooms also
+	// by Leave from anywhere, under roomsMu.
 	name     string
 	identity string // who presence counts: a browser's id, or "" for this connection alone
+	roomsMu  sync.Mutex
 	rooms    []string
 
 	regShard, regIndex int // position in the hub's client registry, guarded by that shard's lock
@@ -131,6 +133,12 @@ func (c *Client) Pong() bool { return c.pingSent.Swap(0) != 0 }
 
 // InRoom reports whether the client has joined room.
 func (c *Client) InRoom(room string) bool {
+	c.roomsMu.Lock()
+	defer c.roomsMu.Unlock()
+	return c.inRoomLocked(room)
+}
+
+func (c *Client) inRoomLocked(room string) bool {
 	for _, r := range c.rooms {
 		if r == room {
 			return true

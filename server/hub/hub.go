@@ -193,10 +193,12 @@ func (h *Hub) Attach(c *Client, t Transport, name string) {
 // Unregister removes a client from its rooms and the registry, and drops its
 // queue. The session calls it once its read loop has ended.
 func (h *Hub) Unregister(c *Client) {
+	c.roomsMu.Lock()
 	for _, r := range c.rooms {
 		h.removeMember(c, r)
 	}
 	c.rooms = nil
+	c.roomsMu.Unlock()
 	s := &h.clients[c.regShard]
 	s.mu.Lock()
 	last := len(s.list) - 1
@@ -216,7 +218,9 @@ func (h *Hub) Unregister(c *Client) {
 // Join puts c in room. It reports false if c was already there, and an
 // error if c is in too many rooms.
 func (h *Hub) Join(c *Client, name string) (bool, error) {
-	if c.InRoom(name) {
+	c.roomsMu.Lock()
+	defer c.roomsMu.Unlock()
+	if c.inRoomLocked(name) {
 		return false, nil
 	}
 	if len(c.rooms) >= h.opts.MaxRoomsPerClient {
@@ -239,9 +243,13 @@ func (h *Hub) Join(c *Client, name string) (bool, error) {
 	return true, nil
 }
 
-// Leave takes c out of room; it reports false if c was not there.
+// Leave takes c out of room; it reports false if c was not there. Unlike
+// Join, any goroutine may call it: a member removed from a room by its
+// owner leaves it at once, from the goroutine that learns of it.
 func (h *Hub) Leave(c *Client, room string) bool {
 	c.stopSync(room)
+	c.roomsMu.Lock()
+	defer c.roomsMu.Unlock()
 	for i, r := range c.rooms {
 		if r == room {
 			c.rooms = append(c.rooms[:i], c.rooms[i+1:]...)
@@ -289,6 +297,8 @@ func (h *Hub) Identify(c *Client, name, identity string) {
 	if identity == "" {
 		identity = c.identity
 	}
+	c.roomsMu.Lock()
+	defer c.roomsMu.Unlock()
 	if name == c.name && identity == c.identity {
 		return
 	}

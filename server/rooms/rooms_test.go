@@ -1,0 +1,158 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"chat/wire"
+)
+
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	ns, err := natsserver.NewServer(&natsserver.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	t.Cleanup(ns.Shutdown)
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	s, err := Open(context.Background(), js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestWhoMayDoWhat is the rooms' authorization matrix: every action, for
+// a stranger, a member, the owner, an admin, a guest and a client without
+// a session, in a public room, a private one, a direct message and a
+// private-looking name that does not exist.
+func TestWhoMayDoWhat(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	ana := Who{User: "ana", Account: true}
+	bo := Who{User: "bo", Account: true}
+	cy := Who{User: "cy", Account: true}
+	admin := Who{User: "root", Account: true, Admin: true}
+	guest := Who{User: "gxyz"}
+	anon := Who{}
+	priv, err := s.Create(ctx, Private, "plans", Membership{User: "ana", Name: "ana"}, nil)
+	if err != nil || !strings.HasPrefix(priv.ID, "p-") || wire.ValidRoom(priv.ID) != nil {
+		t.Fatalf("private room: %+v, %v", priv, err)
+	}
+	if err := s.AddMember(ctx, ana, priv.ID, Membership{User: "bo", Name: "bo"}); err != nil {
+		t.Fatal(err)
+	}
+	dm, err := s.Create(ctx, Direct, "", Membership{User: "ana", Name: "ana"}, []Membership{{User: "cy", Name: "cy"}})
+	if err != nil || !strings.HasPrefix(dm.ID, "dm-") {
+		t.Fatalf("direct message: %+v, %v", dm, err)
+	}
+	again, _ := s.Create(ctx, Direct, "", Membership{User: "cy", Name: "cy"}, []Membership{{User: "ana", Name: "ana"}})
+	if again.ID != dm.ID {
+		t.Errorf("cy writing to ana got %s, ana to cy %s: want one conversation", again.ID, dm.ID)
+	}
+	missing := "p-doesnotexist"
+	type row struct {
+		room string
+		act  Action
+		who  Who
+		ok   bool
+	}
+	var rows []row
+	for _, w := range []Who{ana, bo, cy, admin, guest, anon} {
+		rows = append(rows, row{"lobby", Join, w, true})
+		rows = append(rows, row{"lobby", DeleteAny, w, w == admin})
+		rows = append(rows, row{"lobby", Invite, w, w == admin})
+		rows = append(rows, row{missing, Join, w, false})
+	}
+	for _, c := range []struct {
+		who                         Who
+		join, invite, remove, topic bool
+	}{
+		{ana, true, true, true, true}, // owner
+		{bo, true, false, false, false},
+		{cy, false, false, false, false},
+		{admin, true, true, true, true},
+		{guest, false, false, false, false},
+		{anon, false, false, false, false},
+	} {
+		rows = append(rows, row{priv.ID, Join, c.who, c.join}, row{priv.ID, Invite, c.who, c.invite},
+			row{priv.ID, Remove, c.who, c.remove}, row{priv.ID, SetTopic, c.who, c.topic}, row{priv.ID, DeleteAny, c.who, c.remove})
+	}
+	for _, c := range []struct {
+		who  Who
+		join bool
+	}{{ana, true}, {cy, true}, {bo, false}, {admin, true}, {guest, false}, {anon, false}} {
+		rows = append(rows, row{dm.ID, Join, c.who, c.join}, row{dm.ID, Invite, c.who, c.who == admin})
+	}
+	for _, r := range rows {
+		err := s.Can(ctx, r.who, r.act, r.room)
+		if r.ok && err != nil || !r.ok && !errors.Is(err, ErrForbidden) {
+			t.Errorf("%+v action %d in %s: %v, want allowed %v", r.who, r.act, r.room, err, r.ok)
+		}
+	}
+	// A stranger's attempts on a private room are refused like a room that
+	// is not there.
+	if err := s.AddMember(ctx, cy, priv.ID, Membership{User: "cy"}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("cy inviting herself: %v", err)
+	}
+	if _, err := s.Members(ctx, cy, priv.ID); !errors.Is(err, ErrForbidden) {
+		t.Errorf("cy listing the members: %v", err)
+	}
+	if ms, err := s.Members(ctx, bo, priv.ID); err != nil || len(ms) != 2 {
+		t.Errorf("bo listing the members: %v, %v", ms, err)
+	}
+	if mine, _ := s.Mine(ctx, "ana"); len(mine) != 2 {
+		t.Errorf("ana's rooms: %+v", mine)
+	}
+	if err := s.SetTopic(ctx, bo, priv.ID, "mine now"); !errors.Is(err, ErrForbidden) {
+		t.Errorf("bo setting the topic: %v", err)
+	}
+	if err := s.SetTopic(ctx, ana, priv.ID, "the plan"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRemovalIsSeenAndEndsMembership(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	ana := Who{User: "ana", Account: true}
+	priv, _ := s.Create(ctx, Private, "plans", Membership{User: "ana", Name: "ana"}, nil)
+	_ = s.AddMember(ctx, ana, priv.ID, Membership{User: "bo", Name: "bo"})
+	removed := make(chan string, 1)
+	if err := s.WatchRemovals(ctx, func(room, user string) { removed <- room + "/" + user }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveMember(ctx, Who{User: "bo", Account: true}, priv.ID, "ana"); !errors.Is(err, ErrForbidden) {
+		t.Errorf("bo removing the owner: %v", err)
+	}
+	if err := s.RemoveMember(ctx, ana, priv.ID, "bo"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-removed:
+		if got != priv.ID+"/bo" {
+			t.Errorf("removal seen as %s", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("removal not seen")
+	}
+	if err := s.Can(ctx, Who{User: "bo", Account: true}, Join, priv.ID); !errors.Is(err, ErrForbidden) {
+		t.Errorf("bo after his removal: %v", err)
+	}
+}
