@@ -25,6 +25,7 @@ const (
 	CodeStoreFull   = "store_full"   // the message store is out of space: not stored, and a resend will not help until an operator frees some
 	CodeBusy        = "busy"         // the server is behind delivering messages: not stored; send it again in a moment
 	CodeGoingAway   = "going_away"   // the server is closing this connection; the text says why
+	CodeForbidden   = "forbidden"    // not yours to do: a private room you are not in (or that does not exist: the answer is the same), a message that is not yours to delete, a room a token does not allow
 )
 
 // ProtocolError is a client mistake that the connection survives: the server

@@ -18,6 +18,12 @@ const (
 	// TypeHistory asks for older messages: {"type":"history","room":"R","before":120}.
 	// The answer is the msg events (oldest first), then a history event.
 	TypeHistory = "history"
+	// TypeDelete takes a message out of a room (its author, the room's
+	// owner or an admin): {"type":"delete","room":"R","id":"<client id>","target":N}.
+	// It is stored like a message and acked; every member then gets it, and
+	// history is served without the message. The server's delete event:
+	// {"type":"delete","room":"R","seq":M,"target":N,"user":"<who deleted>","from":"ana","ts":"..."}.
+	TypeDelete = "delete"
 )
 
 // Event types, server to client.
@@ -49,6 +55,8 @@ type Event struct {
 	After  uint64 `json:"after,omitempty"`
 	Before uint64 `json:"before,omitempty"`
 	Seq    uint64 `json:"seq,omitempty"`
+	// Target is the seq of the message an event is about (delete).
+	Target uint64 `json:"target,omitempty"`
 	ID     string `json:"id,omitempty"`
 	From   string `json:"from,omitempty"`
 	// User is the stable id of whoever From is: an account's or a guest
