@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"chat/server/auth"
+	"chat/server/rooms"
 	"chat/wire"
 )
 
@@ -26,7 +27,7 @@ import (
 //	POST /api/password    the account's holder
 //	GET  /api/sessions    the account's holder: their own sessions
 //	DELETE /api/sessions/{id}  the account's holder: one of their own
-//	POST /api/invites     an admin
+//	POST /api/invites     an admin; a room's owner (see api_rooms.go)
 //	POST /api/bans        an admin; GET /api/bans, an admin
 //
 // Every call that changes something is refused from another site
@@ -48,9 +49,9 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/password", s.sameSite(s.apiPassword))
 	mux.HandleFunc("GET /api/sessions", s.apiSessions)
 	mux.HandleFunc("DELETE /api/sessions/{id}", s.sameSite(s.apiRevoke))
-	mux.HandleFunc("POST /api/invites", s.sameSite(s.apiInvite))
 	mux.HandleFunc("POST /api/bans", s.sameSite(s.apiBan))
 	mux.HandleFunc("GET /api/bans", s.apiBans)
+	s.roomRoutes(mux)
 }
 
 // apiUser is what the API says of a person.
@@ -79,6 +80,13 @@ func (s *Server) apiSignup(w http.ResponseWriter, r *http.Request) {
 		apiError(w, err)
 		return
 	}
+	if a.InvitedTo != "" {
+		// A room's invitation: the new account is in the room at once
+		// (unless the room went meanwhile: the account stays).
+		if err := s.rooms.Admit(r.Context(), a.InvitedTo, rooms.Membership{User: a.ID, Name: a.Name}, a.InvitedBy); err != nil {
+			s.log.Warn("invited sign-up not let into the room", "room", a.InvitedTo, "err", err)
+		}
+	}
 	s.startSession(w, r, a, http.StatusCreated)
 }
 
@@ -104,7 +112,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a auth.Acc
 		return
 	}
 	setSessionCookie(w, r, cookie, int(auth.SessionTTL.Seconds()))
-	writeJSON(w, status, map[string]apiUser{"user": {ID: a.ID, Name: a.Name, Admin: a.Admin}})
+	out := map[string]any{"user": apiUser{ID: a.ID, Name: a.Name, Admin: a.Admin}}
+	if a.InvitedTo != "" && status == http.StatusCreated {
+		out["room"] = a.InvitedTo // the room the invitation let the new account into
+	}
+	writeJSON(w, status, out)
 }
 
 func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
@@ -214,29 +226,7 @@ func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// Another person's session, or none: the same answer.
-	http.Error(w, `{"error":"no such session"}`, http.StatusNotFound)
-}
-
-func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.adminOf(w, r)
-	if !ok {
-		return
-	}
-	code, err := s.auth.NewInvite(r.Context(), sess.User)
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]string{"code": code, "url": s.inviteURL(r, code)})
-}
-
-// inviteURL is the page a new person signs up on with code.
-func (s *Server) inviteURL(r *http.Request, code string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/signup?invite=" + url.QueryEscape(code)
+	apiFail(w, http.StatusNotFound, "no such session")
 }
 
 func (s *Server) apiBan(w http.ResponseWriter, r *http.Request) {
@@ -249,7 +239,7 @@ func (s *Server) apiBan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.User == "" || c.User == sess.User {
-		http.Error(w, `{"error":"name an account other than your own"}`, http.StatusBadRequest)
+		apiFail(w, http.StatusBadRequest, "name an account other than your own")
 		return
 	}
 	if err := s.auth.Ban(r.Context(), c.User, sess.User); err != nil {
@@ -284,7 +274,7 @@ func (s *Server) apiBans(w http.ResponseWriter, r *http.Request) {
 func (s *Server) sessionOf(w http.ResponseWriter, r *http.Request) (auth.Session, bool) {
 	sess, err := s.requestSession(r.Context(), r)
 	if err != nil {
-		http.Error(w, `{"error":"not signed in"}`, http.StatusUnauthorized)
+		apiFail(w, http.StatusUnauthorized, "not signed in")
 		return auth.Session{}, false
 	}
 	return sess, true
@@ -294,7 +284,7 @@ func (s *Server) sessionOf(w http.ResponseWriter, r *http.Request) (auth.Session
 func (s *Server) accountOf(w http.ResponseWriter, r *http.Request) (auth.Session, bool) {
 	sess, ok := s.sessionOf(w, r)
 	if ok && sess.Guest {
-		http.Error(w, `{"error":"sign up first"}`, http.StatusForbidden)
+		apiFail(w, http.StatusForbidden, "sign up first")
 		return auth.Session{}, false
 	}
 	return sess, ok
@@ -307,7 +297,7 @@ func (s *Server) adminOf(w http.ResponseWriter, r *http.Request) (auth.Session, 
 		return sess, false
 	}
 	if a, err := s.auth.Account(r.Context(), sess.User); err != nil || !a.Admin || a.Banned {
-		http.Error(w, `{"error":"only an admin may do this"}`, http.StatusForbidden)
+		apiFail(w, http.StatusForbidden, "only an admin may do this")
 		return auth.Session{}, false
 	}
 	return sess, true
@@ -333,13 +323,13 @@ func (s *Server) sameSite(h http.HandlerFunc) http.HandlerFunc {
 		switch r.Header.Get("Sec-Fetch-Site") {
 		case "", "same-origin", "none":
 		default:
-			http.Error(w, `{"error":"cross-site request refused"}`, http.StatusForbidden)
+			apiFail(w, http.StatusForbidden, "cross-site request refused")
 			return
 		}
 		if o := r.Header.Get("Origin"); o != "" {
 			u, err := url.Parse(o)
 			if err != nil || !strings.EqualFold(u.Host, r.Host) {
-				http.Error(w, `{"error":"cross-site request refused"}`, http.StatusForbidden)
+				apiFail(w, http.StatusForbidden, "cross-site request refused")
 				return
 			}
 		}
@@ -351,7 +341,7 @@ func (s *Server) sameSite(h http.HandlerFunc) http.HandlerFunc {
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodDelete {
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-			http.Error(w, `{"error":"send JSON (Content-Type: application/json)"}`, http.StatusUnsupportedMediaType)
+			apiFail(w, http.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
 			return false
 		}
 	}
@@ -379,6 +369,10 @@ func apiError(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
 	case errors.Is(err, auth.ErrNameTaken):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+	case errors.Is(err, rooms.ErrForbidden):
+		forbiddenJSON(w)
+	case errors.Is(err, auth.ErrNoAccount):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	case errors.Is(err, auth.ErrInviteRequired), errors.Is(err, auth.ErrBadInvite):
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": err.Error()})
 	default:

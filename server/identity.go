@@ -9,64 +9,113 @@ import (
 	"chat/server/auth"
 	"chat/server/broker"
 	"chat/server/hub"
+	"chat/server/rooms"
+	"chat/wire"
 )
 
-// openAuth opens the accounts and sessions on the broker's NATS, retrying
-// while a cluster is still settling its JetStream leaders.
-func openAuth(ctx context.Context, b *broker.NATS) (*auth.Store, error) {
+// openRetry runs open until it works, retrying while a cluster is still
+// settling its JetStream leaders; what it opens is named in the error.
+func openRetry(ctx context.Context, what string, open func(context.Context) error) error {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		st, err := auth.Open(actx, b.JetStream(), &auth.Options{Replicas: b.Replicas()})
+		err := open(actx)
 		cancel()
 		if err == nil {
-			return st, nil
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("accounts: %w", err)
+			return fmt.Errorf("%s: %w", what, err)
 		case <-time.After(delay):
 		}
 	}
 }
 
-// bySession finds this node's connections by the sign-in session they came
+// openAuth opens the accounts and sessions on the broker's NATS.
+func openAuth(ctx context.Context, b *broker.NATS) (st *auth.Store, err error) {
+	err = openRetry(ctx, "accounts", func(ctx context.Context) (err error) {
+		st, err = auth.Open(ctx, b.JetStream(), &auth.Options{Replicas: b.Replicas()})
+		return err
+	})
+	return st, err
+}
+
+// openRooms opens the rooms and their members on the broker's NATS.
+func openRooms(ctx context.Context, b *broker.NATS) (st *rooms.Store, err error) {
+	err = openRetry(ctx, "rooms", func(ctx context.Context) (err error) {
+		st, err = rooms.Open(ctx, b.JetStream(), b.Replicas())
+		return err
+	})
+	return st, err
+}
+
+// signedIn finds this node's connections by the sign-in session they came
 // with, so that a session that ends (signed out, revoked, banned) closes
-// them within a second, on every node (each watches the sessions bucket).
-type bySession struct {
-	mu sync.Mutex
-	m  map[string]map[*session]struct{}
+// them within a second, on every node (each watches the sessions bucket);
+// and by user, so that a person taken out of a room leaves it on every
+// device at once.
+type signedIn struct {
+	mu    sync.Mutex
+	keys  map[string]map[*session]struct{}
+	users map[string]map[*session]struct{}
 }
 
-func (b *bySession) add(key string, ss *session) {
+func (b *signedIn) add(ss *session) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = make(map[string]map[*session]struct{})
+	if b.keys == nil {
+		b.keys = make(map[string]map[*session]struct{})
+		b.users = make(map[string]map[*session]struct{})
 	}
-	if b.m[key] == nil {
-		b.m[key] = make(map[*session]struct{})
-	}
-	b.m[key][ss] = struct{}{}
+	addTo(b.keys, ss.sessKey, ss)
+	addTo(b.users, ss.user, ss)
 }
 
-func (b *bySession) remove(key string, ss *session) {
+func addTo(m map[string]map[*session]struct{}, key string, ss *session) {
+	if m[key] == nil {
+		m[key] = make(map[*session]struct{})
+	}
+	m[key][ss] = struct{}{}
+}
+
+func removeFrom(m map[string]map[*session]struct{}, key string, ss *session) {
+	delete(m[key], ss)
+	if len(m[key]) == 0 {
+		delete(m, key)
+	}
+}
+
+func (b *signedIn) remove(ss *session) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.m[key], ss)
-	if len(b.m[key]) == 0 {
-		delete(b.m, key)
+	removeFrom(b.keys, ss.sessKey, ss)
+	removeFrom(b.users, ss.user, ss)
+}
+
+func (b *signedIn) of(m map[string]map[*session]struct{}, key string) []*session {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*session
+	for ss := range m[key] {
+		out = append(out, ss)
 	}
+	return out
 }
 
 // ended closes the connections of a session that ended.
-func (b *bySession) ended(key string) {
-	b.mu.Lock()
-	var closing []*session
-	for ss := range b.m[key] {
-		closing = append(closing, ss)
-	}
-	b.mu.Unlock()
-	for _, ss := range closing {
+func (b *signedIn) ended(key string) {
+	for _, ss := range b.of(b.keys, key) {
 		ss.client.Close(hub.DisconnectSessionEnded)
+	}
+}
+
+// removed takes user's connections out of a room they were removed from,
+// and tells each why.
+func (b *signedIn) removed(room, user string) {
+	for _, ss := range b.of(b.users, user) {
+		if ss.srv.hub.Leave(ss.client, room) {
+			ss.reply(wire.Event{Type: wire.TypeError, Code: wire.CodeForbidden, Room: room,
+				Text: "you are no longer a member of this room"})
+		}
 	}
 }

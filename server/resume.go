@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"chat/server/hub"
+	"chat/server/rooms"
 	"chat/wire"
 )
 
@@ -54,6 +55,9 @@ func (ss *session) join(ev wire.Event) error {
 		return err
 	}
 	c, room := ss.client, ev.Room
+	if err := ss.may(rooms.Join, room); err != nil {
+		return err
+	}
 	if room == wire.DefaultRoom {
 		ss.takeLobbyHold() // this join takes the hold over; if it was released, it is a join like any other
 	}
@@ -62,6 +66,16 @@ func (ss *session) join(ev wire.Event) error {
 		if _, err := ss.srv.hub.Join(c, room); err != nil {
 			c.EndSync(room, nil, 0)
 			return err
+		}
+		// A removal between the check above and this join would have
+		// found the connection not yet in the room: checking again now,
+		// after the join, leaves no moment in which both miss it.
+		if rooms.Reserved(room) {
+			if err := ss.may(rooms.Join, room); err != nil {
+				ss.srv.hub.Leave(c, room)
+				c.EndSync(room, nil, 0)
+				return err
+			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
@@ -168,7 +182,7 @@ func (ss *session) history(ev wire.Event) error {
 		return err
 	}
 	if !ss.client.InRoom(ev.Room) {
-		return wire.Errorf(wire.CodeNotJoined, "join room %q before asking for its history", ev.Room)
+		return ss.notJoined(ev.Room, "asking for its history")
 	}
 	if ev.Before == 0 {
 		return wire.Errorf(wire.CodeBadField, `"before" is required: the oldest seq you have`)

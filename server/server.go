@@ -25,6 +25,7 @@ import (
 	"chat/server/auth"
 	"chat/server/broker"
 	"chat/server/hub"
+	"chat/server/rooms"
 	"chat/wire"
 )
 
@@ -42,7 +43,8 @@ type Server struct {
 	recent     *recent
 	parker     *parker // nil where idle connections keep a goroutine
 	auth       *auth.Store
-	bySession  bySession // this node's connections, by their sign-in session
+	rooms      *rooms.Store
+	signedIn   signedIn // this node's connections, by their sign-in session and user
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
 	perIP      *perIP        // nil unless MaxConnsPerIP
@@ -115,6 +117,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
+	if s.rooms, err = openRooms(ctx, b); err != nil {
+		b.Close()
+		return nil, err
+	}
 	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	s.presenceDone = make(chan struct{})
 	s.perIP = newPerIP(cfg.MaxConnsPerIP)
@@ -155,7 +161,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	pctx, cancel := context.WithCancel(context.Background())
 	s.stopPresence = cancel
-	if err := s.auth.WatchRevocations(pctx, s.bySession.ended); err != nil {
+	err = s.auth.WatchRevocations(pctx, s.signedIn.ended)
+	if err == nil {
+		err = s.rooms.WatchRemovals(pctx, s.signedIn.removed)
+	}
+	if err != nil {
 		cancel()
 		s.metrics.close()
 		s.lobbyHolds.close()

@@ -46,6 +46,7 @@ type session struct {
 	// (an account's or a guest's); empty for a client without one.
 	user, sessKey string
 	account       bool // the session is an account's
+	admin         bool // and the account an admin's
 
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
@@ -235,7 +236,7 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 func (ss *session) end() {
 	ss.lobbyHeld.Store(false)
 	if ss.sessKey != "" {
-		ss.srv.bySession.remove(ss.sessKey, ss)
+		ss.srv.signedIn.remove(ss)
 	}
 	ss.srv.hub.Unregister(ss.client)
 	_ = ss.t.CloseNow()
@@ -371,7 +372,7 @@ func (ss *session) leave(ev wire.Event) error {
 		return err
 	}
 	if !ss.srv.hub.Leave(ss.client, ev.Room) {
-		return wire.Errorf(wire.CodeNotJoined, "not in room %q", ev.Room)
+		return ss.notJoined(ev.Room, "leaving it")
 	}
 	return nil
 }
@@ -381,7 +382,7 @@ func (ss *session) send(ev wire.Event) error {
 		return err
 	}
 	if !ss.client.InRoom(ev.Room) {
-		return wire.Errorf(wire.CodeNotJoined, "join room %q before sending to it", ev.Room)
+		return ss.notJoined(ev.Room, "sending to it")
 	}
 	if err := wire.ValidID(ev.ID); err != nil {
 		return err

@@ -74,8 +74,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(readLimit)
 	name := wire.GuestName()
 	if sess.Key != "" {
-		ss.user, ss.sessKey, ss.account, name = sess.User, sess.Key, !sess.Guest, sess.Name
-		s.bySession.add(sess.Key, ss)
+		ss.user, ss.sessKey, ss.account, ss.admin, name = sess.User, sess.Key, !sess.Guest, sess.Admin, sess.Name
+		s.signedIn.add(ss)
 	}
 	s.hub.Attach(&ss.seat, &ss.t, name)
 	if ss.user != "" {

@@ -24,7 +24,11 @@ type Account struct {
 	Banned   bool      `json:"banned,omitempty"`
 	BannedBy string    `json:"banned_by,omitempty"` // the admin's id
 	BannedAt time.Time `json:"banned_at,omitzero"`
-	Created  time.Time `json:"created"`
+	// InvitedBy and InvitedTo say whose invitation the account signed up
+	// with, and the room it let them into.
+	InvitedBy string    `json:"invited_by,omitempty"`
+	InvitedTo string    `json:"invited_to,omitempty"`
+	Created   time.Time `json:"created"`
 }
 
 // nameKey is the key a name is claimed under: the same for every way of
@@ -72,10 +76,11 @@ func (s *Store) SignUp(ctx context.Context, name, password, invite string, invit
 	}
 	a := Account{ID: nuid.Next(), Name: name, Created: s.now().UTC()}
 	if invite != "" {
-		inv, err := s.useInvite(ctx, invite)
+		inv, err := s.UseInvite(ctx, invite)
 		if err != nil {
 			return Account{}, err
 		}
+		a.InvitedBy, a.InvitedTo = inv.By, inv.Room
 		if inv.By == SetupBy {
 			_, err := s.accounts.Create(ctx, adminKey, []byte(a.ID))
 			a.Admin = err == nil // an older setup link loses to the one used first
@@ -110,6 +115,19 @@ func (s *Store) Account(ctx context.Context, id string) (Account, error) {
 	}
 	var a Account
 	return a, json.Unmarshal(e.Value(), &a)
+}
+
+// ErrNoAccount: no account has that name.
+var ErrNoAccount = errors.New("no account has that name")
+
+// AccountNamed finds an account by its name, any case: ErrNoAccount when
+// none has it.
+func (s *Store) AccountNamed(ctx context.Context, name string) (Account, error) {
+	a, err := s.byName(ctx, name)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
+		return Account{}, ErrNoAccount
+	}
+	return a, err
 }
 
 // byName finds an account by its name, any case.

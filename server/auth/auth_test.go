@@ -153,7 +153,7 @@ func TestInvitesAndTheFirstAdmin(t *testing.T) {
 		t.Errorf("a used invitation: %v", err)
 	}
 	// One code, two sign-ups at once: one of them gets in.
-	code, err := s.NewInvite(ctx, admin.ID)
+	code, err := s.NewInvite(ctx, admin.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,21 +139,23 @@ func (s *Store) Can(ctx context.Context, who Who, act Action, room string) error
 	if who.User == "" {
 		return ErrForbidden
 	}
-	r, ok, err := s.Get(ctx, room)
+	// Both reads are made whatever the first finds, so that the time a
+	// refusal takes does not tell a room that exists from one that does not.
+	r, exists, err := s.Get(ctx, room)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	m, member, err := s.membership(ctx, room, who.User)
+	if err != nil {
+		return err
+	}
+	if !exists {
 		return ErrForbidden
 	}
 	if who.Admin {
 		return nil
 	}
-	m, ok, err := s.membership(ctx, room, who.User)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	if !member {
 		return ErrForbidden
 	}
 	switch act {
@@ -256,14 +258,24 @@ func (s *Store) AddMember(ctx context.Context, who Who, room string, m Membershi
 	if err := s.Can(ctx, who, Invite, room); err != nil {
 		return err
 	}
-	r, _, err := s.Get(ctx, room)
+	return s.Admit(ctx, room, m, who.User)
+}
+
+// Admit puts m in a private room on by's word, checked before (an
+// invitation by's made). A room that is gone, or is not private, is
+// forbidden; a member already in stays as they were.
+func (s *Store) Admit(ctx context.Context, room string, m Membership, by string) error {
+	r, ok, err := s.Get(ctx, room)
 	if err != nil {
 		return err
 	}
-	if _, ok, _ := s.membership(ctx, room, m.User); ok {
-		return nil
+	if !ok || r.Kind != Private {
+		return ErrForbidden
 	}
-	m.Role, m.By, m.Added = Member, who.User, s.now().UTC()
+	if _, ok, err := s.membership(ctx, room, m.User); err != nil || ok {
+		return err
+	}
+	m.Role, m.By, m.Added = Member, by, s.now().UTC()
 	return s.putMember(ctx, r, m)
 }
 
