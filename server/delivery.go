@@ -112,7 +112,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 	if len(round) == 1 {
 		m := round[0]
 		ev := encodeStored(m)
-		d.recent.add(m.room, m.seq, ev)
+		d.recent.add(m.room, m.seq, ev, deleted(m))
 		d.hub.PublishMessages(m.room, [][]byte{ev}, []uint64{m.seq})
 		return
 	}
@@ -130,7 +130,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 			order = append(order, m.room)
 		}
 		ev := encodeStored(m)
-		d.recent.add(m.room, m.seq, ev)
+		d.recent.add(m.room, m.seq, ev, deleted(m))
 		r.events = append(r.events, ev)
 		r.seqs = append(r.seqs, m.seq)
 	}
@@ -141,8 +141,19 @@ func (d *deliveries) fanout(round []storedMsg) {
 }
 
 func encodeStored(s storedMsg) []byte {
-	s.m.Type, s.m.Room, s.m.Seq = wire.TypeMsg, s.room, s.seq
+	if s.m.Type != wire.TypeDelete {
+		s.m.Type = wire.TypeMsg
+	}
+	s.m.Room, s.m.Seq = s.room, s.seq
 	return wire.Encode(s.m)
+}
+
+// deleted is the seq of the message a delete takes out, else 0.
+func deleted(s storedMsg) uint64 {
+	if s.m.Type == wire.TypeDelete {
+		return s.m.Target
+	}
+	return 0
 }
 
 func (d *deliveries) close() {

@@ -271,8 +271,10 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 		err = ss.send(ev)
 	case wire.TypeHistory:
 		err = ss.history(ev)
+	case wire.TypeDelete:
+		err = ss.deleteMessage(ev)
 	default:
-		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave or history", ev.Type)
+		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave, history or delete", ev.Type)
 	}
 	if err != nil {
 		ss.replyError(err, ev)

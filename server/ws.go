@@ -32,6 +32,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
 		return
 	}
+	// A page on another site must not open a socket with the person's
+	// cookie (cross-site WebSocket hijacking): Origin is checked by
+	// Accept; a browser's Sec-Fetch-Site says the same where Origin could
+	// be missing. -origins lets named sites in, and then this check too.
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" && len(s.cfg.Origins) == 0 {
+		s.conns.Add(-1)
+		http.Error(w, "cross-site WebSocket refused", http.StatusForbidden)
+		return
+	}
 	// Who is connecting: the sign-in session of the cookie, if any. A
 	// plain client without one is a guest of its own, as the seed's were,
 	// unless only members may chat.

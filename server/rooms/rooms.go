@@ -128,7 +128,9 @@ func Reserved(room string) bool {
 // Can decides whether who may do act in room: nil, or ErrForbidden. A
 // public room is anyone's to join and send to; moderation there is the
 // admins'. A server-named room is its members'; inviting, removing and the
-// topic are its owner's; admins may do everything.
+// topic are a private room's owner's; admins may do everything in a
+// private room, nothing in a direct message they are not in (moderating a
+// conversation is not reading it: they can still ban its people).
 func (s *Store) Can(ctx context.Context, who Who, act Action, room string) error {
 	if !Reserved(room) {
 		if act == Join || who.Admin {
@@ -152,8 +154,8 @@ func (s *Store) Can(ctx context.Context, who Who, act Action, room string) error
 	if !exists {
 		return ErrForbidden
 	}
-	if who.Admin {
-		return nil
+	if who.Admin && r.Kind == Private {
+		return nil // admins moderate private rooms; a direct message is its people's alone
 	}
 	if !member {
 		return ErrForbidden
