@@ -28,6 +28,8 @@ type deliveries struct {
 
 	mu      sync.Mutex
 	pending []storedMsg
+	last    uint64        // the seq of the last message taken
+	again   atomic.Uint64 // messages that came again, dropped
 	wake    chan struct{} // a round may start; capacity 1
 
 	// roundOldest is when the oldest message of the round under way
@@ -51,9 +53,19 @@ func newDeliveries(h *hub.Hub, live *liveFeed, r *recent) *deliveries {
 	return d
 }
 
-// add is the broker's handler for stored messages.
+// add is the broker's handler for stored messages. One that comes again
+// (a seq not above the last one taken) is dropped: when NATS loses its
+// stream leader, the live consumer that is recreated can start again
+// from before what this node already fanned out, and members would get
+// those messages twice.
 func (d *deliveries) add(room string, seq uint64, m wire.Event) {
 	d.mu.Lock()
+	if seq <= d.last {
+		d.mu.Unlock()
+		d.again.Add(1)
+		return
+	}
+	d.last = seq
 	d.pending = append(d.pending, storedMsg{room: room, seq: seq, m: m, at: time.Now().UnixNano()})
 	d.mu.Unlock()
 	select {

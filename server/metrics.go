@@ -115,6 +115,15 @@ func (m *metrics) countBroadcastsDropped(dropped func() uint64) {
 	}, func() float64 { return float64(dropped()) }))
 }
 
+// countRedelivered adds how many stored messages the live feed brought
+// again and the node dropped (see deliveries.add).
+func (m *metrics) countRedelivered(again func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "chat_live_redelivered_total",
+		Help: "Stored messages NATS delivered to this node a second time (after a stream leader change), dropped instead of sent twice.",
+	}, func() float64 { return float64(again()) }))
+}
+
 // observeFanout is the hub's FanoutObserver.
 func (m *metrics) observeFanout(d time.Duration) {
 	m.fanout.Observe(d.Seconds())
