@@ -14,7 +14,7 @@ import (
 	"chat/wire"
 )
 
-func openStore(t *testing.T) *Store {
+func openStore(t testing.TB) *Store {
 	t.Helper()
 	ns, err := natsserver.NewServer(&natsserver.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {
@@ -157,5 +157,34 @@ func TestRemovalIsSeenAndEndsMembership(t *testing.T) {
 	}
 	if err := s.Can(ctx, Who{User: "bo", Account: true}, Join, priv.ID); !errors.Is(err, ErrForbidden) {
 		t.Errorf("bo after his removal: %v", err)
+	}
+}
+
+// BenchmarkCan is the authorization check a join makes: nothing to read
+// for a public room; two KV reads for a private one, member or not.
+func BenchmarkCan(b *testing.B) {
+	s := openStore(b)
+	ctx := context.Background()
+	priv, err := s.Create(ctx, Private, "plans", Membership{User: "ana", Name: "ana"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		who  Who
+		room string
+		ok   bool
+	}{
+		{"public", Who{User: "bo", Account: true}, "lobby", true},
+		{"private-member", Who{User: "ana", Account: true}, priv.ID, true},
+		{"private-stranger", Who{User: "bo", Account: true}, priv.ID, false},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := s.Can(ctx, c.who, Join, c.room); (err == nil) != c.ok {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
