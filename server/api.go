@@ -238,6 +238,14 @@ func (s *Server) apiBan(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &c) {
 		return
 	}
+	if c.User == "" && c.Name != "" {
+		a, err := s.auth.AccountNamed(r.Context(), c.Name)
+		if err != nil {
+			apiError(w, err)
+			return
+		}
+		c.User = a.ID
+	}
 	if c.User == "" || c.User == sess.User {
 		apiFail(w, http.StatusBadRequest, "name an account other than your own")
 		return
@@ -260,12 +268,16 @@ func (s *Server) apiBans(w http.ResponseWriter, r *http.Request) {
 	}
 	type ban struct {
 		User apiUser   `json:"user"`
-		By   string    `json:"by"`
+		By   apiUser   `json:"by"`
 		At   time.Time `json:"at"`
 	}
 	out := make([]ban, 0, len(list))
 	for _, a := range list {
-		out = append(out, ban{User: apiUser{ID: a.ID, Name: a.Name}, By: a.BannedBy, At: a.BannedAt})
+		by := apiUser{ID: a.BannedBy}
+		if admin, err := s.auth.Account(r.Context(), a.BannedBy); err == nil {
+			by.Name = admin.Name
+		}
+		out = append(out, ban{User: apiUser{ID: a.ID, Name: a.Name}, By: by, At: a.BannedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string][]ban{"bans": out})
 }
