@@ -28,7 +28,7 @@ import (
 //	GET  /api/sessions    the account's holder: their own sessions
 //	DELETE /api/sessions/{id}  the account's holder: one of their own
 //	POST /api/invites     an admin; a room's owner (see api_rooms.go)
-//	POST /api/bans        an admin; GET /api/bans, an admin
+//	POST /api/bans        an admin; GET /api/bans and DELETE /api/bans/{user}, an admin
 //
 // Every call that changes something is refused from another site
 // (Sec-Fetch-Site, else Origin) and needs a JSON body, so that a page
@@ -51,6 +51,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/sessions/{id}", s.sameSite(s.apiRevoke))
 	mux.HandleFunc("POST /api/bans", s.sameSite(s.apiBan))
 	mux.HandleFunc("GET /api/bans", s.apiBans)
+	mux.HandleFunc("DELETE /api/bans/{user}", s.sameSite(s.apiUnban))
 	s.roomRoutes(mux)
 }
 
@@ -251,6 +252,17 @@ func (s *Server) apiBan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.auth.Ban(r.Context(), c.User, sess.User); err != nil {
+		apiError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiUnban(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminOf(w, r); !ok {
+		return
+	}
+	if err := s.auth.Unban(r.Context(), r.PathValue("user")); err != nil {
 		apiError(w, err)
 		return
 	}

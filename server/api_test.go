@@ -269,6 +269,19 @@ func TestAdminsInviteAndBanInMembersMode(t *testing.T) {
 			t.Errorf("ban of %v: by %v, want root", b["user"], b["by"])
 		}
 	}
+	// Lifting a ban is the admins' too; then bo signs in again.
+	if st, _ := cy.call("DELETE", "/api/bans/"+boID, nil); st < 400 {
+		t.Errorf("a non-admin lifting a ban: %d", st)
+	}
+	if st, _ := admin.call("DELETE", "/api/bans/"+boID, nil); st != http.StatusNoContent {
+		t.Errorf("unban: %d", st)
+	}
+	if st, _ := admin.call("DELETE", "/api/bans/no-such-id", nil); st != http.StatusBadRequest {
+		t.Errorf("unban of no such account: %d", st)
+	}
+	if st, _ := bo.call("POST", "/api/login", map[string]string{"name": "bo", "password": "correct horse"}); st != http.StatusOK {
+		t.Errorf("bo signing in after the ban was lifted: %d", st)
+	}
 }
 
 // TestNamesAreOwnedAndMessagesStamped: on two nodes, a signed-in person's
