@@ -519,3 +519,43 @@ func TestDeletedMessageLeavesHistory(t *testing.T) {
 		t.Errorf("resumed after the deleted message: %v, want %v", msgs, seqs[2:])
 	}
 }
+
+// TestRoomChangesArePushed: a person whose rooms change (added to one, a
+// direct message started with them, a topic changed) hears of it at once
+// on every node, so that their page needs no reload; nobody else does.
+func TestRoomChangesArePushed(t *testing.T) {
+	_, url := startNATS(t, t.TempDir(), 0)
+	srvs, hs := startNodes(t, url, 2, nil)
+	w := newAuthzWorld(t, srvs[0], hs[0])
+	mia := socket(t, w.mia, hs[1])
+	mia.send(wire.Event{Type: wire.TypeHello})
+	mia.next(wire.TypeWelcome)
+	sam := socket(t, w.people[3].p, hs[1]) // the stranger
+	sam.send(wire.Event{Type: wire.TypeHello})
+	sam.next(wire.TypeWelcome)
+	steps := []struct {
+		what string
+		do   func() (int, map[string]any)
+	}{
+		{"a topic", func() (int, map[string]any) {
+			return w.olga.call("POST", "/api/rooms/"+w.priv+"/topic", map[string]string{"topic": "Friday"})
+		}},
+		{"a new room", func() (int, map[string]any) {
+			_, out := w.olga.call("POST", "/api/rooms", map[string]string{"kind": "private", "title": "more"})
+			return w.olga.call("POST", "/api/rooms/"+out["room"].(map[string]any)["id"].(string)+"/members", map[string]string{"name": "mia"})
+		}},
+		{"a direct message", func() (int, map[string]any) {
+			return w.admin.call("POST", "/api/rooms", map[string]any{"kind": "direct", "with": []string{"mia"}})
+		}},
+	}
+	for _, s := range steps {
+		if code, out := s.do(); code >= 300 {
+			t.Fatalf("%s: %d %v", s.what, code, out)
+		}
+		mia.next(wire.TypeRooms)
+		// Drain the rest of this change's notices.
+		mia.none("none", 100*time.Millisecond)
+		mia.stash = nil
+	}
+	sam.none(wire.TypeRooms, 300*time.Millisecond)
+}

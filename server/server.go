@@ -173,6 +173,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err == nil {
 		err = s.rooms.WatchRemovals(pctx, s.signedIn.removed)
 	}
+	if err == nil {
+		err = s.rooms.WatchChanges(pctx, s.signedIn.roomsChanged)
+	}
 	if err != nil {
 		cancel()
 		s.metrics.close()

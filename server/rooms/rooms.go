@@ -386,6 +386,44 @@ func (s *Store) WatchRemovals(ctx context.Context, removed func(room, user strin
 	return nil
 }
 
+// WatchChanges calls changed for every person whose list of rooms changed
+// (added to a room or taken out of one, or a room of theirs renamed or
+// given a new topic), on every node, until ctx ends: their open pages ask
+// for their rooms again.
+func (s *Store) WatchChanges(ctx context.Context, changed func(user string)) error {
+	w, err := s.kv.WatchFiltered(ctx, []string{"u.>", "r.>"}, jetstream.UpdatesOnly())
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer w.Stop()
+		for e := range w.Updates() {
+			if e == nil {
+				continue
+			}
+			parts := strings.SplitN(e.Key(), ".", 3)
+			switch {
+			case parts[0] == "u" && len(parts) == 3:
+				changed(parts[1])
+			case parts[0] == "r" && len(parts) == 2 && e.Operation() == jetstream.KeyValuePut:
+				// A room changed (a new room has no members yet: their
+				// own keys tell them when they come).
+				ms, err := list(ctx, s.kv, "m."+parts[1]+".*", func(_ string, v []byte) (Membership, bool) {
+					var m Membership
+					return m, json.Unmarshal(v, &m) == nil
+				})
+				if err != nil {
+					continue
+				}
+				for _, m := range ms {
+					changed(m.User)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
 func randomName() string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
