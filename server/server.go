@@ -45,6 +45,7 @@ type Server struct {
 	auth       *auth.Store
 	rooms      *rooms.Store
 	tokens     *tokenVerifier // nil without -jwt-key
+	throttles  apiThrottles   // what one person may make an hour
 	signedIn   signedIn       // this node's connections, by their sign-in session and user
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
@@ -97,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = def.MaxConns
 	}
-	s := &Server{}
+	s := &Server{throttles: newAPIThrottles()}
 	if len(cfg.JWTKey) > 0 {
 		var err error
 		if s.tokens, err = newTokenVerifier(cfg.JWTKey); err != nil {
