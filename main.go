@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	_ "net/http/pprof" // on DefaultServeMux, served only by -pprof
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -97,6 +98,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.Var(sizeFlag{&cfg.StoreMax}, "store-max", "what the embedded NATS may store on disk in all; past it messages are refused with store_full instead of the disk filling up (default: -history-max-bytes + 1GiB)")
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
 	fs.Var(&cfg.Access, "access", "who may chat: open (anyone, as a guest or with an account) or members (only people with an account; signing up needs an invitation)")
+	proxies := fs.String("trusted-proxies", "", "reverse proxies whose X-Forwarded-For / X-Forwarded-Proto / Forwarded headers are believed, comma separated addresses or CIDRs (e.g. \"127.0.0.1,10.0.0.0/8\"); from anyone else those headers are ignored")
 	jwtKey := fs.String("jwt-key", "", "let sites sign connection tokens (JWT: sub, name, exp, optional rooms) verified with this file: a PEM public key (RS256/ES256) or an HMAC secret of 32 bytes or more; the page opens /ws?token=...")
 	fs.Var(&cfg.Benchmark, "benchmark", "who may call GET /benchmark (broadcast \"test message\" to every client): local (loopback clients only), all, or off")
 	soft, _, _ := doctor.RaiseNoFile()
@@ -115,6 +117,16 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	if *origins != "" {
 		cfg.Origins = strings.Split(*origins, ",")
 	}
+	if *proxies != "" {
+		for _, p := range strings.Split(*proxies, ",") {
+			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				fmt.Fprintln(stderr, "-trusted-proxies:", err)
+				return cfg, extra, err
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
+		}
+	}
 	if *jwtKey != "" {
 		key, err := os.ReadFile(*jwtKey)
 		if err != nil {
@@ -124,6 +136,19 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 		cfg.JWTKey = key
 	}
 	return cfg, extra, nil
+}
+
+// parsePrefix reads a CIDR, or one address as the prefix of just it.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 func serve(args []string, stderr io.Writer) int {

@@ -329,7 +329,7 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
 // to sign up first).
 func (s *Server) inviteURL(r *http.Request, code string, room bool) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if requestSecure(r) {
 		scheme = "https"
 	}
 	if room {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"chat/server/hub"
@@ -23,6 +24,9 @@ type Config struct {
 	Benchmark BenchmarkAccess
 	// Access says who may chat: AccessOpen (the default), or AccessMembers.
 	Access AccessMode
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// X-Forwarded-Proto and Forwarded headers are believed (see proxy.go).
+	TrustedProxies []netip.Prefix
 	// JWTKey, when set, lets sites sign connection tokens (see token.go):
 	// a PEM public key (RSA or ECDSA) or an HMAC secret (-jwt-key FILE).
 	JWTKey   []byte
