@@ -47,9 +47,9 @@ type transport struct {
 	nb     nbWriter        // a plain socket's non-blocking writes
 	tls    *tls.Conn       // under TLS: conn, served over wire
 	wire   *tlsWire
-	client *hub.Client // where control frames go
-	br     *bufio.Reader   // what coder/websocket reads from, read by the read loop only
-	direct bool            // nothing came behind the handshake: br may read conn directly
+	client *hub.Client   // where control frames go
+	br     *bufio.Reader // what coder/websocket reads from, read by the read loop only
+	direct bool          // nothing came behind the handshake: br may read conn directly
 
 	parker *parker // nil where connections are not parked (see park_linux.go)
 	parkFields
