@@ -374,10 +374,21 @@ func (s *Server) announceSetup(ctx context.Context, addr net.Addr) {
 	if err != nil || code == "" {
 		return
 	}
-	host := addr.String()
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+	host, scheme := addr.String(), "http"
+	tcp, _ := addr.(*net.TCPAddr)
+	if tcp != nil && tcp.IP.IsUnspecified() {
 		host = net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
 	}
+	if s.cfg.TLSCert != "" || len(s.cfg.ACMEDomains) > 0 {
+		scheme = "https"
+		if len(s.cfg.ACMEDomains) > 0 && tcp != nil {
+			// The name the certificate is for, not the address.
+			host = s.cfg.ACMEDomains[0]
+			if tcp.Port != 443 {
+				host = net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+			}
+		}
+	}
 	s.log.Warn("no admin yet: the first account made with this link is the server's admin",
-		"url", "http://"+host+"/signup?invite="+code)
+		"url", scheme+"://"+host+"/signup?invite="+code)
 }

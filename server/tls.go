@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -130,6 +131,16 @@ func newTLS(cfg *Config) (*tlsSetup, error) {
 		}
 		c := m.TLSConfig() // GetCertificate, and "acme-tls/1" for the TLS-ALPN challenge
 		c.MinVersion = tls.VersionTLS12
+		get := c.GetCertificate
+		c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			cert, err := get(hello)
+			if err != nil && slices.Contains(cfg.ACMEDomains, hello.ServerName) {
+				// Why a handshake for one of our names failed is the
+				// operator's to know (scanners asking for other names are not).
+				cfg.Logger.Warn("no TLS certificate from the ACME CA", "name", hello.ServerName, "err", err)
+			}
+			return cert, err
+		}
 		return &tlsSetup{config: c, plain: m.HTTPHandler}, nil
 	}
 	return nil, nil
