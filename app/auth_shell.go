@@ -12,13 +12,19 @@ import (
 // with the brand and a way back to the chat.
 
 // authShell is a page of its own: the brand, a heading and the body. wide
-// makes room for lists (account, admin).
+// makes room for lists (account, admin). In the browser the page carries
+// data-ready once app.wasm runs it (tests wait for that before typing:
+// what is typed into the server's prerendering is held by early.js).
 func authShell(id, heading string, wide bool, body ...app.UI) app.UI {
 	class := "auth-card"
 	if wide {
 		class += " wide"
 	}
-	return app.Div().ID(id).Class("auth-page").Body(
+	ready := ""
+	if app.IsClient {
+		ready = "true"
+	}
+	return app.Div().ID(id).Class("auth-page").DataSet("ready", ready).Body(
 		app.Main().Class(class).Body(
 			app.A().Class("auth-brand").Href("/").Body(
 				app.Img().Class("logo").Src("/web/icon.svg").Alt("").Width(32).Height(32),
@@ -114,4 +120,42 @@ func roomURL(room string) string {
 		return "/"
 	}
 	return "/?" + url.Values{"room": {room}}.Encode()
+}
+
+// takeEarlyForm hands a page what was typed into its prerendered form
+// before app.wasm ran (early.js holds it): the fields get their text back
+// and, when the form was submitted meanwhile, submit runs as if it had
+// been there.
+func takeEarlyForm(ctx app.Context, form string, submit func(app.Context)) {
+	in := takeEarlyInput()
+	values := in.Values
+	submitted := false
+	for _, s := range in.Submits {
+		if s.Form != form {
+			continue
+		}
+		submitted = true
+		for id, v := range s.Values {
+			if values == nil {
+				values = make(map[string]string)
+			}
+			values[id] = v
+		}
+	}
+	if len(values) == 0 && !submitted {
+		return
+	}
+	ctx.Defer(func(ctx app.Context) {
+		for id, v := range values {
+			if v != "" {
+				setFieldValue(id, v)
+			}
+		}
+		if in.Focus != "" {
+			focusByID(in.Focus)
+		}
+		if submitted {
+			submit(ctx)
+		}
+	})
 }

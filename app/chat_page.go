@@ -102,6 +102,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.loop, p.stop = loop, stop
 	ctx.Async(func() { checkForUpdates(loop) })
 	p.startSession(ctx, cached)
+	p.scheduleRoomRefresh(ctx)
 	p.flush(ctx)
 }
 
@@ -141,6 +142,7 @@ func (p *chatPage) connect(ctx app.Context) {
 				p.endSession(ctx)
 				return
 			}
+			p.panelFollowPresence(ctx)
 			p.flush(ctx)
 		})
 	}

@@ -68,7 +68,19 @@ func (p *chatPage) sessionReady(ctx app.Context, cached, me user, err error) {
 		return
 	}
 	storage := ctx.LocalStorage()
-	if me.ID != cached.ID {
+	switch {
+	case cached.ID == "":
+		// A first visit (or one from before sessions): what the page holds
+		// is what was typed since it loaded, which is this person's; what
+		// storage holds is nobody's known.
+		forgetChat(storage)
+		p.st.listDirty, p.st.outboxDirty = true, true
+		for name := range p.st.rooms {
+			p.st.dirtyRooms[name] = true
+		}
+	case me.ID != cached.ID:
+		// Someone else signed in on this browser: nothing of the last
+		// person's stays, on screen or in storage.
 		forgetChat(storage)
 		st := newChatState("")
 		st.identity = p.st.identity

@@ -18,6 +18,10 @@ type loginPage struct {
 	busy   bool
 }
 
+func (p *loginPage) OnMount(ctx app.Context) {
+	takeEarlyForm(ctx, "login-form", p.submit)
+}
+
 func (p *loginPage) OnNav(ctx app.Context) {
 	q := ctx.Page().URL().Query()
 	p.next = localNext(q.Get("next"))
@@ -29,10 +33,13 @@ func (p *loginPage) OnNav(ctx app.Context) {
 
 func (p *loginPage) Render() app.UI {
 	return authShell("login", "Sign in", false,
-		app.If(p.reason == "ended", func() app.UI {
-			return app.P().ID("login-notice").Class("notice").Role("status").
-				Text("Your session ended: you signed out elsewhere, the session was revoked, or the account was banned. Sign in again to chat.")
-		}),
+		// In a box of its own: the form after it keeps its place.
+		app.Div().Class("auth-notices").Body(
+			app.If(p.reason == "ended", func() app.UI {
+				return app.P().ID("login-notice").Class("notice").Role("status").
+					Text("Your session ended: you signed out elsewhere, the session was revoked, or the account was banned. Sign in again to chat.")
+			}),
+		),
 		app.Form().ID("login-form").Class("auth-form").OnSubmit(p.onSubmit).Body(
 			field{id: "login-name", label: "Name", kind: "text", autocomplete: "username", maxLength: 24}.render(),
 			field{id: "login-password", label: "Password", kind: "password", autocomplete: "current-password"}.render(),
@@ -59,6 +66,10 @@ func signInLabel(busy bool) string {
 
 func (p *loginPage) onSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	p.submit(ctx)
+}
+
+func (p *loginPage) submit(ctx app.Context) {
 	if p.busy {
 		return
 	}

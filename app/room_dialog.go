@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -113,29 +112,4 @@ func (p *chatPage) renderDialog() app.UI {
 				),
 			),
 	)
-}
-
-// refreshRooms asks for the person's private rooms and direct messages
-// (accounts only: a guest has none) and joins them.
-func (p *chatPage) refreshRooms(ctx app.Context) {
-	if p.st.user == "" || p.st.guest {
-		return
-	}
-	loop := p.loop
-	if loop == nil {
-		loop = context.Background()
-	}
-	ctx.Async(func() {
-		list, err := fetchRooms(loop)
-		if err != nil {
-			return // kept as it was; asked again on the next visit or reconnect
-		}
-		ctx.Dispatch(func(ctx app.Context) {
-			p.st.setRoomList(list)
-			if p.panel.open && p.st.rooms[p.panel.room] == nil {
-				p.panel = roomPanel{}
-			}
-			p.flush(ctx)
-		})
-	})
 }

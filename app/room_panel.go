@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ type roomPanel struct {
 	note      string      // what the last action did, in #panel-note
 	inviteURL string      // the last invitation link made
 	busy      bool        // a call is under way: its buttons wait
+	seen      string      // the names present when the members were last reloaded for them
 }
 
 func (p *chatPage) onPanelToggle(ctx app.Context, e app.Event) {
@@ -64,6 +66,31 @@ func (p *chatPage) loadPanel(ctx app.Context) {
 			}
 		})
 	})
+}
+
+// panelFollowPresence reloads the members when someone is in the room
+// whom the list lacks: they came in (an invitation accepted) since it
+// loaded. Once per set of names, so that someone present who is no member
+// (an admin) does not reload it at every presence event.
+func (p *chatPage) panelFollowPresence(ctx app.Context) {
+	if !p.panel.open || p.panel.detail == nil || p.panel.busy {
+		return
+	}
+	r := p.st.rooms[p.panel.room]
+	if r == nil {
+		return
+	}
+	names := strings.Join(r.names, "\x00")
+	if names == p.panel.seen {
+		return
+	}
+	for _, n := range r.names {
+		if !slices.ContainsFunc(p.panel.detail.Members, func(m member) bool { return m.Name == n }) {
+			p.panel.seen = names
+			p.loadPanel(ctx)
+			return
+		}
+	}
 }
 
 // panelCall runs one of the panel's API calls off the UI goroutine, then

@@ -24,6 +24,10 @@ type signupPage struct {
 	busy    bool
 }
 
+func (p *signupPage) OnMount(ctx app.Context) {
+	takeEarlyForm(ctx, "signup-form", p.submit)
+}
+
 func (p *signupPage) OnNav(ctx app.Context) {
 	q := ctx.Page().URL().Query()
 	p.invite = strings.TrimSpace(q.Get("invite"))
@@ -80,14 +84,19 @@ func (p *signupPage) Render() app.UI {
 		login = withNext("/login", "/invite/"+p.invite)
 	}
 	return authShell("signup", p.heading(), false,
-		app.If(p.info != nil && p.info.Setup, func() app.UI {
-			return app.P().ID("signup-notice").Class("notice").Text("This is the first account of this server: it will be its admin, and can invite others.")
-		}).ElseIf(p.info != nil && p.info.Room != nil, func() app.UI {
-			return app.P().ID("signup-notice").Class("notice").Text("Make an account to join the room. Already have one? Sign in instead, and you will be taken in.")
-		}),
-		app.If(p.infoErr != "", func() app.UI {
-			return app.P().ID("invite-error").Class("form-error").Role("alert").Text(p.infoErr)
-		}),
+		// What comes and goes sits in a box of its own, so that the form
+		// after it keeps its place (go-app matches children by position:
+		// the form would be rebuilt, and what is typed in it lost).
+		app.Div().Class("auth-notices").Body(
+			app.If(p.info != nil && p.info.Setup, func() app.UI {
+				return app.P().ID("signup-notice").Class("notice").Text("This is the first account of this server: it will be its admin, and can invite others.")
+			}).ElseIf(p.info != nil && p.info.Room != nil, func() app.UI {
+				return app.P().ID("signup-notice").Class("notice").Text("Make an account to join the room. Already have one? Sign in instead, and you will be taken in.")
+			}),
+			app.If(p.infoErr != "", func() app.UI {
+				return app.P().ID("invite-error").Class("form-error").Role("alert").Text(p.infoErr)
+			}),
+		),
 		app.Form().ID("signup-form").Class("auth-form").OnSubmit(p.onSubmit).Body(
 			field{id: "signup-name", label: "Name", kind: "text", autocomplete: "username", maxLength: wire.MaxNameRunes,
 				hint: "What others see. Up to 24 characters."}.render(),
@@ -119,6 +128,10 @@ func signUpLabel(busy bool) string {
 // invitation needed) is shown as it says it.
 func (p *signupPage) onSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	p.submit(ctx)
+}
+
+func (p *signupPage) submit(ctx app.Context) {
 	if p.busy {
 		return
 	}
