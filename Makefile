@@ -79,6 +79,9 @@ bench: build
 	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./e2e/ | grep -E '^Benchmark'
 	@echo "== history read of a full room (1,000 messages) through the embedded NATS"
 	$(GO) test -run '^$$' -bench History1000 -benchmem ./server/broker/ | grep -E '^Benchmark'
+	@echo "== what a sign-in costs (argon2id) and the authorization check of a join (public: none; private: two KV reads)"
+	$(GO) test -run '^$$' -bench SignIn -benchtime 20x ./server/auth/ | grep -E '^Benchmark'
+	$(GO) test -run '^$$' -bench Can -benchmem ./server/rooms/ | grep -E '^Benchmark'
 
 # The long versions: 5,000 connect/close cycles, and each fuzz target for a
 # minute (make test runs their seed corpora only).

@@ -97,6 +97,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.Var(sizeFlag{&cfg.StoreMax}, "store-max", "what the embedded NATS may store on disk in all; past it messages are refused with store_full instead of the disk filling up (default: -history-max-bytes + 1GiB)")
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
 	fs.Var(&cfg.Access, "access", "who may chat: open (anyone, as a guest or with an account) or members (only people with an account; signing up needs an invitation)")
+	jwtKey := fs.String("jwt-key", "", "let sites sign connection tokens (JWT: sub, name, exp, optional rooms) verified with this file: a PEM public key (RS256/ES256) or an HMAC secret of 32 bytes or more; the page opens /ws?token=...")
 	fs.Var(&cfg.Benchmark, "benchmark", "who may call GET /benchmark (broadcast \"test message\" to every client): local (loopback clients only), all, or off")
 	soft, _, _ := doctor.RaiseNoFile()
 	cfg.MaxConns = doctor.MaxConns(soft)
@@ -113,6 +114,14 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	}
 	if *origins != "" {
 		cfg.Origins = strings.Split(*origins, ",")
+	}
+	if *jwtKey != "" {
+		key, err := os.ReadFile(*jwtKey)
+		if err != nil {
+			fmt.Fprintln(stderr, "-jwt-key:", err)
+			return cfg, extra, err
+		}
+		cfg.JWTKey = key
 	}
 	return cfg, extra, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"chat/server/rooms"
 	"chat/wire"
@@ -17,6 +18,8 @@ import (
 //	delete                       the message's author; a private room's owner;
 //	                             an admin (see deleteMessage)
 //
+// A connection with a token that names rooms may join those and no other.
+//
 // The check is made once, at join: the fan-out path checks nothing per
 // recipient, because only members are in the hub's room. A member taken
 // out of a room is taken out of it on every node at once (rooms'
@@ -30,6 +33,14 @@ func (ss *session) who() rooms.Who {
 // may answers nil when the connection may do act in room, else the
 // forbidden error (or unavailable when the rooms could not be read).
 func (ss *session) may(act rooms.Action, room string) error {
+	if ss.tokenRooms != nil && act == rooms.Join {
+		// A connection token that names rooms is the site's word: those
+		// rooms, private ones included, and no other.
+		if slices.Contains(ss.tokenRooms, room) {
+			return nil
+		}
+		return forbidden(room)
+	}
 	if !rooms.Reserved(room) && act == rooms.Join {
 		return nil // a public room: no lookup on the way in
 	}

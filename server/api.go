@@ -28,7 +28,7 @@ import (
 //	GET  /api/sessions    the account's holder: their own sessions
 //	DELETE /api/sessions/{id}  the account's holder: one of their own
 //	POST /api/invites     an admin; a room's owner (see api_rooms.go)
-//	POST /api/bans        an admin; GET /api/bans, an admin
+//	POST /api/bans        an admin; GET /api/bans and DELETE /api/bans/{user}, an admin
 //
 // Every call that changes something is refused from another site
 // (Sec-Fetch-Site, else Origin) and needs a JSON body, so that a page
@@ -51,6 +51,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/sessions/{id}", s.sameSite(s.apiRevoke))
 	mux.HandleFunc("POST /api/bans", s.sameSite(s.apiBan))
 	mux.HandleFunc("GET /api/bans", s.apiBans)
+	mux.HandleFunc("DELETE /api/bans/{user}", s.sameSite(s.apiUnban))
 	s.roomRoutes(mux)
 }
 
@@ -238,11 +239,30 @@ func (s *Server) apiBan(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &c) {
 		return
 	}
+	if c.User == "" && c.Name != "" {
+		a, err := s.auth.AccountNamed(r.Context(), c.Name)
+		if err != nil {
+			apiError(w, err)
+			return
+		}
+		c.User = a.ID
+	}
 	if c.User == "" || c.User == sess.User {
 		apiFail(w, http.StatusBadRequest, "name an account other than your own")
 		return
 	}
 	if err := s.auth.Ban(r.Context(), c.User, sess.User); err != nil {
+		apiError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiUnban(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminOf(w, r); !ok {
+		return
+	}
+	if err := s.auth.Unban(r.Context(), r.PathValue("user")); err != nil {
 		apiError(w, err)
 		return
 	}
@@ -260,12 +280,16 @@ func (s *Server) apiBans(w http.ResponseWriter, r *http.Request) {
 	}
 	type ban struct {
 		User apiUser   `json:"user"`
-		By   string    `json:"by"`
+		By   apiUser   `json:"by"`
 		At   time.Time `json:"at"`
 	}
 	out := make([]ban, 0, len(list))
 	for _, a := range list {
-		out = append(out, ban{User: apiUser{ID: a.ID, Name: a.Name}, By: a.BannedBy, At: a.BannedAt})
+		by := apiUser{ID: a.BannedBy}
+		if admin, err := s.auth.Account(r.Context(), a.BannedBy); err == nil {
+			by.Name = admin.Name
+		}
+		out = append(out, ban{User: apiUser{ID: a.ID, Name: a.Name}, By: by, At: a.BannedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string][]ban{"bans": out})
 }

@@ -248,9 +248,39 @@ func TestAdminsInviteAndBanInMembersMode(t *testing.T) {
 	if st, _ := bo.call("GET", "/api/bans", nil); st != http.StatusUnauthorized {
 		t.Errorf("ban list for a signed-out person: %d", st)
 	}
+	// A second ban, by name; the list says who banned whom.
+	cy := newPerson(t, hs)
+	_, inv := admin.call("POST", "/api/invites", map[string]string{})
+	cy.signUp("cy", inv["code"].(string))
+	if st, _ := admin.call("POST", "/api/bans", map[string]string{"name": "CY"}); st != http.StatusNoContent {
+		t.Errorf("ban by name: %d", st)
+	}
+	if st, _ := admin.call("POST", "/api/bans", map[string]string{"name": "nobody"}); st != http.StatusBadRequest {
+		t.Errorf("ban of no such name: %d", st)
+	}
 	_, out = admin.call("GET", "/api/bans", nil)
-	if bans := out["bans"].([]any); len(bans) != 1 {
-		t.Errorf("ban list: %v", out)
+	bans := out["bans"].([]any)
+	if len(bans) != 2 {
+		t.Fatalf("ban list: %v", out)
+	}
+	for _, b := range bans {
+		b := b.(map[string]any)
+		if b["by"].(map[string]any)["name"] != "root" {
+			t.Errorf("ban of %v: by %v, want root", b["user"], b["by"])
+		}
+	}
+	// Lifting a ban is the admins' too; then bo signs in again.
+	if st, _ := cy.call("DELETE", "/api/bans/"+boID, nil); st < 400 {
+		t.Errorf("a non-admin lifting a ban: %d", st)
+	}
+	if st, _ := admin.call("DELETE", "/api/bans/"+boID, nil); st != http.StatusNoContent {
+		t.Errorf("unban: %d", st)
+	}
+	if st, _ := admin.call("DELETE", "/api/bans/no-such-id", nil); st != http.StatusBadRequest {
+		t.Errorf("unban of no such account: %d", st)
+	}
+	if st, _ := bo.call("POST", "/api/login", map[string]string{"name": "bo", "password": "correct horse"}); st != http.StatusOK {
+		t.Errorf("bo signing in after the ban was lifted: %d", st)
 	}
 }
 

@@ -22,7 +22,10 @@ type Config struct {
 	// loopback clients only, BenchmarkAll anyone, BenchmarkOff nobody (404).
 	Benchmark BenchmarkAccess
 	// Access says who may chat: AccessOpen (the default), or AccessMembers.
-	Access   AccessMode
+	Access AccessMode
+	// JWTKey, when set, lets sites sign connection tokens (see token.go):
+	// a PEM public key (RSA or ECDSA) or an HMAC secret (-jwt-key FILE).
+	JWTKey   []byte
 	MaxConns int // WebSocket connections at once, beyond which /ws answers 503; 10000
 	// MaxConnsPerIP caps the WebSockets of one client address (429 past
 	// it); 0, the default, is no cap.

@@ -28,6 +28,8 @@ type deliveries struct {
 
 	mu      sync.Mutex
 	pending []storedMsg
+	last    uint64        // the seq of the last message taken
+	again   atomic.Uint64 // messages that came again, dropped
 	wake    chan struct{} // a round may start; capacity 1
 
 	// roundOldest is when the oldest message of the round under way
@@ -51,9 +53,19 @@ func newDeliveries(h *hub.Hub, live *liveFeed, r *recent) *deliveries {
 	return d
 }
 
-// add is the broker's handler for stored messages.
+// add is the broker's handler for stored messages. One that comes again
+// (a seq not above the last one taken) is dropped: when NATS loses its
+// stream leader, the live consumer that is recreated can start again
+// from before what this node already fanned out, and members would get
+// those messages twice.
 func (d *deliveries) add(room string, seq uint64, m wire.Event) {
 	d.mu.Lock()
+	if seq <= d.last {
+		d.mu.Unlock()
+		d.again.Add(1)
+		return
+	}
+	d.last = seq
 	d.pending = append(d.pending, storedMsg{room: room, seq: seq, m: m, at: time.Now().UnixNano()})
 	d.mu.Unlock()
 	select {
@@ -112,7 +124,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 	if len(round) == 1 {
 		m := round[0]
 		ev := encodeStored(m)
-		d.recent.add(m.room, m.seq, ev)
+		d.recent.add(m.room, m.seq, ev, deleted(m))
 		d.hub.PublishMessages(m.room, [][]byte{ev}, []uint64{m.seq})
 		return
 	}
@@ -130,7 +142,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 			order = append(order, m.room)
 		}
 		ev := encodeStored(m)
-		d.recent.add(m.room, m.seq, ev)
+		d.recent.add(m.room, m.seq, ev, deleted(m))
 		r.events = append(r.events, ev)
 		r.seqs = append(r.seqs, m.seq)
 	}
@@ -141,8 +153,19 @@ func (d *deliveries) fanout(round []storedMsg) {
 }
 
 func encodeStored(s storedMsg) []byte {
-	s.m.Type, s.m.Room, s.m.Seq = wire.TypeMsg, s.room, s.seq
+	if s.m.Type != wire.TypeDelete {
+		s.m.Type = wire.TypeMsg
+	}
+	s.m.Room, s.m.Seq = s.room, s.seq
 	return wire.Encode(s.m)
+}
+
+// deleted is the seq of the message a delete takes out, else 0.
+func deleted(s storedMsg) uint64 {
+	if s.m.Type == wire.TypeDelete {
+		return s.m.Target
+	}
+	return 0
 }
 
 func (d *deliveries) close() {

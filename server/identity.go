@@ -109,6 +109,14 @@ func (b *signedIn) ended(key string) {
 	}
 }
 
+// roomsChanged tells user's connections that their list of rooms changed.
+func (b *signedIn) roomsChanged(user string) {
+	frame := wire.Encode(wire.Event{Type: wire.TypeRooms})
+	for _, ss := range b.of(b.users, user) {
+		ss.client.Send(frame)
+	}
+}
+
 // removed takes user's connections out of a room they were removed from,
 // and tells each why.
 func (b *signedIn) removed(room, user string) {

@@ -30,6 +30,7 @@ type metrics struct {
 	reg        *prometheus.Registry
 	fanout     prometheus.Histogram
 	messagesIn atomic.Uint64 // messages stored through this node
+	deletes    atomic.Uint64 // messages deleted through this node
 	eventsIn   atomic.Uint64 // client events read
 	controlIn  atomic.Uint64 // pings and pongs read
 	busy       atomic.Uint64 // messages refused because the fan-out was behind
@@ -96,6 +97,7 @@ func newMetrics(hubStats func() hub.Stats) *metrics {
 		hubCounter("chat_write_timeouts_total", "Clients closed because a write stalled.", func(s hub.Stats) uint64 { return s.WriteTimeouts }),
 		hubCounter("chat_ping_timeouts_total", "Clients closed because they did not answer a ping.", func(s hub.Stats) uint64 { return s.PingTimeouts }),
 		ownCounter("chat_messages_in_total", "Chat messages stored through this node.", &m.messagesIn),
+		ownCounter("chat_messages_deleted_total", "Messages deleted (by their authors, room owners or admins) through this node.", &m.deletes),
 		ownCounter("chat_events_in_total", "Client events read by this node.", &m.eventsIn),
 		ownCounter("chat_busy_refusals_total", "Messages refused with a busy error because this node's fan-out of stored messages was behind.", &m.busy),
 		ownCounter("chat_control_frames_in_total", "Pings and pongs read from clients (they count against the event rate).", &m.controlIn),
@@ -111,6 +113,15 @@ func (m *metrics) countBroadcastsDropped(dropped func() uint64) {
 		Name: "chat_broadcasts_dropped_total",
 		Help: "GET /benchmark broadcasts this node dropped because too many were waiting for its fan-out.",
 	}, func() float64 { return float64(dropped()) }))
+}
+
+// countRedelivered adds how many stored messages the live feed brought
+// again and the node dropped (see deliveries.add).
+func (m *metrics) countRedelivered(again func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "chat_live_redelivered_total",
+		Help: "Stored messages NATS delivered to this node a second time (after a stream leader change), dropped instead of sent twice.",
+	}, func() float64 { return float64(again()) }))
 }
 
 // observeFanout is the hub's FanoutObserver.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"chat/server/broker"
@@ -40,8 +41,9 @@ type recentRoom struct {
 }
 
 type recentMsg struct {
-	seq   uint64
-	frame *hub.Frame
+	seq    uint64
+	frame  *hub.Frame
+	target uint64 // a delete's: the message it takes out
 }
 
 func newRecent(b broker.Broker, keep int) *recent {
@@ -50,23 +52,29 @@ func newRecent(b broker.Broker, keep int) *recent {
 
 // add records a message the live feed delivered (its encoded event), for
 // the rooms loaded or loading; a room nobody joined since it was last
-// forgotten is not kept.
-func (c *recent) add(room string, seq uint64, event []byte) {
+// forgotten is not kept. A delete (target, the seq it takes out) is kept
+// like a message, and the message it deletes is dropped: a join from the
+// cache gets history without it, as one from the store does.
+func (c *recent) add(room string, seq uint64, event []byte, target uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := c.rooms[room]
 	switch {
 	case r == nil:
 	case r.loading != nil:
-		r.early = append(r.early, recentMsg{seq, hub.NewMsgFrame(room, seq, event)})
+		r.early = append(r.early, recentMsg{seq, hub.NewMsgFrame(room, seq, event), target})
 	default:
-		r.append(seq, hub.NewMsgFrame(room, seq, event), c.keep)
+		r.append(seq, hub.NewMsgFrame(room, seq, event), target, c.keep)
 	}
 }
 
-func (r *recentRoom) append(seq uint64, frame *hub.Frame, keep int) {
+func (r *recentRoom) append(seq uint64, frame *hub.Frame, target uint64, keep int) {
 	if seq <= r.last {
 		return // already read from the store
+	}
+	if i, ok := slices.BinarySearch(r.seqs, target); ok && target != 0 {
+		r.frames = slices.Delete(r.frames, i, i+1)
+		r.seqs = slices.Delete(r.seqs, i, i+1)
 	}
 	if len(r.frames) == keep {
 		r.since = r.seqs[0]
@@ -157,11 +165,11 @@ func (c *recent) load(ctx context.Context, room string, r *recentRoom) error {
 		msgs = msgs[n-c.keep:]
 	}
 	for _, m := range msgs {
-		r.append(m.Seq, hub.NewMsgFrame(room, m.Seq, wire.Encode(m)), c.keep)
+		r.append(m.Seq, hub.NewMsgFrame(room, m.Seq, wire.Encode(m)), 0, c.keep)
 	}
 	r.last = max(r.last, head)
 	for _, m := range r.early {
-		r.append(m.seq, m.frame, c.keep)
+		r.append(m.seq, m.frame, m.target, c.keep)
 	}
 	r.early = nil
 	return nil

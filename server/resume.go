@@ -167,6 +167,11 @@ func (ss *session) gap(ctx context.Context, room string, after uint64, h joinHis
 	if has, err := ss.srv.broker.Has(ctx, room, after); err != nil || has {
 		return wire.Event{}, false
 	}
+	// The message "after" may have been deleted rather than dropped: then
+	// the room still keeps older ones.
+	if oldest, err := ss.srv.broker.First(ctx, room); err != nil || (oldest != 0 && oldest < after) {
+		return wire.Event{}, false
+	}
 	first := h.head + 1
 	if h.first != 0 {
 		first = h.first

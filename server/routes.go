@@ -20,6 +20,8 @@ import (
 //	/stats.json  the live dashboard's series: one point a second, ten minutes
 //	/web/        static assets; app.wasm precompressed
 //	/            the UI (go-app: pages, manifest, service worker)
+//
+// Every response carries the security headers (securityHeaders).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveWS)
@@ -36,7 +38,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/wasm_exec.js", assets.wasmExec())
 		mux.Handle("/", s.cfg.UI(assets.uiVersion(s.cfg.Version)))
 	}
-	return mux
+	return securityHeaders(mux)
 }
 
 // serveBenchmark broadcasts the benchmark event to every client of every

@@ -44,7 +44,8 @@ type Server struct {
 	parker     *parker // nil where idle connections keep a goroutine
 	auth       *auth.Store
 	rooms      *rooms.Store
-	signedIn   signedIn // this node's connections, by their sign-in session and user
+	tokens     *tokenVerifier // nil without -jwt-key
+	signedIn   signedIn       // this node's connections, by their sign-in session and user
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
 	perIP      *perIP        // nil unless MaxConnsPerIP
@@ -97,6 +98,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxConns = def.MaxConns
 	}
 	s := &Server{}
+	if len(cfg.JWTKey) > 0 {
+		var err error
+		if s.tokens, err = newTokenVerifier(cfg.JWTKey); err != nil {
+			return nil, err
+		}
+	}
 	b, err := broker.Open(ctx, &broker.Options{
 		URL:             cfg.NATSURL,
 		DataDir:         cfg.DataDir,
@@ -143,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)))
 	s.deliveries = newDeliveries(s.hub, &s.live, s.recent)
+	s.metrics.countRedelivered(s.deliveries.again.Load)
 	go s.metrics.run()
 	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{
@@ -164,6 +172,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	err = s.auth.WatchRevocations(pctx, s.signedIn.ended)
 	if err == nil {
 		err = s.rooms.WatchRemovals(pctx, s.signedIn.removed)
+	}
+	if err == nil {
+		err = s.rooms.WatchChanges(pctx, s.signedIn.roomsChanged)
 	}
 	if err != nil {
 		cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,10 @@ type session struct {
 	user, sessKey string
 	account       bool // the session is an account's
 	admin         bool // and the account an admin's
+	// tokenRooms are the only rooms a connection token lets it join (nil:
+	// no such bound); expiry closes it when its token expires.
+	tokenRooms []string
+	expiry     *time.Timer
 
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
@@ -132,7 +137,9 @@ func (ss *session) handleNext() {
 // start is the first worker: the lobby, and the store's state if it is down.
 func (ss *session) start() {
 	defer ss.work.Done()
-	ss.joinLobbyQuietly()
+	if ss.tokenRooms == nil || slices.Contains(ss.tokenRooms, wire.DefaultRoom) {
+		ss.joinLobbyQuietly()
+	}
 	if ss.srv.degraded.Load() {
 		ss.reply(ss.srv.storeStatus())
 	}
@@ -235,6 +242,9 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 
 func (ss *session) end() {
 	ss.lobbyHeld.Store(false)
+	if ss.expiry != nil {
+		ss.expiry.Stop()
+	}
 	if ss.sessKey != "" {
 		ss.srv.signedIn.remove(ss)
 	}
@@ -271,8 +281,10 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 		err = ss.send(ev)
 	case wire.TypeHistory:
 		err = ss.history(ev)
+	case wire.TypeDelete:
+		err = ss.deleteMessage(ev)
 	default:
-		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave or history", ev.Type)
+		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave, history or delete", ev.Type)
 	}
 	if err != nil {
 		ss.replyError(err, ev)

@@ -37,6 +37,7 @@ const (
 	TypeError     = "error"     // {"type":"error","code":"bad_room","text":"...","id":"<client id, when about a send>"}
 	TypeBroadcast = "broadcast" // {"type":"broadcast","text":"test message"}: GET /benchmark, not stored
 	TypeStatus    = "status"    // {"type":"status","code":"store_unreachable","text":"..."}: the service's state changed
+	TypeRooms     = "rooms"     // {"type":"rooms"}: your private rooms and direct messages changed (added, removed, a topic or title): fetch GET /api/rooms
 )
 
 // The server's answer to TypeHistory is also a history event, after the

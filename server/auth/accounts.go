@@ -110,6 +110,9 @@ func (s *Store) putAccount(ctx context.Context, a Account) error {
 // Account reads an account by id.
 func (s *Store) Account(ctx context.Context, id string) (Account, error) {
 	e, err := s.accounts.Get(ctx, "u."+id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
+		return Account{}, ErrNoAccount
+	}
 	if err != nil {
 		return Account{}, err
 	}
@@ -117,8 +120,8 @@ func (s *Store) Account(ctx context.Context, id string) (Account, error) {
 	return a, json.Unmarshal(e.Value(), &a)
 }
 
-// ErrNoAccount: no account has that name.
-var ErrNoAccount = errors.New("no account has that name")
+// ErrNoAccount: no account has that name (or id).
+var ErrNoAccount = errors.New("no such account")
 
 // AccountNamed finds an account by its name, any case: ErrNoAccount when
 // none has it.
@@ -213,6 +216,16 @@ func (s *Store) Ban(ctx context.Context, id, admin string) error {
 		return err
 	}
 	return s.RevokeAll(ctx, id)
+}
+
+// Unban lets a banned account sign in again (its sessions stay ended).
+func (s *Store) Unban(ctx context.Context, id string) error {
+	a, err := s.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	a.Banned, a.BannedBy, a.BannedAt = false, "", time.Time{}
+	return s.putAccount(ctx, a)
 }
 
 // Banned lists the banned accounts.

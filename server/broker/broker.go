@@ -38,6 +38,12 @@ type Broker interface {
 	Last(ctx context.Context, room string) (uint64, error)
 	// Has reports whether room still keeps the message with this seq.
 	Has(ctx context.Context, room string, seq uint64) (bool, error)
+	// Message reads room's event with this seq; ok is false if there is none.
+	Message(ctx context.Context, room string, seq uint64) (ev wire.Event, ok bool, err error)
+	// First is the seq of room's oldest kept event, 0 if it has none.
+	First(ctx context.Context, room string) (uint64, error)
+	// Erase takes room's message with this seq out of the store for good.
+	Erase(ctx context.Context, room string, seq uint64) error
 	// Broadcast sends a transient text to every node's Handlers.Broadcast.
 	Broadcast(ctx context.Context, text string) error
 	// PublishPresence shares this node's presence snapshot with every node,

@@ -67,6 +67,40 @@ func (b *NATS) Has(ctx context.Context, room string, seq uint64) (bool, error) {
 	return len(msgs) == 1 && msgs[0].Seq == seq, nil
 }
 
+// Message reads the stored event of room with this seq: ok is false when
+// there is none (deleted, dropped, or the seq is another room's).
+func (b *NATS) Message(ctx context.Context, room string, seq uint64) (ev wire.Event, ok bool, err error) {
+	msgs, _, _, err := b.directGet(ctx, directGetRequest{Seq: seq, NextFor: roomSubject + room, Batch: 1})
+	if err != nil || len(msgs) != 1 || msgs[0].Seq != seq {
+		return wire.Event{}, false, err
+	}
+	msgs[0].Room = room
+	return msgs[0], true, nil
+}
+
+// First is the seq of room's oldest kept event, 0 if it has none.
+func (b *NATS) First(ctx context.Context, room string) (uint64, error) {
+	msgs, _, _, err := b.directGet(ctx, directGetRequest{Seq: 1, NextFor: roomSubject + room, Batch: 1})
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	return msgs[0].Seq, nil
+}
+
+// Erase takes room's message with this seq out of the store for good,
+// its bytes overwritten (a message deleted by a moderator may be one that
+// must not stay on disk). A message already gone is no error.
+func (b *NATS) Erase(ctx context.Context, room string, seq uint64) error {
+	err := b.stream.SecureDeleteMsg(ctx, seq)
+	if err == nil {
+		return nil
+	}
+	if _, ok, gerr := b.Message(ctx, room, seq); gerr == nil && !ok {
+		return nil
+	}
+	return err
+}
+
 // Last is the seq of room's last message, 0 if it has none.
 func (b *NATS) Last(ctx context.Context, room string) (uint64, error) {
 	m, err := b.stream.GetLastMsgForSubject(ctx, roomSubject+room)
@@ -141,7 +175,10 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 			b.opts.Logger.Error("undecodable stored message", "seq", seq, "err", err)
 			continue
 		}
-		ev.Type, ev.Seq = wire.TypeMsg, seq
+		if ev.Type != wire.TypeDelete {
+			ev.Type = wire.TypeMsg
+		}
+		ev.Seq = seq
 		msgs = append(msgs, ev)
 	}
 	return nil, 0, 0, errors.New("history read: the batch ended without its end marker")

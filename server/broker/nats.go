@@ -289,13 +289,19 @@ func (b *NATS) Replicas() int { return b.replicas() }
 // waiting out a timeout.
 var ErrUnreachable = errors.New("the message store (NATS) is unreachable")
 
-// Store implements Broker.
+// Store implements Broker. m is a message, or a delete (a marker that goes
+// to every member and stays in history, while the message it is about is
+// erased with Erase).
 func (b *NATS) Store(ctx context.Context, room, sender string, m wire.Event) (uint64, bool, error) {
 	if !b.nc.IsConnected() {
 		return 0, false, ErrUnreachable
 	}
 	msg := nats.NewMsg(roomSubject + room)
-	msg.Data = wire.Encode(wire.Event{Type: wire.TypeMsg, ID: m.ID, From: m.From, User: m.User, Guest: m.Guest, Text: m.Text, TS: m.TS})
+	typ := wire.TypeMsg
+	if m.Type == wire.TypeDelete {
+		typ = wire.TypeDelete
+	}
+	msg.Data = wire.Encode(wire.Event{Type: typ, ID: m.ID, From: m.From, User: m.User, Guest: m.Guest, Text: m.Text, TS: m.TS, Target: m.Target})
 	msg.Header.Set(jetstream.MsgIDHeader, dedupeKey(room, sender, m.ID))
 	ack, err := b.js.PublishMsg(ctx, msg)
 	if err != nil {

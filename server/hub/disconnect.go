@@ -45,4 +45,7 @@ var (
 	// DisconnectSessionEnded: the connection's session was signed out,
 	// revoked, or its account banned.
 	DisconnectSessionEnded = Disconnect{4003, "session ended: signed out, revoked, or the account banned"}
+	// DisconnectTokenExpired: the connection token's exp has passed; the
+	// site's page reconnects with a fresh one.
+	DisconnectTokenExpired = Disconnect{4004, "connection token expired"}
 )

@@ -128,7 +128,9 @@ func Reserved(room string) bool {
 // Can decides whether who may do act in room: nil, or ErrForbidden. A
 // public room is anyone's to join and send to; moderation there is the
 // admins'. A server-named room is its members'; inviting, removing and the
-// topic are its owner's; admins may do everything.
+// topic are a private room's owner's; admins may do everything in a
+// private room, nothing in a direct message they are not in (moderating a
+// conversation is not reading it: they can still ban its people).
 func (s *Store) Can(ctx context.Context, who Who, act Action, room string) error {
 	if !Reserved(room) {
 		if act == Join || who.Admin {
@@ -152,8 +154,8 @@ func (s *Store) Can(ctx context.Context, who Who, act Action, room string) error
 	if !exists {
 		return ErrForbidden
 	}
-	if who.Admin {
-		return nil
+	if who.Admin && r.Kind == Private {
+		return nil // admins moderate private rooms; a direct message is its people's alone
 	}
 	if !member {
 		return ErrForbidden
@@ -378,6 +380,44 @@ func (s *Store) WatchRemovals(ctx context.Context, removed func(room, user strin
 			parts := strings.SplitN(e.Key(), ".", 3) // m, room, user
 			if len(parts) == 3 {
 				removed(parts[1], parts[2])
+			}
+		}
+	}()
+	return nil
+}
+
+// WatchChanges calls changed for every person whose list of rooms changed
+// (added to a room or taken out of one, or a room of theirs renamed or
+// given a new topic), on every node, until ctx ends: their open pages ask
+// for their rooms again.
+func (s *Store) WatchChanges(ctx context.Context, changed func(user string)) error {
+	w, err := s.kv.WatchFiltered(ctx, []string{"u.>", "r.>"}, jetstream.UpdatesOnly())
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer w.Stop()
+		for e := range w.Updates() {
+			if e == nil {
+				continue
+			}
+			parts := strings.SplitN(e.Key(), ".", 3)
+			switch {
+			case parts[0] == "u" && len(parts) == 3:
+				changed(parts[1])
+			case parts[0] == "r" && len(parts) == 2 && e.Operation() == jetstream.KeyValuePut:
+				// A room changed (a new room has no members yet: their
+				// own keys tell them when they come).
+				ms, err := list(ctx, s.kv, "m."+parts[1]+".*", func(_ string, v []byte) (Membership, bool) {
+					var m Membership
+					return m, json.Unmarshal(v, &m) == nil
+				})
+				if err != nil {
+					continue
+				}
+				for _, m := range ms {
+					changed(m.User)
+				}
 			}
 		}
 	}()
