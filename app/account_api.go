@@ -124,10 +124,10 @@ func acceptInvite(ctx context.Context, code string) (roomInfo, error) {
 	return a.Room, err
 }
 
-// ban is one banned account, who banned it and when.
+// ban is one banned account, the admin who banned it and when.
 type ban struct {
 	User user      `json:"user"`
-	By   string    `json:"by"`
+	By   user      `json:"by"`
 	At   time.Time `json:"at"`
 }
 
@@ -139,7 +139,12 @@ func fetchBans(ctx context.Context) ([]ban, error) {
 	return a.Bans, err
 }
 
-// banName is POST /api/bans by name: the contract's {"name"}.
+// banName is POST /api/bans by name.
 func banName(ctx context.Context, name string) error {
 	return apiCall(ctx, "POST", "/api/bans", map[string]string{"name": name}, nil)
+}
+
+// unban is DELETE /api/bans/{user}: the account may sign in again.
+func unban(ctx context.Context, userID string) error {
+	return apiCall(ctx, "DELETE", "/api/bans/"+url.PathEscape(userID), nil, nil)
 }

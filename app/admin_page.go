@@ -108,14 +108,21 @@ func (p *adminPage) Render() app.UI {
 							app.Th().Scope("col").Text("Person"),
 							app.Th().Scope("col").Text("Banned by"),
 							app.Th().Scope("col").Text("When"),
+							app.Th().Scope("col").Body(app.Span().Class("visually-hidden").Text("Unban")),
 						)),
 						app.TBody().Body(
 							app.Range(p.bans).Slice(func(i int) app.UI {
 								b := p.bans[i]
 								return app.Tr().DataSet("user", b.User.ID).Body(
 									app.Td().Class("ban-name").Text(b.User.Name),
-									app.Td().Class("ban-by").Text(b.By),
+									app.Td().Class("ban-by").Text(byName(b.By)),
 									app.Td().Class("ban-at").Text(shortTime(b.At)),
+									app.Td().Body(
+										app.Button().Type("button").Class("button secondary small unban").
+											DataSet("user", b.User.ID).DataSet("name", b.User.Name).
+											Aria("label", "Unban "+b.User.Name).Disabled(p.busy).
+											OnClick(p.onUnban).Text("Unban"),
+									),
 								)
 							}),
 						),
@@ -125,6 +132,34 @@ func (p *adminPage) Render() app.UI {
 		),
 		app.P().Class("auth-alt").Body(app.A().ID("to-chat").Href("/").Text("Back to the chat")),
 	)
+}
+
+// byName is the admin who banned: by name, or by id for an account gone.
+func byName(u user) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.ID
+}
+
+// onUnban reads the account from the button: go-app keeps a row's first
+// handler.
+func (p *adminPage) onUnban(ctx app.Context, e app.Event) {
+	data := ctx.JSSrc().Get("dataset")
+	id, name := data.Get("user").String(), data.Get("name").String()
+	p.busy, p.banErr, p.banNote = true, "", ""
+	ctx.Async(func() {
+		err := unban(context.Background(), id)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.busy = false
+			if err != nil {
+				p.banErr = err.Error()
+				return
+			}
+			p.banNote = name + " may sign in again."
+			p.loadBans(ctx)
+		})
+	})
 }
 
 func (p *adminPage) onInvite(ctx app.Context, e app.Event) {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -102,7 +103,6 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.loop, p.stop = loop, stop
 	ctx.Async(func() { checkForUpdates(loop) })
 	p.startSession(ctx, cached)
-	p.scheduleRoomRefresh(ctx)
 	p.flush(ctx)
 }
 
@@ -128,11 +128,18 @@ func (p *chatPage) connect(ctx app.Context) {
 	}
 	sock.received = func(events []wire.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
+			roomsChanged := false
 			for _, ev := range events {
 				p.st.apply(ev)
-				if ev.Type == wire.TypeWelcome {
+				switch ev.Type {
+				case wire.TypeWelcome:
 					p.welcomed(ctx, ev)
+				case wire.TypeRooms:
+					roomsChanged = true
 				}
+			}
+			if roomsChanged {
+				p.refreshRooms(ctx)
 			}
 			if p.st.serverUpdated {
 				p.st.serverUpdated = false
@@ -437,6 +444,34 @@ func (p *chatPage) closeMenu(ctx app.Context, refocus bool) {
 	if refocus {
 		ctx.Defer(func(app.Context) { focusByID("menu-toggle") })
 	}
+}
+
+// focusAfterRender focuses what the selector (an id, or a CSS selector
+// starting with #) names once the render under way has put it in the
+// page. It is for handlers whose own element that render removes: go-app
+// skips a ctx.Defer whose element is gone. It looks again a few times, a
+// frame apart, and gives up quietly.
+func focusAfterRender(selector string) {
+	if !strings.ContainsAny(selector, " #[.") {
+		selector = "#" + selector
+	}
+	tries := 0
+	var fn app.Func
+	fn = app.FuncOf(func(app.Value, []app.Value) any {
+		el := app.Window().Get("document").Call("querySelector", selector)
+		tries++
+		switch {
+		case el.Truthy():
+			el.Call("focus")
+			fn.Release()
+		case tries >= 10:
+			fn.Release()
+		default:
+			app.Window().Call("setTimeout", fn, 16)
+		}
+		return nil
+	})
+	app.Window().Call("setTimeout", fn, 0)
 }
 
 func focusByID(id string) {

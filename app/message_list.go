@@ -357,7 +357,7 @@ func (l *messageList) onDeleteAsk(ctx app.Context, e app.Event) {
 		return
 	}
 	l.confirming, l.confirmingRoom = seq, l.Room
-	ctx.Defer(func(app.Context) { focusByID("confirm-delete") })
+	focusAfterRender("confirm-delete")
 }
 
 func (l *messageList) onDeleteYes(ctx app.Context, e app.Event) {
@@ -373,11 +373,7 @@ func (l *messageList) onDeleteYes(ctx app.Context, e app.Event) {
 func (l *messageList) onDeleteNo(ctx app.Context, e app.Event) {
 	seq := l.confirming
 	l.confirming, l.confirmingRoom = 0, ""
-	ctx.Defer(func(app.Context) {
-		if el := app.Window().Get("document").Call("querySelector", `#messages li.msg[data-seq="`+strconv.FormatUint(seq, 10)+`"] .delete-msg`); el.Truthy() {
-			el.Call("focus")
-		}
-	})
+	focusAfterRender(`#messages li.msg[data-seq="` + strconv.FormatUint(seq, 10) + `"] .delete-msg`)
 }
 
 func renderSystem(m chatItem) app.UI {

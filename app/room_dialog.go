@@ -27,7 +27,7 @@ func (p *chatPage) closeDialog(ctx app.Context) {
 		opener = "new-direct"
 	}
 	p.dialog = roomDialog{}
-	ctx.Defer(func(app.Context) { focusByID(opener) })
+	focusAfterRender(opener)
 }
 
 func (p *chatPage) onDialogCancel(ctx app.Context, e app.Event) {
@@ -69,7 +69,7 @@ func (p *chatPage) onDialogSubmit(ctx app.Context, e app.Event) {
 			p.dialog = roomDialog{}
 			p.st.roomCreated(ri)
 			p.flush(ctx)
-			ctx.Defer(func(app.Context) { focusByID("composer-text") })
+			focusAfterRender("composer-text")
 		})
 	})
 }

@@ -41,7 +41,7 @@ func (p *chatPage) openPanel(ctx app.Context, room string) {
 
 func (p *chatPage) closePanel(ctx app.Context) {
 	p.panel = roomPanel{}
-	ctx.Defer(func(app.Context) { focusByID("room-settings") })
+	focusAfterRender("room-settings")
 }
 
 // loadPanel fetches the room's members for the panel.
@@ -167,7 +167,7 @@ func (p *chatPage) onLeaveRoom(ctx app.Context, e app.Event) {
 		p.panel = roomPanel{}
 		p.st.leftRoom(room)
 		p.flush(ctx)
-		ctx.Defer(func(app.Context) { focusByID("composer-text") })
+		focusAfterRender("composer-text")
 	})
 }
 

@@ -2,34 +2,15 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// roomsEvery is how often an open page asks for its rooms again: someone
-// may have added this person to a room or started a direct message with
-// them, which the socket does not tell (it tells only the rooms joined).
-// The page also asks on every welcome and when it comes back into view.
-const roomsEvery = time.Minute
-
-// scheduleRoomRefresh asks for the rooms every roomsEvery while the page
-// is visible, until the page's loop ends.
-func (p *chatPage) scheduleRoomRefresh(ctx app.Context) {
-	loop := p.loop
-	ctx.After(roomsEvery, func(ctx app.Context) {
-		if loop.Err() != nil {
-			return
-		}
-		if app.Window().Get("document").Get("visibilityState").String() == "visible" {
-			p.refreshRooms(ctx)
-		}
-		p.scheduleRoomRefresh(ctx)
-	})
-}
-
 // refreshRooms asks for the person's private rooms and direct messages
-// (accounts only: a guest has none) and joins them.
+// (accounts only: a guest has none) and joins them. The server's rooms
+// event says when they changed (added, removed, a direct message, a
+// topic); the page also asks on every welcome, since it may have missed
+// events while away, and when it comes back into view.
 func (p *chatPage) refreshRooms(ctx app.Context) {
 	if p.st.user == "" || p.st.guest {
 		return
@@ -45,8 +26,11 @@ func (p *chatPage) refreshRooms(ctx app.Context) {
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.st.setRoomList(list)
-			if p.panel.open && p.st.rooms[p.panel.room] == nil {
+			switch {
+			case p.panel.open && p.st.rooms[p.panel.room] == nil:
 				p.panel = roomPanel{}
+			case p.panel.open && !p.panel.busy:
+				p.loadPanel(ctx) // its members or topic may be what changed
 			}
 			p.flush(ctx)
 		})
