@@ -6,7 +6,7 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // from here: to sign up or in (a guest), or to the account, the admin page
 // (an admin) and out (an account). Nothing until the session is known.
 func (p *chatPage) renderMe() app.UI {
-	return app.Section().ID("me").Class("me").Aria("label", "You").Body(
+	return app.Section().ID("me").Class("me-card").Aria("label", "You").Body(
 		app.If(p.st.user != "", func() app.UI {
 			name := p.st.name
 			return app.Div().Class("me-row").Body(
