@@ -148,3 +148,36 @@ func TestMembersOnly(t *testing.T) {
 	waitFor(t, admin, "bo in the list", `[...document.querySelectorAll("#bans .ban-name")].some(e => e.textContent === "bo")`)
 	waitPath(t, bo, "/login?reason=ended")
 }
+
+// TestAccountPage: the account page lists where the account is signed in;
+// ending another device's session sends that device to sign in; the
+// password change says why it is refused, then that it is done.
+func TestAccountPage(t *testing.T) {
+	app := startApp(t)
+	browser := newBrowser(t)
+	ana, phone := newPage(t, browser), newPage(t, browser)
+	signUp(t, ana, app.URL, "ana")
+	signIn(t, phone, app.URL+"login", "ana")
+	waitFor(t, phone, "signed in on the phone", `document.getElementById("me-name")?.textContent === "ana"`)
+	waitConnected(t, phone)
+
+	do(t, ana, "to the account page", chromedp.Click(chromedp.ID("account-link")))
+	waitPath(t, ana, "/account")
+	waitFor(t, ana, "two sessions, this one marked", `document.querySelectorAll("#sessions li").length === 2 &&
+		document.querySelectorAll('#sessions .revoke[data-current="true"]').length === 1`)
+	shootSizes(t, ana, "account", nil)
+	do(t, ana, "desktop size", chromedp.EmulateViewport(1280, 800))
+	do(t, ana, "end the other session", chromedp.Click(chromedp.CSS(`#sessions .revoke[data-current="false"]`)))
+	waitFor(t, ana, "one session left", `document.querySelectorAll("#sessions li").length === 1`)
+	waitPath(t, phone, "/login?reason=ended")
+
+	do(t, ana, "a wrong current password",
+		chromedp.SendKeys(chromedp.ID("password-old"), "not it"),
+		chromedp.SendKeys(chromedp.ID("password-new"), "a new long password\r"))
+	waitFor(t, ana, "refused", `document.querySelector('#password-error[role="alert"]')?.textContent.length > 0`)
+	do(t, ana, "the right one",
+		evalVoid(`document.getElementById("password-old").value = ""; document.getElementById("password-new").value = ""`),
+		chromedp.SendKeys(chromedp.ID("password-old"), testPassword),
+		chromedp.SendKeys(chromedp.ID("password-new"), "a new long password\r"))
+	waitFor(t, ana, "changed", `document.getElementById("password-note")?.textContent === "Password changed."`)
+}
