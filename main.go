@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	_ "net/http/pprof" // on DefaultServeMux, served only by -pprof
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -97,6 +98,13 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.Var(sizeFlag{&cfg.StoreMax}, "store-max", "what the embedded NATS may store on disk in all; past it messages are refused with store_full instead of the disk filling up (default: -history-max-bytes + 1GiB)")
 	origins := fs.String("origins", "", "extra allowed Origin host patterns for /ws, comma separated (e.g. \"example.com,*.example.org\")")
 	fs.Var(&cfg.Access, "access", "who may chat: open (anyone, as a guest or with an account) or members (only people with an account; signing up needs an invitation)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM, the chain after the leaf); reloaded when it changes")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the private key file of -tls-cert")
+	acmeDomains := fs.String("acme-domain", "", "serve HTTPS with certificates from an ACME CA (Let's Encrypt by default) for these names, comma separated; cached in -data/acme. Needs ports 443 and 80 reachable from the CA")
+	fs.StringVar(&cfg.ACMEDirectory, "acme-directory", "", "the ACME directory URL (a private CA's, or Let's Encrypt's staging); default Let's Encrypt")
+	fs.StringVar(&cfg.ACMEEmail, "acme-email", "", "the contact address given to the ACME CA (expiry notices)")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", "", "with HTTPS: the plain HTTP listener that redirects to HTTPS and answers ACME's HTTP challenge (default :80; - for none)")
+	proxies := fs.String("trusted-proxies", "", "reverse proxies whose X-Forwarded-For / X-Forwarded-Proto / Forwarded headers are believed, comma separated addresses or CIDRs (e.g. \"127.0.0.1,10.0.0.0/8\"); from anyone else those headers are ignored")
 	jwtKey := fs.String("jwt-key", "", "let sites sign connection tokens (JWT: sub, name, exp, optional rooms) verified with this file: a PEM public key (RS256/ES256) or an HMAC secret of 32 bytes or more; the page opens /ws?token=...")
 	fs.Var(&cfg.Benchmark, "benchmark", "who may call GET /benchmark (broadcast \"test message\" to every client): local (loopback clients only), all, or off")
 	soft, _, _ := doctor.RaiseNoFile()
@@ -115,6 +123,26 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	if *origins != "" {
 		cfg.Origins = strings.Split(*origins, ",")
 	}
+	if *acmeDomains != "" {
+		for _, d := range strings.Split(*acmeDomains, ",") {
+			cfg.ACMEDomains = append(cfg.ACMEDomains, strings.TrimSpace(d))
+		}
+	}
+	addrSet := false
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	if !addrSet && (cfg.TLSCert != "" || len(cfg.ACMEDomains) > 0) {
+		cfg.Addr = ":443" // HTTPS on its port unless told otherwise
+	}
+	if *proxies != "" {
+		for _, p := range strings.Split(*proxies, ",") {
+			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				fmt.Fprintln(stderr, "-trusted-proxies:", err)
+				return cfg, extra, err
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
+		}
+	}
 	if *jwtKey != "" {
 		key, err := os.ReadFile(*jwtKey)
 		if err != nil {
@@ -124,6 +152,19 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 		cfg.JWTKey = key
 	}
 	return cfg, extra, nil
+}
+
+// parsePrefix reads a CIDR, or one address as the prefix of just it.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 func serve(args []string, stderr io.Writer) int {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"chat/internal/throttle"
 	"chat/server/auth"
 	"chat/server/rooms"
 	"chat/wire"
@@ -30,6 +31,38 @@ import (
 
 // maxDirect is how many people a direct message may have.
 const maxDirect = 9
+
+// What one person may make, an hour, on one node: rooms (private ones
+// and direct messages), invitations, members added. Each is a KV record
+// that stays; past these a person is answered 429 with Retry-After.
+const (
+	roomsPerHour   = 30
+	invitesPerHour = 50
+	addsPerHour    = 200
+)
+
+// apiThrottles are the limits above, per person.
+type apiThrottles struct {
+	rooms, invites, adds *throttle.Throttle
+}
+
+func newAPIThrottles() apiThrottles {
+	return apiThrottles{
+		rooms:   throttle.New(roomsPerHour, time.Hour),
+		invites: throttle.New(invitesPerHour, time.Hour),
+		adds:    throttle.New(addsPerHour, time.Hour),
+	}
+}
+
+// allowed spends one of user's attempts with t, or answers 429 saying
+// what was made too often.
+func allowed(w http.ResponseWriter, t *throttle.Throttle, user, what string) bool {
+	if ok, wait := t.Allow(user, time.Now()); !ok {
+		tooMany(w, wait, "too many "+what+" made in an hour: try again later")
+		return false
+	}
+	return true
+}
 
 func (s *Server) roomRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/rooms", s.apiMyRooms)
@@ -110,7 +143,7 @@ func (s *Server) apiCreateRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req roomRequest
-	if !readJSON(w, r, &req) {
+	if !readJSON(w, r, &req) || !allowed(w, s.throttles.rooms, sess.User, "rooms") {
 		return
 	}
 	me := rooms.Membership{User: sess.User, Name: sess.Name}
@@ -202,6 +235,9 @@ func (s *Server) apiAddMember(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
+	if !allowed(w, s.throttles.adds, sess.User, "members added") {
+		return
+	}
 	id := r.PathValue("id")
 	// The permission first: to someone who may not invite, a name that
 	// is no account and a room that does not exist look the same.
@@ -277,6 +313,9 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if !allowed(w, s.throttles.invites, sess.User, "invitations") {
+		return
+	}
 	code, err := s.auth.NewInvite(r.Context(), sess.User, req.Room)
 	if err != nil {
 		apiError(w, err)
@@ -290,7 +329,7 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
 // to sign up first).
 func (s *Server) inviteURL(r *http.Request, code string, room bool) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if requestSecure(r) {
 		scheme = "https"
 	}
 	if room {

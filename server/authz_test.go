@@ -559,3 +559,52 @@ func TestRoomChangesArePushed(t *testing.T) {
 	}
 	sam.none(wire.TypeRooms, 300*time.Millisecond)
 }
+
+// TestRoomsAPILimits: one person making rooms, invitations or members past
+// the hour's limit is answered 429 with Retry-After; someone else is not.
+func TestRoomsAPILimits(t *testing.T) {
+	srv, hs := startServer(t, nil)
+	w := newAuthzWorld(t, srv, hs)
+	sam := w.people[3].p
+	// cross makes things until the first 429, which must come after left
+	// were made.
+	cross := func(what string, left int, call func(i int) (int, map[string]any)) {
+		t.Helper()
+		for i := 0; ; i++ {
+			code, out := call(i)
+			if code == http.StatusTooManyRequests {
+				if i != left || !strings.Contains(out["error"].(string), "too many") {
+					t.Errorf("%s: refused after %d (%v), want after %d", what, i, out, left)
+				}
+				return
+			}
+			if code >= 300 || i > left {
+				t.Fatalf("%s #%d: %d %v", what, i, code, out)
+			}
+		}
+	}
+	cross("rooms", roomsPerHour, func(i int) (int, map[string]any) {
+		return w.mia.call("POST", "/api/rooms", map[string]string{"kind": "private", "title": fmt.Sprint("r", i)})
+	})
+	cross("invitations", invitesPerHour, func(int) (int, map[string]any) {
+		return w.olga.call("POST", "/api/invites", map[string]string{"room": w.priv})
+	})
+	cross("members added", addsPerHour-1, func(int) (int, map[string]any) {
+		return w.olga.call("POST", "/api/rooms/"+w.priv+"/members", map[string]string{"name": "sam"})
+	})
+	// The limit is the person's, not the server's.
+	if code, out := sam.call("POST", "/api/rooms", map[string]string{"kind": "private", "title": "mine"}); code != http.StatusCreated {
+		t.Errorf("another person making a room: %d %v", code, out)
+	}
+	req, _ := http.NewRequest("POST", hs.URL+"/api/rooms", strings.NewReader(`{"kind":"private"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", hs.URL)
+	res, err := w.mia.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("past the limit: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"chat/server/hub"
@@ -23,6 +24,21 @@ type Config struct {
 	Benchmark BenchmarkAccess
 	// Access says who may chat: AccessOpen (the default), or AccessMembers.
 	Access AccessMode
+	// TLSCert and TLSKey are certificate files for HTTPS, reloaded when
+	// they change; ACMEDomains instead get certificates from an ACME CA
+	// (ACMEDirectory, Let's Encrypt's by default; ACMEEmail for its
+	// notices; ACMEHTTPClient for a test's CA). With either, HTTPAddr
+	// (":80" when empty and not "-") answers plain HTTP: the ACME HTTP
+	// challenge and a redirect to HTTPS.
+	TLSCert, TLSKey string
+	ACMEDomains     []string
+	ACMEDirectory   string
+	ACMEEmail       string
+	ACMEHTTPClient  *http.Client
+	HTTPAddr        string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// X-Forwarded-Proto and Forwarded headers are believed (see proxy.go).
+	TrustedProxies []netip.Prefix
 	// JWTKey, when set, lets sites sign connection tokens (see token.go):
 	// a PEM public key (RSA or ECDSA) or an HMAC secret (-jwt-key FILE).
 	JWTKey   []byte

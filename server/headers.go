@@ -14,7 +14,8 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 	"worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// securityHeaders sets the headers every response carries. Referrer-Policy
+// securityHeaders sets the headers every response carries, and HSTS on
+// those that came over HTTPS. Referrer-Policy
 // same-origin keeps an invitation's link (/invite/CODE) from leaking to
 // another site through a link clicked on that page.
 func securityHeaders(next http.Handler) http.Handler {
@@ -25,6 +26,11 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if requestSecure(r) {
+			// Two years, the browsers' preload minimum; not the
+			// subdomains: a chat server does not speak for its siblings.
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -38,7 +38,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/wasm_exec.js", assets.wasmExec())
 		mux.Handle("/", s.cfg.UI(assets.uiVersion(s.cfg.Version)))
 	}
-	return securityHeaders(mux)
+	return s.fromTrustedProxy(securityHeaders(mux))
 }
 
 // serveBenchmark broadcasts the benchmark event to every client of every

@@ -45,6 +45,7 @@ type Server struct {
 	auth       *auth.Store
 	rooms      *rooms.Store
 	tokens     *tokenVerifier // nil without -jwt-key
+	throttles  apiThrottles   // what one person may make an hour
 	signedIn   signedIn       // this node's connections, by their sign-in session and user
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
@@ -97,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = def.MaxConns
 	}
-	s := &Server{}
+	s := &Server{throttles: newAPIThrottles()}
 	if len(cfg.JWTKey) > 0 {
 		var err error
 		if s.tokens, err = newTokenVerifier(cfg.JWTKey); err != nil {
@@ -277,9 +278,25 @@ func (s *Server) HTTPServer() *http.Server {
 
 // Run serves cfg.Addr until ctx ends, then shuts down gracefully.
 func Run(ctx context.Context, cfg Config) error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	secure, err := newTLS(&cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
+	}
+	var plain *http.Server
+	if secure != nil {
+		ln = &tlsListener{Listener: ln, config: secure.config}
+		if plain, err = servePlain(cfg, ln.Addr().String(), secure); err != nil {
+			ln.Close()
+			return err
+		}
+		defer plain.Close()
 	}
 	// Starting waits for NATS (a cluster's may come up after its nodes),
 	// but not forever.
@@ -292,7 +309,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	hs := s.HTTPServer()
 	s.announceSetup(ctx, ln.Addr())
-	s.log.Info("chat serving", "addr", ln.Addr().String(), "version", cfg.Version,
+	s.log.Info("chat serving", "addr", ln.Addr().String(), "https", secure != nil, "version", cfg.Version,
 		"nats", natsMode(cfg.NATSURL), "data", cfg.DataDir, "max_conns", cfg.MaxConns)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -313,6 +330,26 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("http shutdown: %w", herr)
 	}
 	return nil
+}
+
+// servePlain starts the plain HTTP listener of an HTTPS server: the ACME
+// HTTP challenge, and a redirect to HTTPS for everything else.
+func servePlain(cfg Config, httpsAddr string, secure *tlsSetup) (*http.Server, error) {
+	addr := cfg.HTTPAddr
+	switch addr {
+	case "-":
+		return &http.Server{}, nil // none
+	case "":
+		addr = ":80"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("the plain HTTP listener (-http-addr %s, for the redirect to HTTPS and ACME's challenge): %w", addr, err)
+	}
+	hs := &http.Server{Handler: secure.plain(redirectToHTTPS(httpsAddr)), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	cfg.Logger.Info("redirecting plain HTTP to HTTPS", "addr", ln.Addr().String())
+	return hs, nil
 }
 
 func natsMode(url string) string {

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -42,31 +43,48 @@ const controlBufferSize = 128
 type transport struct {
 	ws     *websocket.Conn
 	conn   net.Conn
-	raw    syscall.RawConn // for non-blocking writes; nil if conn has none
-	client *hub.Client     // where control frames go
-	br     *bufio.Reader   // what coder/websocket reads from, read by the read loop only
-	direct bool            // nothing came behind the handshake: br may read conn directly
+	raw    syscall.RawConn // a plain socket's, for parking; nil under TLS or without one
+	nb     nbWriter        // a plain socket's non-blocking writes
+	tls    *tls.Conn       // under TLS: conn, served over wire
+	wire   *tlsWire
+	client *hub.Client   // where control frames go
+	br     *bufio.Reader // what coder/websocket reads from, read by the read loop only
+	direct bool          // nothing came behind the handshake: br may read conn directly
 
 	parker *parker // nil where connections are not parked (see park_linux.go)
 	parkFields
-
-	// writeNow's state, owned by the holder of the write turn (see
-	// transport_unix.go).
-	writeFn func(fd uintptr) bool
-	wbuf    []byte
-	wn      int
-	werr    error
 }
 
 var _ hub.Transport = (*transport)(nil)
 
-// TryWrite implements hub.Transport.
-func (t *transport) TryWrite(p []byte) (int, error) { return t.writeNow(p) }
+// TryWrite implements hub.Transport. Under TLS all of p is sealed at once
+// and what the socket did not take waits in the wire: hub.ErrPending
+// says so, and the hub's writer sends it (Write with nothing new).
+func (t *transport) TryWrite(p []byte) (int, error) {
+	if t.wire == nil {
+		return t.nb.write(p)
+	}
+	if _, err := t.tls.Write(p); err != nil {
+		return 0, err
+	}
+	if t.wire.hasPending() {
+		return len(p), hub.ErrPending
+	}
+	return len(p), nil
+}
 
 // Write implements hub.Transport.
 func (t *transport) Write(p []byte) error {
-	_, err := t.conn.Write(p)
-	return err
+	if t.wire == nil {
+		_, err := t.conn.Write(p)
+		return err
+	}
+	if len(p) > 0 {
+		if _, err := t.tls.Write(p); err != nil {
+			return err
+		}
+	}
+	return t.wire.flush()
 }
 
 // CloseNow implements hub.Transport. A parked connection is taken from the
@@ -102,15 +120,23 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.t.conn = conn
-	if tc, ok := conn.(*net.TCPConn); ok {
+	sock := conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		if w, ok := tc.NetConn().(*tlsWire); ok {
+			// From now on the wire never blocks (see tlsWire).
+			h.t.tls, h.t.wire, sock = tc, w, w.Conn
+			w.async.Store(true)
+		}
+	}
+	if tc, ok := sock.(*net.TCPConn); ok {
 		// A fixed send buffer bounds the kernel memory a client that stops
 		// reading can hold, and lets the hub find such a client in seconds;
 		// chat traffic never needs more in flight.
 		_ = tc.SetWriteBuffer(sendBufferSize)
 	}
-	if sc, ok := conn.(syscall.Conn); ok {
+	if sc, ok := conn.(syscall.Conn); ok && h.t.wire == nil {
 		if raw, err := sc.SyscallConn(); err == nil {
-			h.t.raw = raw
+			h.t.raw, h.t.nb.raw = raw, raw
 		}
 	}
 	// Bytes the client sent right behind its handshake are in net/http's

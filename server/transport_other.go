@@ -2,6 +2,10 @@
 
 package server
 
-// writeNow writes nothing where there is no non-blocking write: every frame
-// then goes through the client's writer goroutine, which blocks.
-func (t *transport) writeNow(p []byte) (int, error) { return 0, nil }
+import "syscall"
+
+// nbWriter writes nothing where there is no non-blocking write: every
+// frame then goes through the client's writer goroutine, which blocks.
+type nbWriter struct{ raw syscall.RawConn }
+
+func (w *nbWriter) write(p []byte) (int, error) { return 0, nil }

@@ -4,41 +4,50 @@ package server
 
 import "syscall"
 
-// writeNow writes as much of p as the socket's send buffer takes without
-// waiting, and returns how much that was: the raw connection's callback
-// writes directly and reports done even when the socket would block, so the
-// runtime never parks the fan-out's goroutine. Called by the holder of the
-// client's write turn only.
-func (t *transport) writeNow(p []byte) (int, error) {
-	if t.raw == nil {
+// nbWriter writes to a socket without waiting: the raw connection's
+// callback writes directly and reports done even when the socket would
+// block, so the runtime never parks the writer's goroutine. Called by one
+// goroutine at a time.
+type nbWriter struct {
+	raw syscall.RawConn // nil if the connection has none: nothing is written
+	fn  func(fd uintptr) bool
+	buf []byte
+	n   int
+	err error
+}
+
+// write writes as much of p as the socket's send buffer takes now, and
+// returns how much that was.
+func (w *nbWriter) write(p []byte) (int, error) {
+	if w.raw == nil {
 		return 0, nil
 	}
-	if t.writeFn == nil {
-		t.writeFn = t.rawWrite // one method value per connection, not a closure per write
+	if w.fn == nil {
+		w.fn = w.rawWrite // one method value per connection, not a closure per write
 	}
-	t.wbuf, t.wn, t.werr = p, 0, nil
-	if err := t.raw.Write(t.writeFn); err != nil && t.werr == nil {
-		t.werr = err
+	w.buf, w.n, w.err = p, 0, nil
+	if err := w.raw.Write(w.fn); err != nil && w.err == nil {
+		w.err = err
 	}
-	n, err := t.wn, t.werr
-	t.wbuf, t.werr = nil, nil
+	n, err := w.n, w.err
+	w.buf, w.err = nil, nil
 	return n, err
 }
 
-// rawWrite is the raw connection's write callback for writeNow.
-func (t *transport) rawWrite(fd uintptr) bool {
-	for t.wn < len(t.wbuf) {
-		m, e := syscall.Write(int(fd), t.wbuf[t.wn:])
+// rawWrite is the raw connection's write callback for write.
+func (w *nbWriter) rawWrite(fd uintptr) bool {
+	for w.n < len(w.buf) {
+		m, e := syscall.Write(int(fd), w.buf[w.n:])
 		if m > 0 {
-			t.wn += m
+			w.n += m
 		}
 		switch {
 		case e == syscall.EINTR:
 			continue
 		case e == syscall.EAGAIN:
-			return true // full: the writer goroutine waits for room instead
+			return true // full: the caller keeps the rest
 		case e != nil:
-			t.werr = e
+			w.err = e
 			return true
 		case m <= 0:
 			return true

@@ -54,7 +54,7 @@ const adminKey = "meta.admin"
 //
 // Sign-ups are throttled per address like sign-ins.
 func (s *Store) SignUp(ctx context.Context, name, password, invite string, invitesRequired bool, addr string) (Account, error) {
-	if ok, wait := s.throttle.allow("signup:"+addr, s.now()); !ok {
+	if ok, wait := s.throttle.Allow("signup:"+addr, s.now()); !ok {
 		return Account{}, &ThrottledError{RetryAfter: wait}
 	}
 	if err := wire.ValidName(name); err != nil {
@@ -158,7 +158,7 @@ func (s *Store) NameTaken(ctx context.Context, name string) (bool, error) {
 func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Account, error) {
 	now := s.now()
 	for _, key := range []string{"name:" + strings.ToLower(name), "addr:" + addr} {
-		if ok, wait := s.throttle.allow(key, now); !ok {
+		if ok, wait := s.throttle.Allow(key, now); !ok {
 			return Account{}, &ThrottledError{RetryAfter: wait}
 		}
 	}

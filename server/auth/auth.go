@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"chat/internal/throttle"
 )
 
 // Bucket names.
@@ -44,8 +46,8 @@ type Store struct {
 	accounts jetstream.KeyValue
 	sessions jetstream.KeyValue
 	invites  jetstream.KeyValue
-	throttle *throttle // sign-ins and sign-ups
-	guests   *throttle // new guests, per address
+	throttle *throttle.Throttle // sign-ins and sign-ups
+	guests   *throttle.Throttle // new guests, per address
 	// hashing bounds the argon2id hashes computed at once: each takes 19
 	// MiB, and a flood of sign-ins must not take the server's memory.
 	hashing chan struct{}
@@ -76,7 +78,7 @@ func Open(ctx context.Context, js jetstream.JetStream, o *Options) (*Store, erro
 	if opts.SignInRate <= 0 {
 		opts.SignInRate = 10
 	}
-	s := &Store{throttle: newThrottle(opts.SignInRate, time.Minute), guests: newThrottle(60, time.Minute), hashing: make(chan struct{}, opts.ConcurrentHashes), now: time.Now}
+	s := &Store{throttle: throttle.New(opts.SignInRate, time.Minute), guests: throttle.New(60, time.Minute), hashing: make(chan struct{}, opts.ConcurrentHashes), now: time.Now}
 	for _, b := range []struct {
 		kv  *jetstream.KeyValue
 		cfg jetstream.KeyValueConfig

@@ -46,7 +46,7 @@ func (s *Store) NewSession(ctx context.Context, a Account, agent string) (cookie
 // NewGuest opens a session for a visitor without an account, under a name
 // the server picks (GuestName); at most 60 a minute from one address.
 func (s *Store) NewGuest(ctx context.Context, agent, addr string) (cookie string, sess Session, err error) {
-	if ok, wait := s.guests.allow(addr, s.now()); !ok {
+	if ok, wait := s.guests.Allow(addr, s.now()); !ok {
 		return "", Session{}, &ThrottledError{RetryAfter: wait}
 	}
 	return s.newSession(ctx, Session{User: "g" + nuid.Next(), Name: GuestName(), Guest: true}, agent)

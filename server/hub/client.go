@@ -18,13 +18,31 @@ import (
 // for them: none that the fan-out could wait on.
 type Transport interface {
 	// TryWrite writes as much of p as the socket takes now, without
-	// waiting, and returns how much that was.
+	// waiting, and returns how much that was. A transport that takes all
+	// of p but could not send all it made of it (TLS: the ciphertext the
+	// socket did not take) returns len(p) and ErrPending; the hub then
+	// calls Write with nothing new, from its writer, to send the rest.
 	TryWrite(p []byte) (int, error)
-	// Write writes all of p; it blocks (the hub's watchdog closes a
-	// connection whose write stalls).
+	// Write writes all of p, and whatever an earlier TryWrite left
+	// pending first; it blocks (the hub's watchdog closes a connection
+	// whose write stalls).
 	Write(p []byte) error
 	// CloseNow closes at once.
 	CloseNow() error
+}
+
+// ErrPending is what TryWrite returns, with all of p taken, when some of
+// what it made of p is still to be sent (see Transport).
+var ErrPending = errors.New("hub: written in part, the rest pending")
+
+// tryWrite is TryWrite, with ErrPending seen as a socket that took all
+// but the end: the rest (nothing more of p) is the writer's to send.
+func tryWrite(t Transport, p []byte) (n int, pending bool, err error) {
+	n, err = t.TryWrite(p)
+	if err == ErrPending {
+		return n, true, nil
+	}
+	return n, false, err
 }
 
 // ErrClosed is what WriteControl returns once the connection is closed.
@@ -209,13 +227,13 @@ func queuedIf(ok bool) outcome {
 // taken from an idle client. Only a socket that would not take the whole
 // frame, or frames queued meanwhile, start a writer goroutine.
 func (c *Client) writeInline(f *Frame) outcome {
-	n, err := c.t.TryWrite(f.b)
+	n, pending, err := tryWrite(c.t, f.b)
 	if err != nil {
 		c.killSoon()
 		return refused
 	}
-	if n < len(f.b) {
-		c.handOver(f.b[n:], f)
+	if n < len(f.b) || pending {
+		c.handOver(f.b[n:], f) // non-nil, empty when all of it is pending
 		return queued
 	}
 	c.releaseTurn()
@@ -284,7 +302,7 @@ func (c *Client) WriteControl(p []byte) (int, error) {
 	}
 	c.writing = true
 	c.mu.Unlock()
-	n, err := c.t.TryWrite(p)
+	n, pending, err := tryWrite(c.t, p)
 	if err != nil {
 		// Not kill: the library may be calling from its read path, where
 		// closing the connection would wait for the read to end. The error
@@ -292,8 +310,8 @@ func (c *Client) WriteControl(p []byte) (int, error) {
 		c.drop()
 		return 0, err
 	}
-	if n < len(p) {
-		c.handOver(append([]byte(nil), p[n:]...), nil) // p is the library's buffer
+	if n < len(p) || pending {
+		c.handOver(append([]byte{}, p[n:]...), nil) // p is the library's buffer; non-nil even when empty
 		return len(p), nil
 	}
 	c.releaseTurn()
@@ -471,8 +489,8 @@ func (c *Client) tryWriteAll(p []byte) bool {
 	if len(p) == 0 {
 		return true
 	}
-	n, err := c.t.TryWrite(p)
-	return err == nil && n == len(p)
+	n, pending, err := tryWrite(c.t, p)
+	return err == nil && n == len(p) && !pending
 }
 
 // kill closes the transport without a handshake and drops the queue: for a

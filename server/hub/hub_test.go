@@ -675,3 +675,68 @@ func TestPingsGoOutAndAnUnansweredOneCloses(t *testing.T) {
 		t.Errorf("PingTimeouts = %d", st.PingTimeouts)
 	}
 }
+
+// pendingTransport stands for TLS: TryWrite seals all of a frame but the
+// socket takes only part of the ciphertext (ErrPending); Write sends what
+// is pending (and its frame, if any), waiting for gate when set.
+type pendingTransport struct {
+	mu      sync.Mutex
+	sealed  [][]byte
+	flushes int
+	gate    chan struct{}
+}
+
+func (p *pendingTransport) TryWrite(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sealed = append(p.sealed, bytes.Clone(b))
+	return len(b), ErrPending
+}
+
+func (p *pendingTransport) Write(b []byte) error {
+	if p.gate != nil {
+		<-p.gate
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(b) > 0 {
+		p.sealed = append(p.sealed, bytes.Clone(b))
+	}
+	p.flushes++
+	return nil
+}
+
+func (p *pendingTransport) CloseNow() error { return nil }
+
+// TestPendingWritesAreSentByTheWriter: a frame a transport took but could
+// not send whole is counted delivered only once the writer has sent the
+// rest, and frames queued meanwhile follow it, in order.
+func TestPendingWritesAreSentByTheWriter(t *testing.T) {
+	h := New(nil)
+	defer h.Stop()
+	pt := &pendingTransport{gate: make(chan struct{})}
+	c := h.Register(pt, "u")
+	if _, err := h.Join(c, "r"); err != nil {
+		t.Fatal(err)
+	}
+	first, second := []byte(`{"n":1}`), []byte(`{"n":2}`)
+	h.Publish("r", NewFrame(first, 1))
+	h.Publish("r", NewFrame(second, 1))
+	time.Sleep(50 * time.Millisecond)
+	if st := h.Stats(); st.FramesOut != 0 || st.Stalled != 1 {
+		t.Fatalf("%d frames out, %d stalled while the first frame's ciphertext waits; want 0 and 1", st.FramesOut, st.Stalled)
+	}
+	close(pt.gate)
+	deadline := time.Now().Add(5 * time.Second)
+	for h.Stats().FramesOut < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if n := h.Stats().FramesOut; n != 2 {
+		t.Fatalf("%d frames out, want 2", n)
+	}
+	if len(pt.sealed) != 2 || !bytes.Contains(pt.sealed[0], first) || !bytes.Contains(pt.sealed[1], second) || pt.flushes < 2 {
+		t.Errorf("sealed %q with %d flushes; want the first then the second, each flushed", pt.sealed, pt.flushes)
+	}
+}
