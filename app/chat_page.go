@@ -295,10 +295,16 @@ func (p *chatPage) Render() app.UI {
 	// go-app matches children by position: a child that comes and goes
 	// sits last or in a wrapper of its own, or everything after it would
 	// be rebuilt (and lose the focus and the scroll position).
+	// Behind an open dialog the page is inert: Tab stays in the dialog,
+	// and assistive technology reads only it.
+	sidebar, pane := p.renderSidebar(), app.Div().Class("pane")
+	if p.dialog.kind != "" {
+		sidebar, pane = sidebar.Attr("inert", "true"), pane.Attr("inert", "true")
+	}
 	return app.Div().ID("chat").Class(class).DataSet("version", app.Getenv("GOAPP_VERSION")).Body(
-		p.renderSidebar(),
+		sidebar,
 		app.Div().Class("backdrop").Aria("hidden", "true").OnClick(p.onBackdrop),
-		app.Div().Class("pane").Body(
+		pane.Body(
 			p.renderTopbar(),
 			app.Div().Class("offline-slot").Body(p.renderOffline()),
 			app.Main().Class("main").Body(
@@ -448,9 +454,10 @@ func (p *chatPage) closeMenu(ctx app.Context, refocus bool) {
 
 // focusAfterRender focuses what the selector (an id, or a CSS selector
 // starting with #) names once the render under way has put it in the
-// page. It is for handlers whose own element that render removes: go-app
-// skips a ctx.Defer whose element is gone. It looks again a few times, a
-// frame apart, and gives up quietly.
+// page and made it focusable (no longer inert behind a dialog). It is for
+// handlers whose own element that render removes: go-app skips a
+// ctx.Defer whose element is gone. It tries again a few times, a frame
+// apart, and gives up quietly.
 func focusAfterRender(selector string) {
 	if !strings.ContainsAny(selector, " #[.") {
 		selector = "#" + selector
@@ -458,11 +465,14 @@ func focusAfterRender(selector string) {
 	tries := 0
 	var fn app.Func
 	fn = app.FuncOf(func(app.Value, []app.Value) any {
-		el := app.Window().Get("document").Call("querySelector", selector)
+		doc := app.Window().Get("document")
+		el := doc.Call("querySelector", selector)
+		if el.Truthy() {
+			el.Call("focus")
+		}
 		tries++
 		switch {
-		case el.Truthy():
-			el.Call("focus")
+		case el.Truthy() && doc.Get("activeElement").Equal(el):
 			fn.Release()
 		case tries >= 10:
 			fn.Release()

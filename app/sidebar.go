@@ -10,7 +10,7 @@ import (
 
 // renderSidebar is the column of who you are, rooms and people: always
 // there on a wide screen, a drawer on a narrow one (chat.css).
-func (p *chatPage) renderSidebar() app.UI {
+func (p *chatPage) renderSidebar() app.HTMLAside {
 	return app.Aside().
 		ID("sidebar").
 		Class("sidebar").

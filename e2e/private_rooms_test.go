@@ -125,6 +125,14 @@ func TestPrivateRoomByInvitation(t *testing.T) {
 // ana's side and for ana on bo's, whose page lists it at once.
 func TestDirectMessage(t *testing.T) {
 	_, ana, bo := anaAndBo(t)
+	// The dialog with the keyboard: focus in its field, the page behind
+	// inert, Escape closes it and gives the focus back.
+	do(t, ana, "open the dialog", chromedp.Click(chromedp.ID("new-direct")))
+	waitFor(t, ana, "the field focused, the page inert", `document.activeElement?.id === "dialog-input" &&
+		document.querySelector(".pane").inert && document.getElementById("sidebar").inert`)
+	do(t, ana, "Escape", chromedp.KeyEvent("\x1b"))
+	waitFor(t, ana, "closed, focus back", `document.getElementById("room-dialog") === null &&
+		document.activeElement?.id === "new-direct" && !document.querySelector(".pane").inert`)
 	do(t, ana, "new direct message",
 		chromedp.Click(chromedp.ID("new-direct")),
 		chromedp.WaitVisible(chromedp.ID("dialog-input")),
