@@ -368,7 +368,7 @@ func (p *chatPage) renderTopbar() app.UI {
 		// handler, so one button taking the other's place would keep
 		// doing what the other did.
 		app.Div().Class("topbar-slot").Body(
-			app.If(kind == "public" && cur.name != wire.DefaultRoom, func() app.UI {
+			app.If(kind == kindPublic && cur.name != wire.DefaultRoom, func() app.UI {
 				return app.Button().
 					ID("leave").
 					Type("button").
@@ -381,7 +381,7 @@ func (p *chatPage) renderTopbar() app.UI {
 			}),
 		),
 		app.Div().Class("topbar-slot").Body(
-			app.If(kind != "public", func() app.UI {
+			app.If(kind != kindPublic, func() app.UI {
 				return app.Button().
 					ID("room-settings").
 					Type("button").

@@ -57,7 +57,7 @@ func (s *chatState) roomKind(name string) string {
 	case strings.HasPrefix(name, "p-"):
 		return kindPrivate
 	}
-	return "public"
+	return kindPublic
 }
 
 // roomTitle is what a room is called on screen: a public room by its name,
@@ -90,7 +90,7 @@ func (s *chatState) roomTitle(name string) string {
 
 // roomHeading is a room's name in a sentence: #lobby, or a title.
 func (s *chatState) roomHeading(name string) string {
-	if s.roomKind(name) == "public" {
+	if s.roomKind(name) == kindPublic {
 		return "#" + name
 	}
 	return s.roomTitle(name)

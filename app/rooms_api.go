@@ -8,6 +8,7 @@ import (
 
 // Kinds and roles of rooms, as the API names them.
 const (
+	kindPublic  = "public"
 	kindPrivate = "private"
 	kindDirect  = "direct"
 	roleOwner   = "owner"

@@ -36,7 +36,7 @@ func (p *chatPage) renderSidebar() app.HTMLAside {
 func (p *chatPage) renderRooms() app.UI {
 	return app.Nav().Class("rooms-nav").Aria("labelledby", "rooms-title").Body(
 		app.H2().ID("rooms-title").Class("side-title").Text("Rooms"),
-		p.renderRoomList("rooms", p.st.roomsOfKind("public")),
+		p.renderRoomList("rooms", p.st.roomsOfKind(kindPublic)),
 	)
 }
 
@@ -58,7 +58,7 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 			title := p.st.roomTitle(name)
 			kind := p.st.roomKind(name)
 			label := title
-			if kind == "public" {
+			if kind == kindPublic {
 				label = "#" + name
 			}
 			if unread > 0 {
