@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"chat/wire"
@@ -22,13 +24,20 @@ type chatPage struct {
 
 	st              *chatState
 	sock            *socket
-	sess            *session // nil while disconnected
+	sess            *session        // nil while disconnected
+	loop            context.Context // ends with the page: the socket's and the API calls'
 	stop            context.CancelFunc
 	release         []func() // JS listeners to remove on dismount
 	menuOpen        bool     // the room drawer, on a narrow screen
 	markedConnected bool     // performance mark set for the first-load benchmark
 	title           string
 	wakeAt          time.Time // when a flush is due for what the pace held back; zero: none
+
+	me       user   // who the session is, once GET /api/me (or the cache) said
+	openRoom string // ?room=: the room to put on screen once the session is known
+
+	panel  roomPanel  // the room's settings and members
+	dialog roomDialog // "New private room", "New direct message"
 
 	pwa pwaState
 }
@@ -37,23 +46,72 @@ func (p *chatPage) OnInit() {
 	p.st = newChatState("")
 }
 
-// OnMount restores what the browser kept and starts the connection. go-app
-// runs OnMount in the browser only, but the check stays: dialling from the
-// server's prerender would be a bug that is hard to see.
+// OnMount shows what the browser kept for the person last signed in here,
+// then makes sure of the session (startSession), which starts the
+// connection. go-app runs OnMount in the browser only, but the check
+// stays: dialling from the server's prerender would be a bug that is hard
+// to see.
 func (p *chatPage) OnMount(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
 	storage := ctx.LocalStorage()
-	p.st.name = loadName(storage)
 	p.st.identity = loadIdentity(storage)
-	p.st.load(storage)
+	cached := loadMe(storage)
+	if cached.ID != "" {
+		p.setMe(cached)
+		p.st.load(storage)
+	}
 	p.takeEarly(ctx)
 	p.pwa.installable = ctx.IsAppInstallable()
+	p.openRoom = ctx.Page().URL().Query().Get("room")
 	ctx.Handle(actionRetry, p.onRetry)
 	ctx.Handle(actionDiscard, p.onDiscard)
 	ctx.Handle(actionOlder, p.onOlder)
+	ctx.Handle(actionDelete, p.onDelete)
 
+	// What the browser says of its network decides between "offline" and
+	// "server unreachable"; back online, try now rather than at the end of
+	// the backoff.
+	p.st.network(app.Window().Get("navigator").Get("onLine").Bool())
+	p.listen(app.Window(), "online", func(app.Value) {
+		ctx.Dispatch(func(app.Context) { p.st.network(true) })
+		if p.sock != nil {
+			p.sock.retry()
+		}
+	})
+	p.listen(app.Window(), "offline", func(app.Value) {
+		ctx.Dispatch(func(app.Context) { p.st.network(false) })
+	})
+	// Escape closes the dialog, else the panel, else the drawer. A raw
+	// listener, so that other keys (all the typing) do not re-render the
+	// page.
+	p.listen(app.Window(), "keydown", func(e app.Value) {
+		if e.Get("key").String() == "Escape" {
+			ctx.Dispatch(p.onEscape)
+		}
+	})
+	// Someone may have added this person to a room meanwhile: the list is
+	// asked again when the page comes back into view.
+	p.listen(app.Window().Get("document"), "visibilitychange", func(app.Value) {
+		if app.Window().Get("document").Get("visibilityState").String() == "visible" {
+			ctx.Dispatch(p.refreshRooms)
+		}
+	})
+
+	loop, stop := context.WithCancel(context.Background())
+	p.loop, p.stop = loop, stop
+	ctx.Async(func() { checkForUpdates(loop) })
+	p.startSession(ctx, cached)
+	p.flush(ctx)
+}
+
+// connect starts the socket, once the session is known: the cookie the
+// session set is what the server knows the connection by.
+func (p *chatPage) connect(ctx app.Context) {
+	if p.sock != nil {
+		return
+	}
 	href := app.Window().Get("location").Get("href").String()
 	wsURL, err := socketURL(href)
 	if err != nil {
@@ -70,49 +128,52 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	}
 	sock.received = func(events []wire.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
+			roomsChanged := false
 			for _, ev := range events {
 				p.st.apply(ev)
+				switch ev.Type {
+				case wire.TypeWelcome:
+					p.welcomed(ctx, ev)
+				case wire.TypeRooms:
+					roomsChanged = true
+				}
+			}
+			if roomsChanged {
+				p.refreshRooms(ctx)
 			}
 			if p.st.serverUpdated {
 				p.st.serverUpdated = false
 				app.TryUpdate()
 			}
+			if p.st.sessionEnded {
+				p.endSession(ctx)
+				return
+			}
+			p.panelFollowPresence(ctx)
 			p.flush(ctx)
 		})
 	}
 	sock.closed = func(err error, retryIn time.Duration) {
+		ended := websocket.CloseStatus(err) == closeSessionEnded
 		ctx.Dispatch(func(ctx app.Context) {
+			dialFailed := p.sess == nil
 			p.sess = nil
 			p.st.disconnected()
+			if ended || p.st.sessionEnded {
+				p.endSession(ctx)
+				return
+			}
+			if dialFailed && p.st.status != statusOffline {
+				// A refused upgrade looks like any failed dial in the
+				// browser: ask whether the session is still there.
+				p.checkSession(ctx)
+			}
 			p.flush(ctx)
 		})
 	}
 	p.sock = sock
-
-	// What the browser says of its network decides between "offline" and
-	// "server unreachable"; back online, try now rather than at the end of
-	// the backoff.
-	p.st.network(app.Window().Get("navigator").Get("onLine").Bool())
-	p.listen(app.Window(), "online", func(app.Value) {
-		ctx.Dispatch(func(app.Context) { p.st.network(true) })
-		sock.retry()
-	})
-	p.listen(app.Window(), "offline", func(app.Value) {
-		ctx.Dispatch(func(app.Context) { p.st.network(false) })
-	})
-	// Escape closes the drawer. A raw listener, so that other keys (all
-	// the typing) do not re-render the page.
-	p.listen(app.Window(), "keydown", func(e app.Value) {
-		if e.Get("key").String() == "Escape" {
-			ctx.Dispatch(func(ctx app.Context) { p.closeMenu(ctx, true) })
-		}
-	})
-
-	loop, stop := context.WithCancel(context.Background())
-	p.stop = stop
+	loop := p.loop
 	ctx.Async(func() { sock.run(loop) })
-	ctx.Async(func() { checkForUpdates(loop) })
-	p.flush(ctx)
 }
 
 func (p *chatPage) OnDismount() {
@@ -205,6 +266,15 @@ func (p *chatPage) onDiscard(ctx app.Context, a app.Action) {
 	p.flush(ctx)
 }
 
+func (p *chatPage) onDelete(ctx app.Context, a app.Action) {
+	req, ok := a.Value.(deleteRequest)
+	if !ok {
+		return
+	}
+	p.st.sendDelete(req.Room, req.Seq)
+	p.flush(ctx)
+}
+
 func (p *chatPage) onOlder(ctx app.Context, a app.Action) {
 	if room, _ := a.Value.(string); room != p.st.current {
 		return // asked for by a list that has moved on since
@@ -218,30 +288,44 @@ func (p *chatPage) Render() app.UI {
 	if p.menuOpen {
 		class += " menu-open"
 	}
+	if p.panel.open {
+		class += " panel-open"
+	}
 	cur := p.st.cur()
 	// go-app matches children by position: a child that comes and goes
 	// sits last or in a wrapper of its own, or everything after it would
 	// be rebuilt (and lose the focus and the scroll position).
+	// Behind an open dialog the page is inert: Tab stays in the dialog,
+	// and assistive technology reads only it.
+	sidebar, pane := p.renderSidebar(), app.Div().Class("pane")
+	if p.dialog.kind != "" {
+		sidebar, pane = sidebar.Attr("inert", "true"), pane.Attr("inert", "true")
+	}
 	return app.Div().ID("chat").Class(class).DataSet("version", app.Getenv("GOAPP_VERSION")).Body(
-		p.renderSidebar(),
+		sidebar,
 		app.Div().Class("backdrop").Aria("hidden", "true").OnClick(p.onBackdrop),
-		app.Div().Class("pane").Body(
+		pane.Body(
 			p.renderTopbar(),
 			app.Div().Class("offline-slot").Body(p.renderOffline()),
 			app.Main().Class("main").Body(
 				&messageList{
-					Room:    cur.name,
-					Items:   cur.items,
-					Pending: cur.pending,
-					Rev:     cur.rev,
-					Linked:  p.st.linked,
-					Queued:  queuedNote(p.st.status),
-					Loading: cur.loadingOlder,
-					NoOlder: cur.noOlder,
+					Room:      cur.name,
+					Heading:   p.st.roomHeading(cur.name),
+					Items:     cur.items,
+					Pending:   cur.pending,
+					Rev:       cur.rev,
+					Linked:    p.st.linked,
+					Queued:    queuedNote(p.st.status),
+					Loading:   cur.loadingOlder,
+					NoOlder:   cur.noOlder,
+					Me:        p.st.user,
+					DeleteAny: p.st.deletesAny(cur.name),
 				},
 			),
 			p.renderComposer(),
 		),
+		app.Div().Class("panel-slot").Body(p.renderPanel()),
+		app.Div().Class("dialog-slot").Body(p.renderDialog()),
 		p.renderUpdateBanner(),
 	)
 }
@@ -251,6 +335,8 @@ func (p *chatPage) Render() app.UI {
 func (p *chatPage) renderTopbar() app.UI {
 	cur := p.st.cur()
 	unread := p.st.unreadTotal()
+	kind := p.st.roomKind(cur.name)
+	topic := p.st.info[cur.name].Topic
 	return app.Header().Class("topbar").Body(
 		app.Button().
 			ID("menu-toggle").
@@ -268,24 +354,46 @@ func (p *chatPage) renderTopbar() app.UI {
 			),
 		app.Div().Class("room").Body(
 			app.H1().Class("room-name").Body(
-				app.Span().Class("room-hash").Aria("hidden", "true").Text("#"),
-				app.Text(cur.name),
+				roomMark(kind),
+				app.Text(p.st.roomTitle(cur.name)),
 			),
 			p.renderOnline(),
+			app.If(topic != "", func() app.UI {
+				return app.P().ID("room-topic").Class("room-topic").Title(topic).Text(topic)
+			}),
 		),
 		p.renderInstall(),
 		p.renderStatus(),
-		app.If(cur.name != wire.DefaultRoom, func() app.UI {
-			return app.Button().
-				ID("leave").
-				Type("button").
-				Class("icon-button leave").
-				Title("Leave #"+cur.name).
-				Aria("label", "Leave #"+cur.name).
-				DataSet("room", cur.name).
-				OnClick(p.onLeave).
-				Body(leaveIcon())
-		}),
+		// Each button in a slot of its own: go-app keeps a node's first
+		// handler, so one button taking the other's place would keep
+		// doing what the other did.
+		app.Div().Class("topbar-slot").Body(
+			app.If(kind == kindPublic && cur.name != wire.DefaultRoom, func() app.UI {
+				return app.Button().
+					ID("leave").
+					Type("button").
+					Class("icon-button leave").
+					Title("Leave #"+cur.name).
+					Aria("label", "Leave #"+cur.name).
+					DataSet("room", cur.name).
+					OnClick(p.onLeave).
+					Body(leaveIcon())
+			}),
+		),
+		app.Div().Class("topbar-slot").Body(
+			app.If(kind != kindPublic, func() app.UI {
+				return app.Button().
+					ID("room-settings").
+					Type("button").
+					Class("icon-button").
+					Title("Room settings and members").
+					Aria("label", "Room settings and members").
+					Aria("expanded", strconv.FormatBool(p.panel.open)).
+					Aria("controls", "room-panel").
+					OnClick(p.onPanelToggle).
+					Body(settingsIcon())
+			}),
+		),
 	)
 }
 
@@ -344,6 +452,38 @@ func (p *chatPage) closeMenu(ctx app.Context, refocus bool) {
 	}
 }
 
+// focusAfterRender focuses what the selector (an id, or a CSS selector
+// starting with #) names once the render under way has put it in the
+// page and made it focusable (no longer inert behind a dialog). It is for
+// handlers whose own element that render removes: go-app skips a
+// ctx.Defer whose element is gone. It tries again a few times, a frame
+// apart, and gives up quietly.
+func focusAfterRender(selector string) {
+	if !strings.ContainsAny(selector, " #[.") {
+		selector = "#" + selector
+	}
+	tries := 0
+	var fn app.Func
+	fn = app.FuncOf(func(app.Value, []app.Value) any {
+		doc := app.Window().Get("document")
+		el := doc.Call("querySelector", selector)
+		if el.Truthy() {
+			el.Call("focus")
+		}
+		tries++
+		switch {
+		case el.Truthy() && doc.Get("activeElement").Equal(el):
+			fn.Release()
+		case tries >= 10:
+			fn.Release()
+		default:
+			app.Window().Call("setTimeout", fn, 16)
+		}
+		return nil
+	})
+	app.Window().Call("setTimeout", fn, 0)
+}
+
 func focusByID(id string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Call("focus")
@@ -357,4 +497,28 @@ func menuIcon() app.UI {
 
 func leaveIcon() app.UI {
 	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l5-5-5-5M15 12H4" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" fill="none"/></svg>`)
+}
+
+func lockIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="14" height="14"><rect x="5" y="11" width="14" height="9" rx="2" stroke="currentColor" stroke-width="2" fill="none"/><path d="M8 11V8a4 4 0 0 1 8 0v3" stroke="currentColor" stroke-width="2" fill="none"/></svg>`)
+}
+
+func personIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="14" height="14"><circle cx="12" cy="8" r="4" stroke="currentColor" stroke-width="2" fill="none"/><path d="M4 21a8 8 0 0 1 16 0" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/></svg>`)
+}
+
+func plusIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path d="M12 5v14M5 12h14" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/></svg>`)
+}
+
+func closeIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path d="M6 6l12 12M18 6 6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/></svg>`)
+}
+
+func settingsIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><circle cx="12" cy="12" r="3" stroke="currentColor" stroke-width="2" fill="none"/><path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z" stroke="currentColor" stroke-width="1.6" fill="none"/></svg>`)
+}
+
+func trashIcon() app.UI {
+	return app.Raw(`<svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" fill="none"/></svg>`)
 }

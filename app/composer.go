@@ -26,7 +26,7 @@ func (p *chatPage) renderComposer() app.UI {
 					ID("composer-text").
 					Name("text").
 					Type("text").
-					Placeholder("Message #"+p.st.current).
+					Placeholder("Message "+p.st.roomHeading(p.st.current)).
 					AutoComplete(false).
 					Attr("enterkeyhint", "send").
 					Aria("invalid", invalid).

@@ -41,7 +41,7 @@ func takeEarlyInput() earlyInput {
 
 // replayEarly acts on what was submitted before the app ran, in order, as
 // the forms' handlers would have: messages go in the outbox, rooms are
-// joined, the name is taken. It returns the text of each field for the
+// joined. It returns the text of each field for the
 // app's page: what was typed and not submitted, or a submit it refused
 // (with the reason where the form shows one), so that nothing typed is lost.
 func (s *chatState) replayEarly(in earlyInput) map[string]string {
@@ -64,8 +64,6 @@ func (s *chatState) replayEarly(in earlyInput) map[string]string {
 			if typed := sub.Values["room-name"]; !s.join(typed) {
 				putBack("room-name", typed)
 			}
-		case "name-form":
-			s.rename(sub.Values["name"])
 		}
 	}
 	return fields
@@ -79,11 +77,7 @@ func (p *chatPage) takeEarly(ctx app.Context) {
 	if len(in.Submits) == 0 && len(in.Values) == 0 {
 		return
 	}
-	named := p.st.name
 	fields := p.st.replayEarly(in)
-	if p.st.name != named {
-		saveName(ctx.LocalStorage(), p.st.name)
-	}
 	ctx.Defer(func(app.Context) {
 		for id, text := range fields {
 			if el := app.Window().GetElementByID(id); text != "" && el.Truthy() {

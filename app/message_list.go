@@ -2,6 +2,7 @@ package app
 
 import (
 	"hash/fnv"
+	"strconv"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -24,7 +25,14 @@ const (
 	actionRetry   = "chat/retry"   // value: a pending message's id
 	actionDiscard = "chat/discard" // value: a pending message's id
 	actionOlder   = "chat/older"   // value: the room whose older history is wanted
+	actionDelete  = "chat/delete"  // value: deleteRequest
 )
+
+// deleteRequest is a confirmed delete, from the list to the page.
+type deleteRequest struct {
+	Room string
+	Seq  uint64
+}
 
 // messageList is the room's timeline: #messages, the "new messages" marker
 // and the way to older history. It is its own component so that go-app
@@ -36,6 +44,7 @@ type messageList struct {
 	app.Compo
 
 	Room    string
+	Heading string // the room in a sentence: #lobby, or a private room's title
 	Items   []chatItem
 	Pending []pendingSend
 	Rev     uint64 // room.rev: changes whenever Items or Pending did
@@ -44,12 +53,21 @@ type messageList struct {
 	Loading bool   // older history was asked for
 	NoOlder bool   // there is nothing older to ask for
 
+	Me        string // the viewer's user id: their own messages can be deleted
+	DeleteAny bool   // the viewer may delete anyone's message here (an admin, the room's owner)
+
 	// What the last render showed, to tell what changed: go-app copies the
 	// exported fields only, so these survive an update.
 	shownRoom    string
 	shownLast    uint64
 	shownPending int
 	newBelow     bool // messages came in below while the reader was up the list
+
+	// confirming is the seq of the message whose delete waits for "Yes,
+	// delete" (in that room): one at a time, and a click elsewhere on the
+	// list's buttons is no confirmation.
+	confirming     uint64
+	confirmingRoom string
 
 	// stuck says the reader is at the end of the list, as of their last
 	// scroll; size is the list's (scroll height, height, width) then. When
@@ -190,7 +208,7 @@ func (l *messageList) Render() app.UI {
 			ID("timeline").
 			Class("timeline").
 			Role("log").
-			Aria("label", "Messages in #"+l.Room).
+			Aria("label", "Messages in "+l.Heading).
 			TabIndex(0).
 			Body(
 				app.Div().Class("timeline-top").Body(l.renderTop()),
@@ -203,7 +221,7 @@ func (l *messageList) Render() app.UI {
 						case rowSystem:
 							return renderSystem(l.Items[row.Item])
 						}
-						return renderMessage(l.Items[row.Item], row.Cont)
+						return l.renderMessage(l.Items[row.Item], row.Cont)
 					}),
 					app.Range(l.Pending).Slice(func(i int) app.UI {
 						return renderPending(l.Pending[i], l.Linked, l.Queued)
@@ -230,9 +248,9 @@ func (l *messageList) Render() app.UI {
 func (l *messageList) renderTop() app.UI {
 	switch {
 	case len(l.Items) == 0 && len(l.Pending) == 0:
-		return app.P().Class("empty").Text("No messages yet in #" + l.Room + ". Say hello!")
+		return app.P().Class("empty").Text("No messages yet in " + l.Heading + ". Say hello!")
 	case l.NoOlder:
-		return app.P().Class("start").Text("This is the start of #" + l.Room + ".")
+		return app.P().Class("start").Text("This is the start of " + l.Heading + ".")
 	case len(l.Items) == 0:
 		return nil
 	}
@@ -283,7 +301,10 @@ func renderDay(label string) app.UI {
 	return app.Li().Class("day").Body(app.Span().Text(label))
 }
 
-func renderMessage(m chatItem, cont bool) app.UI {
+// renderMessage is one li.msg: the author (with a guest badge), the text,
+// the time, and a delete button where the viewer may delete it, which asks
+// to confirm in place. Names and texts are text nodes, never markup.
+func (l *messageList) renderMessage(m chatItem, cont bool) app.UI {
 	class := "msg"
 	if m.Mine {
 		class += " mine"
@@ -291,18 +312,68 @@ func renderMessage(m chatItem, cont bool) app.UI {
 	if cont {
 		class += " cont"
 	}
+	deletable := (m.User != "" && m.User == l.Me) || l.DeleteAny
+	confirming := deletable && l.confirming == m.Seq && l.confirmingRoom == l.Room
 	return app.Li().
 		Class(class).
 		DataSet("seq", m.Seq).
 		DataSet("id", m.ID).
+		DataSet("user", m.User).
 		Body(
 			app.Span().Class("avatar", hueClass(m.From)).Aria("hidden", "true").Text(initial(m.From)),
 			app.Div().Class("bubble").Body(
-				app.Span().Class("from").Text(m.From),
+				app.Div().Class("from-line").Body(
+					app.Span().Class("from").Text(m.From),
+					app.If(m.Guest, guestBadge),
+				),
 				app.P().Class("text").Text(m.Text),
 				renderTime(m.TS),
 			),
+			// A slot of its own, last: the buttons come and go.
+			app.Div().Class("msg-tools").Body(
+				app.If(deletable && !confirming, func() app.UI {
+					return app.Button().Type("button").Class("icon-button small delete-msg").
+						DataSet("seq", m.Seq).Title("Delete message").Aria("label", "Delete message").
+						Disabled(!l.Linked).OnClick(l.onDeleteAsk).Body(trashIcon())
+				}),
+				app.If(confirming, func() app.UI {
+					return app.Div().Class("confirm-delete").Role("group").Aria("label", "Delete this message?").Body(
+						app.Span().Class("confirm-text").Text("Delete?"),
+						app.Button().ID("confirm-delete").Type("button").Class("button danger small").
+							DataSet("seq", m.Seq).OnClick(l.onDeleteYes).Text("Delete"),
+						app.Button().ID("cancel-delete").Type("button").Class("button secondary small").
+							OnClick(l.onDeleteNo).Text("Cancel"),
+					)
+				}),
+			),
 		)
+}
+
+// onDeleteAsk shows the confirmation for the message of the button (read
+// from the DOM: go-app keeps a row's first handler).
+func (l *messageList) onDeleteAsk(ctx app.Context, e app.Event) {
+	seq, err := strconv.ParseUint(ctx.JSSrc().Get("dataset").Get("seq").String(), 10, 64)
+	if err != nil {
+		return
+	}
+	l.confirming, l.confirmingRoom = seq, l.Room
+	focusAfterRender("confirm-delete")
+}
+
+func (l *messageList) onDeleteYes(ctx app.Context, e app.Event) {
+	seq, err := strconv.ParseUint(ctx.JSSrc().Get("dataset").Get("seq").String(), 10, 64)
+	l.confirming, l.confirmingRoom = 0, ""
+	if err != nil {
+		return
+	}
+	ctx.NewActionWithValue(actionDelete, deleteRequest{Room: l.Room, Seq: seq})
+	focusByID("timeline")
+}
+
+func (l *messageList) onDeleteNo(ctx app.Context, e app.Event) {
+	seq := l.confirming
+	l.confirming, l.confirmingRoom = 0, ""
+	focusAfterRender(`#messages li.msg[data-seq="` + strconv.FormatUint(seq, 10) + `"] .delete-msg`)
 }
 
 func renderSystem(m chatItem) app.UI {

@@ -150,7 +150,7 @@ func (s *chatState) ack(r *room, id string, seq uint64) {
 	for _, p := range r.pending {
 		if p.ID == id {
 			s.removePending(r, id)
-			r.addMessage(chatItem{Seq: seq, ID: id, From: s.name, Text: p.Text, TS: s.now(), Mine: true}, false)
+			r.addMessage(chatItem{Seq: seq, ID: id, From: s.name, User: s.user, Guest: s.guest, Text: p.Text, TS: s.now(), Mine: true}, false)
 			s.dirtyRooms[r.name] = true
 			return
 		}

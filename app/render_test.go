@@ -15,9 +15,9 @@ import (
 func TestPageHooks(t *testing.T) {
 	p := &chatPage{}
 	p.OnInit()
-	p.st.name = "ana"
+	p.setMe(user{ID: "g1", Name: "ana", Guest: true})
 	p.st.connected()
-	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana"})
+	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana", User: "g1", Guest: true})
 	p.st.apply(joined("lobby", 0))
 	p.st.join("design")
 	p.st.apply(joined("design", 0))
@@ -49,14 +49,16 @@ func TestPageHooks(t *testing.T) {
 		`class="pending"`, `data-id="pendingid"`, `Sending…`,
 		`This is the start of #lobby.`,
 		`id="composer"`, `id="composer-text"`, `id="composer-send"`, `type="submit"`,
-		`id="name-form"`, `id="name"`, `value="ana"`, `for="name"`, `for="composer-text"`,
+		`id="me-name"`, `class="guest-badge"`, `id="signup-link"`, `id="login-link"`, `for="composer-text"`,
+		`id="private-rooms"`, `id="direct-rooms"`, `class="side-note"`,
 		`id="error"`, `>slow down<`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
-	for _, unwanted := range []string{"<img src=x", `id="leave"`, `id="offline"`, `id="update-banner"`, `id="install"`} {
+	for _, unwanted := range []string{"<img src=x", `id="leave"`, `id="offline"`, `id="update-banner"`, `id="install"`,
+		`id="new-private"`, `id="sign-out"`, `class="icon-button small delete-msg"`, `id="room-settings"`} {
 		if strings.Contains(html, unwanted) {
 			t.Errorf("page has %s", unwanted)
 		}
@@ -174,5 +176,60 @@ func TestPageWithoutNetwork(t *testing.T) {
 		if strings.Contains(html, unwanted) {
 			t.Errorf("page has %s", unwanted)
 		}
+	}
+}
+
+// TestPagePrivateRoom: an account's page in a private room it owns, with
+// the panel and the dialog open: the room by its title, the settings
+// button, the delete buttons on every message (the owner may delete any),
+// the guest badge on a guest's message, and names as text.
+func TestPagePrivateRoom(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.setMe(user{ID: "u1", Name: "ana"})
+	p.st.connected()
+	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "ana", User: "u1"})
+	p.st.apply(joined("lobby", 0))
+	p.st.setRoomList([]roomInfo{
+		{ID: "p-plans", Kind: kindPrivate, Title: "Plans <b>x</b>", Topic: "Q3 launch", Role: roleOwner},
+		{ID: "dm-abc", Kind: kindDirect, Names: []string{"ana", "bo", "cy"}},
+	})
+	p.st.apply(joined("p-plans", 0))
+	p.st.join("p-plans")
+	p.st.apply(wire.Event{Type: wire.TypeMsg, Room: "p-plans", Seq: 1, ID: "m1", From: "<b>bo</b>", User: "u2", Text: "hi", TS: t0})
+	p.st.apply(wire.Event{Type: wire.TypeMsg, Room: "p-plans", Seq: 2, ID: "m2", From: "guest-1234", User: "g9", Guest: true, Text: "yo", TS: t0})
+	p.panel = roomPanel{open: true, room: "p-plans", detail: &roomDetail{Members: []member{
+		{User: "u1", Name: "ana", Role: roleOwner}, {User: "u2", Name: "<b>bo</b>", Role: "member"},
+	}}}
+	p.dialog = roomDialog{kind: kindDirect, err: "no account is named zed"}
+	html := app.HTMLString(p)
+	for _, want := range []string{
+		`class="app panel-open"`,
+		`>Plans &lt;b&gt;x&lt;/b&gt;<`, `id="room-topic"`, `>Q3 launch<`, `id="room-settings"`,
+		`data-room="p-plans"`, `data-room="dm-abc"`, `>bo, cy<`,
+		`id="new-private"`, `id="new-direct"`, `id="account-link"`, `id="sign-out"`,
+		`class="from">&lt;b&gt;bo&lt;/b&gt;<`, `class="guest-badge"`, `class="icon-button small delete-msg"`,
+		`id="room-panel"`, `id="topic-form"`, `value="Q3 launch"`, `id="members"`, `data-user="u2"`, `>Remove<`,
+		`id="add-member-form"`, `id="copy-invite"`, `id="leave-room"`,
+		`id="room-dialog"`, `role="dialog"`, `aria-modal`, `>New direct message<`, `no account is named zed`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	// Only text nodes are checked for markup: go-app's server encoder
+	// quotes attribute values with strconv.Quote, not HTML escaping, which
+	// is why nothing a person typed is ever prerendered (the server renders
+	// the page empty; the browser sets attributes through the DOM).
+	if strings.Contains(html, ">Plans <b>") || strings.Contains(html, "><b>bo</b><") {
+		t.Error("a name or title was rendered as markup")
+	}
+	for _, unwanted := range []string{`id="leave"`, `id="signup-link"`} {
+		if strings.Contains(html, unwanted) {
+			t.Errorf("page has %s", unwanted)
+		}
+	}
+	if t.Failed() {
+		t.Log(html)
 	}
 }

@@ -31,6 +31,8 @@ type chatItem struct {
 	Seq    uint64    `json:"s"`
 	ID     string    `json:"i,omitempty"`
 	From   string    `json:"f"`
+	User   string    `json:"u,omitempty"` // the author's id, stamped by the server
+	Guest  bool      `json:"g,omitempty"` // the author has no account
 	Text   string    `json:"t"`
 	TS     time.Time `json:"ts"`
 	System bool      `json:"-"` // never stored: it is about this visit
@@ -61,6 +63,7 @@ type room struct {
 	name    string
 	items   []chatItem        // sorted by (Seq, System)
 	ids     map[string]uint64 // client id of each message in items, to drop a copy stored under a second seq
+	deleted map[uint64]bool   // seqs deleted while this page was open: a copy that comes later (older history in flight) stays out
 	lastSeq uint64            // highest seq received from the room's stream: where a resume starts
 	pending []pendingSend
 	unread  int
@@ -85,7 +88,7 @@ type room struct {
 }
 
 func newRoom(name string) *room {
-	return &room{name: name, ids: make(map[string]uint64), keep: keepItems}
+	return &room{name: name, ids: make(map[string]uint64), deleted: make(map[uint64]bool), keep: keepItems}
 }
 
 // addMessage inserts a message in seq order unless it is already there, and
@@ -98,7 +101,7 @@ func newRoom(name string) *room {
 func (r *room) addMessage(it chatItem, fromStream bool) bool {
 	// Without a seq a message can be neither ordered nor deduplicated, and
 	// the server always sets one.
-	if it.Seq == 0 {
+	if it.Seq == 0 || r.deleted[it.Seq] {
 		return false
 	}
 	i := sort.Search(len(r.items), func(i int) bool {
@@ -110,8 +113,8 @@ func (r *room) addMessage(it chatItem, fromStream bool) bool {
 			r.lastSeq = max(r.lastSeq, it.Seq)
 			// The stored copy is the truth: an ack's stand-in had the
 			// local clock and the name asked for.
-			if old := &r.items[i-1]; old.From != it.From || !old.TS.Equal(it.TS) {
-				old.From, old.TS = it.From, it.TS
+			if old := &r.items[i-1]; old.From != it.From || !old.TS.Equal(it.TS) || old.User != it.User || old.Guest != it.Guest {
+				old.From, old.TS, old.User, old.Guest = it.From, it.TS, it.User, it.Guest
 				r.rev++
 			}
 		}

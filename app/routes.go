@@ -9,6 +9,11 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 func Register() {
 	app.Route("/", func() app.Composer { return &chatPage{} })
 	app.Route("/stats", func() app.Composer { return &statsPage{} })
+	app.Route("/login", func() app.Composer { return &loginPage{} })
+	app.Route("/signup", func() app.Composer { return &signupPage{} })
+	app.Route("/account", func() app.Composer { return &accountPage{} })
+	app.Route("/admin", func() app.Composer { return &adminPage{} })
+	app.RouteWithRegexp("^/invite/[A-Za-z0-9_-]+$", func() app.Composer { return &invitePage{} })
 }
 
 // Run starts the UI in the browser; on the server it returns at once.

@@ -8,9 +8,9 @@ import (
 	"chat/wire"
 )
 
-// renderSidebar is the column of rooms and people: always there on a wide
-// screen, a drawer on a narrow one (chat.css).
-func (p *chatPage) renderSidebar() app.UI {
+// renderSidebar is the column of who you are, rooms and people: always
+// there on a wide screen, a drawer on a narrow one (chat.css).
+func (p *chatPage) renderSidebar() app.HTMLAside {
 	return app.Aside().
 		ID("sidebar").
 		Class("sidebar").
@@ -20,52 +20,117 @@ func (p *chatPage) renderSidebar() app.UI {
 				app.Img().Class("logo").Src("/web/icon.svg").Alt("").Width(32).Height(32),
 				app.Span().Class("brand-name").Text("Chat"),
 			),
+			p.renderMe(),
 			p.renderRooms(),
 			p.renderRoomForm(),
+			p.renderPrivateRooms(),
+			p.renderDirectRooms(),
 			p.renderPresence(),
-			p.renderNameForm(),
 			app.A().ID("stats-link").Class("side-link").Href("/stats").Text("Server stats"),
 		)
 }
 
-// renderRooms is #rooms: one li[data-room] per joined room, with its
-// unread count in .unread. Each room is a button; the one on screen has
-// aria-current.
+// renderRooms is #rooms: one li[data-room] per public room joined, with
+// its unread count in .unread. Each room is a button; the one on screen
+// has aria-current.
 func (p *chatPage) renderRooms() app.UI {
 	return app.Nav().Class("rooms-nav").Aria("labelledby", "rooms-title").Body(
 		app.H2().ID("rooms-title").Class("side-title").Text("Rooms"),
-		app.Ul().ID("rooms").Class("rooms").Body(
-			app.Range(p.st.order).Slice(func(i int) app.UI {
-				name := p.st.order[i]
-				r := p.st.rooms[name]
-				current := name == p.st.current
-				class := "room-item"
-				if current {
-					class += " current"
-				}
-				label := "#" + name
-				if r.unread > 0 {
-					label += ", " + strconv.Itoa(r.unread) + " unread"
-				}
-				link := app.Button().
-					Type("button").
-					Class("room-link").
-					DataSet("room", name).
-					Aria("label", label).
-					OnClick(p.onRoomClick).
-					Body(
-						app.Span().Class("room-hash").Aria("hidden", "true").Text("#"),
-						app.Span().Class("room-label").Text(name),
-						app.If(r.unread > 0, func() app.UI {
-							return app.Span().Class("unread").Aria("hidden", "true").Text(badgeText(r.unread))
-						}),
-					)
-				if current {
-					link = link.Aria("current", "page")
-				}
-				return app.Li().Class(class).DataSet("room", name).Body(link)
+		p.renderRoomList("rooms", p.st.roomsOfKind(kindPublic)),
+	)
+}
+
+// renderRoomList is a list of rooms as #rooms shows them; the private and
+// direct ones by title, with their own mark instead of the #.
+func (p *chatPage) renderRoomList(id string, names []string) app.UI {
+	return app.Ul().ID(id).Class("rooms").Body(
+		app.Range(names).Slice(func(i int) app.UI {
+			name := names[i]
+			unread := 0
+			if r := p.st.rooms[name]; r != nil {
+				unread = r.unread
+			}
+			current := name == p.st.current
+			class := "room-item"
+			if current {
+				class += " current"
+			}
+			title := p.st.roomTitle(name)
+			kind := p.st.roomKind(name)
+			label := title
+			if kind == kindPublic {
+				label = "#" + name
+			}
+			if unread > 0 {
+				label += ", " + strconv.Itoa(unread) + " unread"
+			}
+			link := app.Button().
+				Type("button").
+				Class("room-link").
+				DataSet("room", name).
+				Aria("label", label).
+				OnClick(p.onRoomClick).
+				Body(
+					roomMark(kind),
+					app.Span().Class("room-label").Text(title),
+					app.If(unread > 0, func() app.UI {
+						return app.Span().Class("unread").Aria("hidden", "true").Text(badgeText(unread))
+					}),
+				)
+			if current {
+				link = link.Aria("current", "page")
+			}
+			return app.Li().Class(class).DataSet("room", name).Body(link)
+		}),
+	)
+}
+
+// roomMark is what stands before a room's name: # for a public room, a
+// lock for a private one, a person for a direct message.
+func roomMark(kind string) app.UI {
+	switch kind {
+	case kindPrivate:
+		return app.Span().Class("room-hash room-icon").Aria("hidden", "true").Body(lockIcon())
+	case kindDirect:
+		return app.Span().Class("room-hash room-icon").Aria("hidden", "true").Body(personIcon())
+	}
+	return app.Span().Class("room-hash").Aria("hidden", "true").Text("#")
+}
+
+// renderPrivateRooms is #private-rooms and the way to make one; a guest is
+// told that it takes an account.
+func (p *chatPage) renderPrivateRooms() app.UI {
+	return app.Nav().Class("rooms-nav").Aria("labelledby", "private-title").Body(
+		app.Div().Class("side-head").Body(
+			app.H2().ID("private-title").Class("side-title").Text("Private rooms"),
+			app.If(!p.st.guest && p.st.user != "", func() app.UI {
+				return app.Button().ID("new-private").Type("button").Class("icon-button small").
+					Title("New private room").Aria("label", "New private room").
+					DataSet("kind", kindPrivate).OnClick(p.onNewRoom).Body(plusIcon())
 			}),
 		),
+		p.renderRoomList("private-rooms", p.st.roomsOfKind(kindPrivate)),
+		app.If(p.st.guest, func() app.UI {
+			return app.P().Class("side-note").Body(
+				app.A().Href("/signup").Text("Sign up"),
+				app.Text(" to make private rooms and send direct messages."),
+			)
+		}),
+	)
+}
+
+// renderDirectRooms is #direct-rooms and the way to start one.
+func (p *chatPage) renderDirectRooms() app.UI {
+	return app.Nav().Class("rooms-nav").Aria("labelledby", "direct-title").Body(
+		app.Div().Class("side-head").Body(
+			app.H2().ID("direct-title").Class("side-title").Text("Direct messages"),
+			app.If(!p.st.guest && p.st.user != "", func() app.UI {
+				return app.Button().ID("new-direct").Type("button").Class("icon-button small").
+					Title("New direct message").Aria("label", "New direct message").
+					DataSet("kind", kindDirect).OnClick(p.onNewRoom).Body(plusIcon())
+			}),
+		),
+		p.renderRoomList("direct-rooms", p.st.roomsOfKind(kindDirect)),
 	)
 }
 
@@ -74,7 +139,7 @@ func (p *chatPage) renderRooms() app.UI {
 // switch to whichever room the row first showed.
 func (p *chatPage) onRoomClick(ctx app.Context, e app.Event) {
 	room := ctx.JSSrc().Get("dataset").Get("room").String()
-	p.st.switchTo(room)
+	p.st.join(room) // on screen if joined; a listed room over the limit is joined now
 	p.flush(ctx)
 	p.menuOpen = false
 	ctx.Defer(func(app.Context) { focusByID("composer-text") })
@@ -119,7 +184,7 @@ func (p *chatPage) renderPresence() app.UI {
 	}
 	return app.Section().Class("people").Aria("labelledby", "people-title").Body(
 		app.H2().ID("people-title").Class("side-title").Body(
-			app.Text("In #"+r.name),
+			app.Text("In "+p.st.roomHeading(r.name)),
 			app.Span().Class("count").Text(count),
 		),
 		app.Ul().ID("presence").Class(class).Body(

@@ -34,9 +34,24 @@ const maxRooms = 32
 // pace the server allows, and what must be kept in the browser is marked
 // dirty and written by save.
 type chatState struct {
-	name     string // the name asked for in hello; welcome may correct it
+	name     string // the session's name (GET /api/me); welcome may correct it
+	user     string // the session's user id: what marks messages as ours and ours to delete
+	guest    bool   // the session is a guest's, not an account's
+	admin    bool   // an admin: may delete anyone's message
 	identity string // this browser's id in hello: presence counts it once
 	version  string // the server's build, from welcome
+
+	// info is the private rooms and direct messages of GET /api/rooms, by
+	// id: their titles, kinds and the caller's role. Rooms joined by id
+	// before the list says what they are have no entry.
+	info map[string]roomInfo
+
+	// deleting holds the deletes sent and not answered, by their client
+	// id: an error for one is a refusal to delete, not to join.
+	deleting map[string]bool
+
+	sessionEnded bool // the server ended this session (signed out elsewhere, revoked, banned)
+	noSession    bool // welcome came without a user: the cookie is gone, and a session must be got again
 
 	status        connStatus // from the fields below, by updateStatus
 	linked        bool       // a connection is open (its hello may be unanswered)
@@ -53,7 +68,6 @@ type chatState struct {
 
 	lastError       string // shown in #error
 	composerRefused bool   // the composer's last text was refused: the field is marked invalid
-	nameError       string // shown next to the name field
 	roomError       string // shown next to the room field
 
 	out         []wire.Event // to send on the current connection
@@ -79,6 +93,8 @@ func newChatState(name string) *chatState {
 		rooms:      make(map[string]*room),
 		dirtyRooms: make(map[string]bool),
 		outboxGone: make(map[string]bool),
+		info:       make(map[string]roomInfo),
+		deleting:   make(map[string]bool),
 		limitRate:  serverRate,
 		limitBurst: serverBurst,
 		now:        time.Now,
@@ -192,6 +208,14 @@ func (s *chatState) apply(ev wire.Event) {
 		if ev.Name != "" {
 			s.name = ev.Name
 		}
+		if ev.User == "" {
+			// The server took this connection for one without a session:
+			// the cookie has gone (expired, or cleared).
+			s.noSession = true
+		} else if ev.User != s.user {
+			s.user = ev.User
+		}
+		s.guest = ev.Guest
 		if s.version != "" && ev.Version != s.version {
 			s.serverUpdated = true
 		}
@@ -210,7 +234,13 @@ func (s *chatState) apply(ev wire.Event) {
 		s.dirtyRooms[ev.Room] = true
 	case wire.TypeMsg:
 		s.addMessage(ev)
+	case wire.TypeDelete:
+		s.applyDelete(ev)
 	case wire.TypeAck:
+		if s.deleting[ev.ID] {
+			delete(s.deleting, ev.ID)
+			return // the delete event itself takes the message out, for everyone alike
+		}
 		if r := s.room(ev.Room); r != nil {
 			s.ack(r, ev.ID, ev.Seq)
 		}
@@ -274,12 +304,12 @@ func (s *chatState) addMessage(ev wire.Event) {
 	if r == nil {
 		return
 	}
-	mine := s.confirm(r, ev.ID) || (ev.From != "" && ev.From == s.name)
+	mine := s.confirm(r, ev.ID) || s.isMe(ev.User, ev.From)
 	// News is what comes after what this browser had seen when it joined;
 	// a room's first history (nothing seen before, still catching up) is
 	// not.
 	news := r.joined && ev.Seq > r.baseline && (r.baseline > 0 || r.caughtUp)
-	added := r.addMessage(chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, Text: ev.Text, TS: ev.TS, Mine: mine}, true)
+	added := r.addMessage(chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS, Mine: mine}, true)
 	if added && news && !mine && r.name != s.current {
 		r.unread++
 	}
@@ -312,7 +342,14 @@ func (s *chatState) serverError(ev wire.Event) {
 		return
 	case wire.CodeGoingAway:
 		// The connection is about to close: the status and its banner
-		// say so from then on, on this page as on one loaded since.
+		// say so from then on, on this page as on one loaded since. A
+		// session that ended will not come back by reconnecting.
+		if isSessionEnded(ev.Text) {
+			s.sessionEnded = true
+		}
+		return
+	case wire.CodeForbidden:
+		s.forbidden(ev)
 		return
 	}
 	text := ev.Text
@@ -347,8 +384,6 @@ func (s *chatState) serverError(ev wire.Event) {
 		}
 	}
 	switch ev.Code {
-	case wire.CodeBadName:
-		s.nameError = text
 	case wire.CodeBadRoom, wire.CodeTooMany:
 		refused := ev.Room
 		if refused == "" && len(s.joining) > 0 {

@@ -172,26 +172,25 @@ func TestApplyErrors(t *testing.T) {
 		name      string
 		ev        wire.Event
 		lastError string
-		nameError string
 		failed    string // Failed of the pending message "p1"
 	}{
-		{"general", wire.Event{Type: wire.TypeError, Code: wire.CodeBadJSON, Text: "bad json"}, "bad json", "", ""},
-		{"about a send", wire.Event{Type: wire.TypeError, Code: wire.CodeStoreFull, Text: "store full", ID: "p1"}, "store full", "", "store full"},
-		{"rate limited send", wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down", ID: "p1"}, "", "", ""},
-		{"unavailable send", wire.Event{Type: wire.TypeError, Code: wire.CodeUnavailable, Text: "not stored", ID: "p1"}, "", "", ""},
-		{"about another send", wire.Event{Type: wire.TypeError, Code: wire.CodeBadText, Text: "empty", ID: "zz"}, "empty", "", ""},
-		{"bad name", wire.Event{Type: wire.TypeError, Code: wire.CodeBadName, Text: "name is empty"}, "name is empty", "name is empty", ""},
-		{"code only", wire.Event{Type: wire.TypeError, Code: wire.CodeNotJoined}, wire.CodeNotJoined, "", ""},
-		{"going away is the status's to say", wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway, Text: "server shutting down"}, "", "", ""},
-		{"nothing at all", wire.Event{Type: wire.TypeError}, "The server reported an error.", "", ""},
+		{"general", wire.Event{Type: wire.TypeError, Code: wire.CodeBadJSON, Text: "bad json"}, "bad json", ""},
+		{"about a send", wire.Event{Type: wire.TypeError, Code: wire.CodeStoreFull, Text: "store full", ID: "p1"}, "store full", "store full"},
+		{"rate limited send", wire.Event{Type: wire.TypeError, Code: wire.CodeRateLimited, Text: "slow down", ID: "p1"}, "", ""},
+		{"unavailable send", wire.Event{Type: wire.TypeError, Code: wire.CodeUnavailable, Text: "not stored", ID: "p1"}, "", ""},
+		{"about another send", wire.Event{Type: wire.TypeError, Code: wire.CodeBadText, Text: "empty", ID: "zz"}, "empty", ""},
+		{"bad name", wire.Event{Type: wire.TypeError, Code: wire.CodeBadName, Text: "name is empty"}, "name is empty", ""},
+		{"code only", wire.Event{Type: wire.TypeError, Code: wire.CodeNotJoined}, wire.CodeNotJoined, ""},
+		{"going away is the status's to say", wire.Event{Type: wire.TypeError, Code: wire.CodeGoingAway, Text: "server shutting down"}, "", ""},
+		{"nothing at all", wire.Event{Type: wire.TypeError}, "The server reported an error.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := online(t, 0)
 			s.queue("p1", "hello")
 			s.apply(tt.ev)
-			if s.lastError != tt.lastError || s.nameError != tt.nameError {
-				t.Errorf("lastError, nameError = %q, %q; want %q, %q", s.lastError, s.nameError, tt.lastError, tt.nameError)
+			if s.lastError != tt.lastError {
+				t.Errorf("lastError = %q; want %q", s.lastError, tt.lastError)
 			}
 			p := s.cur().pending
 			if len(p) != 1 || p[0].Failed != tt.failed {

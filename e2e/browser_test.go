@@ -301,16 +301,40 @@ func waitConnected(tb testing.TB, page context.Context) {
 	waitFor(tb, page, "connected", `document.querySelector('`+connected+`') !== null`)
 }
 
-func setName(tb testing.TB, page context.Context, name string) {
+// signUp makes an account through /signup in this page and waits until
+// the chat is connected as it.
+func signUp(tb testing.TB, page context.Context, base, name string) {
 	tb.Helper()
-	do(tb, page, "set name "+name,
-		chromedp.WaitVisible(chromedp.ID("name")),
-		// chromedp's SetValue cannot set an empty value; clear it in the page.
-		chromedp.Evaluate[chromedp.Void](`document.getElementById("name").value = ""`),
-		chromedp.SendKeys(chromedp.ID("name"), name+"\r"),
-		chromedp.WaitVisible(chromedp.CSS(connected)),
+	signUpAt(tb, page, base+"signup", name)
+	waitFor(tb, page, "signed up as "+name, `document.getElementById("me-name")?.textContent === `+jsString(name))
+	waitConnected(tb, page)
+}
+
+// signUpAt fills the sign-up form at url (which may carry ?invite=) with
+// name and testPassword, and submits it.
+func signUpAt(tb testing.TB, page context.Context, url, name string) {
+	tb.Helper()
+	do(tb, page, "sign up as "+name,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`#signup[data-ready="true"] #signup-name`)),
+		chromedp.SendKeys(chromedp.ID("signup-name"), name),
+		chromedp.SendKeys(chromedp.ID("signup-password"), testPassword+"\r"),
 	)
 }
+
+// signIn signs in through /login (with ?next= in url when wanted).
+func signIn(tb testing.TB, page context.Context, url, name string) {
+	tb.Helper()
+	do(tb, page, "sign in as "+name,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`#login[data-ready="true"] #login-name`)),
+		chromedp.SendKeys(chromedp.ID("login-name"), name),
+		chromedp.SendKeys(chromedp.ID("login-password"), testPassword+"\r"),
+	)
+}
+
+// testPassword is every test account's.
+const testPassword = "correct horse battery"
 
 func say(tb testing.TB, page context.Context, text string) {
 	tb.Helper()
@@ -338,16 +362,15 @@ func waitMessage(tb testing.TB, page context.Context, from, text string) {
 }
 
 // anaAndBo starts the app and two people in their own browser contexts,
-// connected and named ana and bo: the cast of most browser tests.
+// each signed up with an account (ana and bo) and connected: the cast of
+// most browser tests.
 func anaAndBo(t *testing.T) (app *chatServer, ana, bo context.Context) {
 	t.Helper()
 	app = startApp(t)
 	browser := newBrowser(t)
 	ana, bo = newPage(t, browser), newPage(t, browser)
-	openChat(t, ana, app.URL)
-	openChat(t, bo, app.URL)
-	setName(t, ana, "ana")
-	setName(t, bo, "bo")
+	signUp(t, ana, app.URL, "ana")
+	signUp(t, bo, app.URL, "bo")
 	return app, ana, bo
 }
 

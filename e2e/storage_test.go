@@ -44,9 +44,8 @@ func TestFullStorageKeepsTheOutbox(t *testing.T) {
 	bot := dialBot(t, app, "bot", "lobby")
 	browser := newBrowser(t)
 	ana, bo := newPage(t, browser), newPage(t, browser)
-	openChat(t, ana, app.URL)
+	signUp(t, ana, app.URL, "ana")
 	openChat(t, bo, app.URL)
-	setName(t, ana, "ana")
 	bot.sayLong("lobby", "m", 1, 100, 1500)
 	waitFor(t, ana, "the lobby's history", `document.querySelectorAll("#messages li.msg").length >= 100`)
 	waitShellCached(t, ana)
@@ -104,7 +103,7 @@ func TestTwoTabsKeepEachOthersOutbox(t *testing.T) {
 	app, ana, bo := anaAndBo(t)
 	ana2 := newSameContextTab(t, ana)
 	openChat(t, ana2, app.URL)
-	if name := eval[string](t, ana2, `document.getElementById("name").value`); name != "ana" {
+	if name := eval[string](t, ana2, `document.getElementById("me-name").textContent`); name != "ana" {
 		t.Fatalf("the second tab is %q, not ana: not the same browser context", name)
 	}
 	waitShellCached(t, ana)

@@ -9,9 +9,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestMessageTextIsNotMarkup sends markup as a name and as messages: the
-// other page shows it as literal text, builds no element from it, runs none
-// of it, and opens no dialog.
+// TestMessageTextIsNotMarkup signs up with markup as the account's name and
+// sends markup as messages: the other page (a guest's) shows it as literal
+// text, in the timeline and in who is here, builds no element from it,
+// runs none of it, and opens no dialog.
 func TestMessageTextIsNotMarkup(t *testing.T) {
 	app := startApp(t)
 	browser := newBrowser(t)
@@ -33,10 +34,11 @@ func TestMessageTextIsNotMarkup(t *testing.T) {
 		}
 	}()
 
-	openChat(t, ana, app.URL)
-	openChat(t, bo, app.URL)
+	// Markup is a name wire.ValidName allows (printable, 24 characters at
+	// most), so an account may have it.
 	const name = `<b onclick=x>ana</b>`
-	setName(t, ana, name)
+	signUp(t, ana, app.URL, name)
+	openChat(t, bo, app.URL)
 	texts := []string{
 		`<img src=x onerror="window.__xss=1">`,
 		`<script>window.__xss=2</script>`,
@@ -49,8 +51,12 @@ func TestMessageTextIsNotMarkup(t *testing.T) {
 	for _, text := range texts {
 		waitMessage(t, bo, name, text)
 	}
+	waitPresent(t, bo, name)
 	if n := eval[int](t, bo, `document.querySelectorAll("#messages img, #messages script, #messages b, #presence b, #messages svg:not([aria-hidden])").length`); n != 0 {
 		t.Errorf("%d elements were built from message text", n)
+	}
+	if n := eval[int](t, ana, `document.querySelectorAll("#me b").length`); n != 0 {
+		t.Error("the name was built into markup in #me")
 	}
 	for _, tab := range []context.Context{ana, bo} {
 		if v := eval[bool](t, tab, `window.__xss !== undefined`); v {

@@ -35,24 +35,27 @@ func (s storage) Contains(k string) bool { _, ok := s[k]; return ok }
 // put stores v as the browser would, for tests that set storage up.
 func (s storage) put(k string, v any) { s.Set(k, v) }
 
-func TestLoadName(t *testing.T) {
+func TestMeIsKeptAndForgotten(t *testing.T) {
 	s := storage{}
-	first := loadName(s)
-	var kept string
-	s.Get(nameKey, &kept)
-	if kept != first {
-		t.Fatalf("default name %q not remembered: %v", first, s)
+	if me := loadMe(s); me.ID != "" {
+		t.Fatalf("nobody stored, got %+v", me)
 	}
-	if again := loadName(s); again != first {
-		t.Errorf("second visit: %q, want %q", again, first)
+	saveMe(s, user{ID: "u1", Name: "ana", Admin: true})
+	if me := loadMe(s); me.ID != "u1" || me.Name != "ana" || !me.Admin {
+		t.Fatalf("stored ana, got %+v", me)
 	}
-	s.put(nameKey, "ana")
-	if got := loadName(s); got != "ana" {
-		t.Errorf("chosen name: %q", got)
+	s.put(identityKey, "browser1")
+	s.put(roomsKey, savedRooms{Rooms: []string{"lobby", "p-abc"}})
+	s.put(roomKeyPrefix+"p-abc", savedRoom{LastSeq: 3})
+	s.put(outboxKey, []savedSend{{Room: "p-abc", ID: "x", Text: "secret"}})
+	forgetChat(s)
+	for _, k := range []string{meKey, roomsKey, roomKeyPrefix + "p-abc", outboxKey} {
+		if s.Contains(k) {
+			t.Errorf("%s kept after forgetChat", k)
+		}
 	}
-	s.put(nameKey, " bad ")
-	if got := loadName(s); got == " bad " || wire.ValidName(got) != nil {
-		t.Errorf("invalid stored name kept: %q", got)
+	if !s.Contains(identityKey) {
+		t.Error("the browser id was forgotten: it is not a person's")
 	}
 }
 
