@@ -86,6 +86,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := server.DefaultConfig()
+	cfg.Web = embeddedUI()
 	var extra serveFlags
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (embedded NATS JetStream store)")
@@ -108,7 +109,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.Float64Var(&cfg.AcceptRate, "accept-rate", 0, "new WebSocket connections per second; more get 503 with Retry-After (0: no cap), to spread a reconnect storm")
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "WebSocket connections from one client address; more get 429 (0: no cap, so that load tests and NATed users work)")
 	fs.StringVar(&extra.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off by default")
-	fs.StringVar(&cfg.WebDir, "web", cfg.WebDir, "directory of the built UI assets (app.wasm, icons, CSS)")
+	fs.StringVar(&cfg.WebDir, "web", "", "serve the UI (app.wasm, icons, CSS) from this directory instead of the copy embedded in the binary, e.g. web for work on the UI")
 	if err := fs.Parse(args); err != nil {
 		return cfg, extra, err
 	}
