@@ -2,9 +2,10 @@
 
 // Command chat is the chat server and its tools in one binary:
 //
-//	chat serve   run the server: WebSocket hub, UI, embedded NATS
-//	chat bench   the load generator: many clients, timed broadcasts
-//	chat doctor  the machine's limits for N connections, and the fixes
+//	chat serve    run the server: WebSocket hub, UI, embedded NATS
+//	chat bench    the load generator: many clients, timed broadcasts
+//	chat doctor   the machine's limits for N connections, and the fixes
+//	chat version  the build, and the UI embedded in it
 //
 // The browser build of this package (main_js.go) holds only the UI.
 package main
@@ -45,7 +46,7 @@ commands:
   bench    open many clients against a server and time broadcast fan-out
   health   wait until servers answer /healthz with 200
   doctor   check this machine's limits for N connections, and how to lift them
-  version  print the build version
+  version  print the build version and the hash of the UI embedded in it
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -65,8 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "doctor":
 		return doctorCmd(args[1:], stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, version)
-		return 0
+		return versionCmd(stdout, embeddedUI())
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
