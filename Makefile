@@ -9,10 +9,12 @@ DATA    ?= ./data
 
 all: build
 
-build: bin/chat wasm
+build: bin/chat
 
-# Go's own build cache decides what is stale; these always ask it.
-bin/chat: FORCE
+# Go's own build cache decides what is stale; these always ask it. bin/chat
+# embeds web/ (web_embed.go), so the UI is built first: the binary alone
+# then serves everything.
+bin/chat: wasm FORCE
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/chat .
 
 # app.wasm holds the UI only (main_js.go); it is compressed once here, not
