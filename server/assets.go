@@ -33,7 +33,6 @@ type assets struct {
 	// ("br", "gzip"), each present only when its file is.
 	wasmEncoded map[string]*asset
 	hash        string // of the UI's files (see uiHash); "" without app.wasm
-	log         *slog.Logger
 }
 
 // asset is one file as served: its bytes and an ETag over them.
@@ -50,15 +49,6 @@ var wasmEncodings = []struct{ suffix, coding string }{
 	{".br", "br"},
 	{".gz", "gzip"},
 }
-
-// wasmCodings is the server's order of preference among them.
-var wasmCodings = func() []string {
-	var c []string
-	for _, e := range wasmEncodings {
-		c = append(c, e.coding)
-	}
-	return c
-}()
 
 // uiFS is the UI the configuration names: the directory -web gave, else
 // the embedded copy, else none.
@@ -81,7 +71,7 @@ func (emptyFS) Open(name string) (fs.File, error) {
 
 // newAssets reads the UI in fsys; source names it in the log.
 func newAssets(fsys fs.FS, source string, log *slog.Logger) *assets {
-	a := &assets{files: map[string]*asset{}, wasmEncoded: map[string]*asset{}, log: log}
+	a := &assets{files: map[string]*asset{}, wasmEncoded: map[string]*asset{}}
 	entries, err := fs.ReadDir(fsys, ".") // sorted by name, as uiHash needs
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		log.Warn("cannot read the UI's files", "source", source, "err", err)
@@ -227,9 +217,9 @@ func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 // offered are the codings app.wasm has a copy in, best first.
 func (a *assets) offered() []string {
 	var c []string
-	for _, coding := range wasmCodings {
-		if a.wasmEncoded[coding] != nil {
-			c = append(c, coding)
+	for _, enc := range wasmEncodings {
+		if a.wasmEncoded[enc.coding] != nil {
+			c = append(c, enc.coding)
 		}
 	}
 	return c
