@@ -2,9 +2,10 @@
 
 // Command chat is the chat server and its tools in one binary:
 //
-//	chat serve   run the server: WebSocket hub, UI, embedded NATS
-//	chat bench   the load generator: many clients, timed broadcasts
-//	chat doctor  the machine's limits for N connections, and the fixes
+//	chat serve    run the server: WebSocket hub, UI, embedded NATS
+//	chat bench    the load generator: many clients, timed broadcasts
+//	chat doctor   the machine's limits for N connections, and the fixes
+//	chat version  the build, and the UI embedded in it
 //
 // The browser build of this package (main_js.go) holds only the UI.
 package main
@@ -46,7 +47,7 @@ commands:
   bench    open many clients against a server and time broadcast fan-out
   health   wait until servers answer /healthz with 200
   doctor   check this machine's limits for N connections, and how to lift them
-  version  print the build version
+  version  print the build version and the hash of the UI embedded in it
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,8 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "doctor":
 		return doctorCmd(args[1:], stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, version)
-		return 0
+		return versionCmd(stdout, embeddedUI())
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -87,6 +87,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := server.DefaultConfig()
+	cfg.Web = embeddedUI()
 	var extra serveFlags
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (embedded NATS JetStream store)")
@@ -116,7 +117,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.Float64Var(&cfg.AcceptRate, "accept-rate", 0, "new WebSocket connections per second; more get 503 with Retry-After (0: no cap), to spread a reconnect storm")
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "WebSocket connections from one client address; more get 429 (0: no cap, so that load tests and NATed users work)")
 	fs.StringVar(&extra.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off by default")
-	fs.StringVar(&cfg.WebDir, "web", cfg.WebDir, "directory of the built UI assets (app.wasm, icons, CSS)")
+	fs.StringVar(&cfg.WebDir, "web", "", "serve the UI (app.wasm, icons, CSS) from this directory instead of the copy embedded in the binary, e.g. web for work on the UI")
 	if err := fs.Parse(args); err != nil {
 		return cfg, extra, err
 	}

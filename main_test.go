@@ -4,9 +4,11 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"chat/doctor"
 	"chat/server"
@@ -89,5 +91,50 @@ func TestServeStoreBoundFlags(t *testing.T) {
 	}
 	if got := formatSize(3 << 30); got != "3GiB" {
 		t.Errorf("formatSize(3 GiB) = %q", got)
+	}
+}
+
+// TestVersionSaysWhichUIIsEmbedded: chat version gives the build and the
+// hash the server puts in the pages' version, or says the UI is missing,
+// of the FS it is given; and of the binary's own embedded copy, which
+// holds app.wasm exactly when web/ did at build time.
+func TestVersionSaysWhichUIIsEmbedded(t *testing.T) {
+	ui := fstest.MapFS{
+		"app.wasm":    {Data: []byte("wasm")},
+		"app.wasm.gz": {Data: bytes.Repeat([]byte("z"), 1_500_000)},
+		"chat.css":    {Data: []byte("body{}")},
+	}
+	var out bytes.Buffer
+	if code := versionCmd(&out, ui); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	hash := server.UIHash(ui)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "chat "+version+" (go") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	if want := "ui " + hash + " embedded (app.wasm 0.00 MB, gzip 1.50 MB, no brotli), pages at version " + version + "-" + hash; lines[1] != want {
+		t.Errorf("ui line:\n%s\nwant\n%s", lines[1], want)
+	}
+
+	out.Reset()
+	delete(ui, "app.wasm")
+	versionCmd(&out, ui)
+	if !strings.Contains(out.String(), "ui missing") || !strings.Contains(out.String(), "make build") {
+		t.Errorf("without app.wasm:\n%s", out.String())
+	}
+
+	out.Reset()
+	if code := run([]string{"version"}, &out, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("chat version: exit %d", code)
+	}
+	_, err := fs.Stat(webFiles, "web/app.wasm")
+	if embedded := err == nil; embedded != strings.Contains(out.String(), " embedded (") {
+		t.Errorf("app.wasm embedded: %v, but chat version says:\n%s", embedded, out.String())
+	}
+	for _, f := range []string{"base.css", "chat.css", "early.js", "icon.svg", "icon-192.png"} {
+		if _, err := fs.Stat(embeddedUI(), f); err != nil {
+			t.Errorf("the embedded UI lacks %s: %v", f, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -15,9 +16,16 @@ import (
 type Config struct {
 	Addr    string   // listen address; ":8080"
 	DataDir string   // embedded NATS store; "./data"
-	WebDir  string   // built UI assets (app.wasm, icons, CSS); "web"
 	NATSURL string   // external NATS; empty starts the embedded one
 	Origins []string // extra Origin host patterns allowed on /ws; same host is always allowed
+	// Web is the built UI (app.wasm and its compressed copies,
+	// wasm_exec.js, icons, CSS, scripts) served under /web/: chat serve
+	// gives the copy embedded in its binary. nil serves no UI.
+	Web fs.FS
+	// WebDir, when set, serves the UI from this directory instead of Web
+	// (-web, for work on the UI without rebuilding the server). Either is
+	// read once, at start.
+	WebDir string
 	// Benchmark says who may call GET /benchmark, which turns one request
 	// into a delivery to every client: BenchmarkLocal (the default) answers
 	// loopback clients only, BenchmarkAll anyone, BenchmarkOff nobody (404).
@@ -160,7 +168,6 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:            ":8080",
 		DataDir:         "./data",
-		WebDir:          "web",
 		Benchmark:       BenchmarkLocal,
 		MaxConns:        10000,
 		HeaderTimeout:   10 * time.Second,

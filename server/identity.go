@@ -92,11 +92,15 @@ func (b *signedIn) remove(ss *session) {
 	removeFrom(b.users, ss.user, ss)
 }
 
-func (b *signedIn) of(m map[string]map[*session]struct{}, key string) []*session {
+// of lists the connections under key in *m, b.keys or b.users: their
+// address, because add makes the maps under the lock, so even reading the
+// field must wait for it (the race detector caught a rooms event read
+// beside a first sign-in).
+func (b *signedIn) of(m *map[string]map[*session]struct{}, key string) []*session {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []*session
-	for ss := range m[key] {
+	for ss := range (*m)[key] {
 		out = append(out, ss)
 	}
 	return out
@@ -104,7 +108,7 @@ func (b *signedIn) of(m map[string]map[*session]struct{}, key string) []*session
 
 // ended closes the connections of a session that ended.
 func (b *signedIn) ended(key string) {
-	for _, ss := range b.of(b.keys, key) {
+	for _, ss := range b.of(&b.keys, key) {
 		ss.client.Close(hub.DisconnectSessionEnded)
 	}
 }
@@ -112,7 +116,7 @@ func (b *signedIn) ended(key string) {
 // roomsChanged tells user's connections that their list of rooms changed.
 func (b *signedIn) roomsChanged(user string) {
 	frame := wire.Encode(wire.Event{Type: wire.TypeRooms})
-	for _, ss := range b.of(b.users, user) {
+	for _, ss := range b.of(&b.users, user) {
 		ss.client.Send(frame)
 	}
 }
@@ -120,7 +124,7 @@ func (b *signedIn) roomsChanged(user string) {
 // removed takes user's connections out of a room they were removed from,
 // and tells each why.
 func (b *signedIn) removed(room, user string) {
-	for _, ss := range b.of(b.users, user) {
+	for _, ss := range b.of(&b.users, user) {
 		if ss.srv.hub.Leave(ss.client, room) {
 			ss.reply(wire.Event{Type: wire.TypeError, Code: wire.CodeForbidden, Room: room,
 				Text: "you are no longer a member of this room"})

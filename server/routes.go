@@ -18,7 +18,7 @@ import (
 //	/healthz     200 when a round trip through NATS and JetStream works, else 503
 //	/metrics     Prometheus
 //	/stats.json  the live dashboard's series: one point a second, ten minutes
-//	/web/        static assets; app.wasm precompressed
+//	/web/        the built UI's files (embedded, or -web); app.wasm precompressed
 //	/            the UI (go-app: pages, manifest, service worker)
 //
 // Every response carries the security headers (securityHeaders).
@@ -32,11 +32,10 @@ func (s *Server) Handler() http.Handler {
 	s.apiRoutes(mux)
 	mux.Handle("/metrics", s.metrics.serveMetrics())
 	mux.HandleFunc("/stats.json", s.metrics.serveStats)
-	assets := newAssets(s.cfg.WebDir, s.log)
-	mux.Handle("/web/", assets)
+	mux.Handle("/web/", s.assets)
 	if s.cfg.UI != nil {
-		mux.Handle("/wasm_exec.js", assets.wasmExec())
-		mux.Handle("/", s.cfg.UI(assets.uiVersion(s.cfg.Version)))
+		mux.Handle("/wasm_exec.js", s.assets.wasmExec())
+		mux.Handle("/", s.cfg.UI(s.assets.uiVersion(s.cfg.Version)))
 	}
 	return s.fromTrustedProxy(securityHeaders(mux))
 }

@@ -55,7 +55,8 @@ type Server struct {
 	degraded   atomic.Bool   // the message store (NATS) is unreachable
 	started    atomic.Bool   // New has finished: the hub is there to tell clients
 
-	benchmarkEvent []byte // the /benchmark event, encoded once
+	benchmarkEvent []byte  // the /benchmark event, encoded once
+	assets         *assets // the UI's files, read once at start
 	stopPresence   context.CancelFunc
 	presenceDone   chan struct{}
 	shutdownOnce   sync.Once
@@ -130,6 +131,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
+	uiFiles, uiSource := uiFS(cfg)
+	s.assets = newAssets(uiFiles, uiSource, cfg.Logger)
 	s.presenceDone = make(chan struct{})
 	s.perIP = newPerIP(cfg.MaxConnsPerIP)
 	if cfg.AcceptRate > 0 {
