@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -37,8 +38,15 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	perProcess := fs.Int("per-process", 0, "clients per bench process; beyond it, worker processes hold them (default: the open-file limit less 256)")
 	compare := fs.String("compare", "", "instead of a run, print reports side by side: name=file.json,... (files from -json); ratios are first / each other")
 	targets := fs.String("targets", "", "instead of a run, run the stored-traffic targets against fresh `chat serve` processes of this executable, keeping their data and reports in this folder, and print the table")
+	ca := fs.String("ca", "", "PEM file of a CA (or self-signed certificate) to trust for wss:// and https://, e.g. a loopback server's own")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *ca != "" {
+		if err := bench.TrustCA(*ca); err != nil {
+			fmt.Fprintln(stderr, "chat bench:", err)
+			return 2
+		}
 	}
 	if *targets != "" {
 		return targetsCmd(*targets, stdout, stderr)
@@ -91,12 +99,15 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 
 // triggerFor derives http://host/benchmark from ws://host/ws.
 func triggerFor(wsURL string) string {
-	u := strings.Replace(wsURL, "ws://", "http://", 1)
-	u = strings.Replace(u, "wss://", "https://", 1)
-	if i := strings.Index(u[len("http://"):], "/"); i >= 0 {
-		u = u[:len("http://")+i]
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return wsURL
 	}
-	return u + "/benchmark"
+	scheme := "http"
+	if u.Scheme == "wss" {
+		scheme = "https"
+	}
+	return scheme + "://" + u.Host + "/benchmark"
 }
 
 func writeReport(path string, rep bench.Report, target string) error {

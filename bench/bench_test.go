@@ -2,11 +2,14 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -294,4 +297,43 @@ func chatAgainst(t *testing.T, h http.Handler, conns int, timeout time.Duration)
 		t.Fatal(err)
 	}
 	return res
+}
+
+// TestBenchOverTLS: the same loads over wss:// and https://, trusting the
+// server's certificate from a PEM file as `chat bench -ca` does.
+func TestBenchOverTLS(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := server.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewTLSServer(s.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := TrustCA(ca); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { caFile, clientTLS = "", &tls.Config{} })
+	rep, err := Run(context.Background(), Options{
+		URLs: []string{"wss" + strings.TrimPrefix(hs.URL, "https") + "/ws"}, Conns: 100, Trigger: hs.URL + "/benchmark",
+		Timeout: 10 * time.Second, N: 10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Clients != 100 || rep.ConnectFailed != 0 || rep.Failed() || rep.Fanout.Delivered != 10*100 {
+		t.Fatalf("report %+v: want 100 clients over TLS, 1000 deliveries", rep)
+	}
 }

@@ -39,7 +39,7 @@ func Burst(ctx context.Context, g group, o BurstOptions) (BurstResult, error) {
 	for i := range o.N {
 		a.Expect(i)
 	}
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}, Timeout: o.Timeout}
+	hc := &http.Client{Transport: httpTransport(o.Concurrency), Timeout: o.Timeout}
 	var mu sync.Mutex
 	var lat []time.Duration
 	var firstErr error

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha1"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -32,7 +33,7 @@ type conn struct {
 
 var errHandshake = errors.New("websocket handshake refused")
 
-// dialWS connects to a ws:// URL from the local address laddr (nil: any).
+// dialWS connects to a ws:// or wss:// URL from the local address laddr (nil: any).
 func dialWS(u *url.URL, laddr net.Addr, timeout time.Duration) (*conn, error) {
 	d := net.Dialer{Timeout: timeout, LocalAddr: laddr}
 	c, err := d.Dial("tcp", u.Host)
@@ -40,13 +41,26 @@ func dialWS(u *url.URL, laddr net.Addr, timeout time.Duration) (*conn, error) {
 		return nil, err
 	}
 	_ = c.SetDeadline(time.Now().Add(timeout))
+	origin := "http://" + u.Host
+	if u.Scheme == "wss" {
+		// The client's TLS, as a browser's: the same records to decrypt
+		// that the server sealed for it.
+		cfg := clientTLS.Clone()
+		cfg.ServerName = u.Hostname()
+		tc := tls.Client(c, cfg)
+		if err := tc.Handshake(); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c, origin = tc, "https://"+u.Host
+	}
 	var keyBytes [16]byte
 	_, _ = rand.Read(keyBytes[:])
 	key := base64.StdEncoding.EncodeToString(keyBytes[:])
 	path := u.RequestURI()
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + u.Host +
 		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key +
-		"\r\nOrigin: http://" + u.Host + "\r\n\r\n"
+		"\r\nOrigin: " + origin + "\r\n\r\n"
 	if _, err := io.WriteString(c, req); err != nil {
 		c.Close()
 		return nil, err

@@ -31,7 +31,7 @@ func Fanout(ctx context.Context, g group, o FanoutOptions) (FanoutResult, error)
 		o.Timeout = 30 * time.Second
 	}
 	var res FanoutResult
-	hc := &http.Client{Timeout: o.Timeout}
+	hc := &http.Client{Transport: httpTransport(1), Timeout: o.Timeout}
 	a := g.Arm(o.N)
 	for i := range o.N {
 		a.Expect(i)

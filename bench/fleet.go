@@ -87,8 +87,8 @@ func Connect(ctx context.Context, o ConnectOptions) (*Fleet, error) {
 	urls := make([]*url.URL, len(o.URLs))
 	for i, s := range o.URLs {
 		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "ws" && u.Scheme != "http") {
-			return nil, fmt.Errorf("bad client URL %q: want ws://host:port/path", s)
+		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http") {
+			return nil, fmt.Errorf("bad client URL %q: want ws://host:port/path or wss://", s)
 		}
 		urls[i] = u
 	}

@@ -19,7 +19,7 @@ func heapInUse(url string) (float64, error) {
 	if url == "" {
 		return 0, fmt.Errorf("no metrics URL")
 	}
-	hc := http.Client{Timeout: 2 * time.Second}
+	hc := http.Client{Transport: httpTransport(1), Timeout: 2 * time.Second}
 	res, err := hc.Get(url)
 	if err != nil {
 		return 0, err

@@ -62,8 +62,15 @@ func WorkerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	urls := fs.String("url", "", "WebSocket URLs, comma separated")
 	conns := fs.Int("conns", 0, "clients to open")
 	offset := fs.Int("offset", 0, "the index of the first client among all")
+	ca := fs.String("ca", "", "PEM file of the CA to trust for wss://")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *ca != "" {
+		if err := TrustCA(*ca); err != nil {
+			fmt.Fprintln(stderr, "chat bench worker:", err)
+			return 2
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -174,6 +181,9 @@ func startWorkers(ctx context.Context, o Options, n int, log io.Writer) (*worker
 		k := min(share, o.Conns-offset)
 		args := []string{WorkerCommand, "-url", strings.Join(o.URLs, ","),
 			"-conns", strconv.Itoa(k), "-offset", strconv.Itoa(offset)}
+		if caFile != "" {
+			args = append(args, "-ca", caFile)
+		}
 		cmd := exec.CommandContext(ctx, exe, args...)
 		cmd.Stderr = os.Stderr
 		stdin, err := cmd.StdinPipe()
