@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"chat/doctor"
 )
@@ -17,6 +18,10 @@ func doctorCmd(args []string, stdout, stderr io.Writer) int {
 	role := fs.String("role", "server", "server (accepts the connections) or client (opens them, as chat bench does)")
 	perConn := fs.Float64("kb-per-conn", 0, "the process's memory per connection in KB (default: what make bench measures: 12 for the server, 10 for the bench client)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	public := fs.Bool("public", false, "also check what a server on a public address needs: ports 443 and 80, the clock, and the certificate (with -tls-cert)")
+	cert := fs.String("tls-cert", "", "the certificate file chat serve will use: readable, valid for -domain, not about to expire")
+	key := fs.String("tls-key", "", "its private key file")
+	domains := fs.String("domain", "", "the names clients use, comma separated (as -acme-domain)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -29,6 +34,15 @@ func doctorCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	r := doctor.Run(doctor.Live, doctor.Options{Clients: *clients, Role: doctor.Role(*role), KBPerConn: *perConn})
+	if *public || *cert != "" || *domains != "" {
+		var names []string
+		for _, d := range strings.Split(*domains, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				names = append(names, d)
+			}
+		}
+		r.Add(doctor.Public(doctor.PublicOptions{CertFile: *cert, KeyFile: *key, Names: names})...)
+	}
 	if *asJSON {
 		_ = r.WriteJSON(stdout)
 	} else {

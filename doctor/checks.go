@@ -64,6 +64,16 @@ type Report struct {
 
 const sysctlFile = "/etc/sysctl.d/90-chat.conf"
 
+// Add appends checks to the report; one that limits makes it not OK.
+func (r *Report) Add(checks ...Check) {
+	r.Checks = append(r.Checks, checks...)
+	for _, c := range checks {
+		if c.Status == Limit {
+			r.OK = false
+		}
+	}
+}
+
 // Run reads src and checks it for o.Clients connections.
 func Run(src Source, o Options) Report {
 	if o.Role == "" {

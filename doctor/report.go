@@ -21,7 +21,7 @@ func (r Report) WriteText(w io.Writer) {
 	}
 	for _, c := range r.Checks {
 		status := strings.ToUpper(string(c.Status))
-		if c.Status == Limit {
+		if c.Status == Limit && c.Allows > 0 {
 			status = fmt.Sprintf("LIMIT: %s clients", num(c.Allows))
 		}
 		fmt.Fprintf(w, "%-*s  %-24s  %s\n", width, c.Name, c.Value, status)
