@@ -27,26 +27,37 @@ wait_port() {
   return 1
 }
 
+# run NAME URL-SCHEME COMMAND...: the server, then the loads against it.
 run() {
-  local name=$1; shift
+  local name=$1 scheme=$2; shift 2
   "$@" >"$OUT/$name.server.log" 2>&1 &
   local pid=$!
   wait_port
-  echo "== $name ($CONNS clients)" >&2
-  ./bin/chat bench -url "ws://$ADDR/ws" -conns "$CONNS" -n "$N" -burst "$BURST" -c "$C" \
+  echo "== $name ($CONNS clients, $scheme)" >&2
+  ./bin/chat bench -url "$scheme://$ADDR/ws" -ca "$OUT/tls/cert.pem" -conns "$CONNS" -n "$N" -burst "$BURST" -c "$C" \
     -pid "$pid" -json -report "$OUT/$name.html" >"$OUT/$name.json" || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
 
-rm -rf "$OUT/chat-data"
-run chat ./bin/chat serve -addr "$ADDR" -data "$OUT/chat-data" -max-conns 19000
-run floor ./bin/floor -addr "$ADDR"
-run seedhub ./bin/seedhub -addr "$ADDR"
+# The TLS row: the same server over wss://, with a certificate made for
+# loopback (its own CA, which the clients trust).
+go run ./internal/tools/devcert -dir "$OUT/tls"
+
+rm -rf "$OUT/chat-data" "$OUT/chat-tls-data"
+run chat ws ./bin/chat serve -addr "$ADDR" -data "$OUT/chat-data" -max-conns 19000
+run chat-tls wss ./bin/chat serve -addr "$ADDR" -data "$OUT/chat-tls-data" -max-conns 19000 \
+  -tls-cert "$OUT/tls/cert.pem" -tls-key "$OUT/tls/key.pem" -http-addr -
+run floor ws ./bin/floor -addr "$ADDR"
+run seedhub ws ./bin/seedhub -addr "$ADDR"
 
 {
   echo "$(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(go version | cut -d' ' -f3), $CONNS clients, $N sequential triggers, $BURST burst triggers with $C in flight"
   echo
   ./bin/chat bench -compare "chat=$OUT/chat.json,floor=$OUT/floor.json,seedhub=$OUT/seedhub.json"
+  echo
+  echo "The same server over TLS (wss://) against plain TCP, same run:"
+  echo
+  ./bin/chat bench -compare "chat-tls=$OUT/chat-tls.json,chat=$OUT/chat.json"
 } | tee "$OUT/table.md"
-echo "reports: $OUT/{chat,floor,seedhub}.html" >&2
+echo "reports: $OUT/{chat,chat-tls,floor,seedhub}.html" >&2
