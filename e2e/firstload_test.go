@@ -49,21 +49,39 @@ func openTab(tb testing.TB, browser context.Context) (context.Context, func()) {
 //	make build && go test -run '^$' -bench FirstLoad -benchtime 10x ./e2e/
 func BenchmarkFirstLoad(b *testing.B) {
 	app := startApp(b)
-	browser := newBrowser(b)
+	firstLoads(b, newBrowser(b), app.URL)
+}
+
+// BenchmarkFirstLoadHTTPS is BenchmarkFirstLoad over HTTPS, where
+// browsers take app.wasm brotli-compressed: the cold load's wasm bytes
+// (wasm-KB, as transferred) are its difference.
+func BenchmarkFirstLoadHTTPS(b *testing.B) {
+	base, spki := startAppTLS(b)
+	firstLoads(b, trustingBrowser(b, spki), base)
+}
+
+// wasmKB is what the page's load of app.wasm transferred, in KB (0 when
+// the service worker served it).
+const wasmKB = `(performance.getEntriesByType("resource").find(e => e.name.includes("app.wasm"))?.encodedBodySize ?? 0) / 1024`
+
+func firstLoads(b *testing.B, browser context.Context, url string) {
 	b.Run("cold", func(b *testing.B) {
 		var total time.Duration
+		var kb float64
 		for b.Loop() {
 			tab, closeTab := openTab(b, browser)
-			total += connectedAt(b, tab, app.URL)
+			total += connectedAt(b, tab, url)
+			kb = eval[float64](b, tab, wasmKB)
 			closeTab()
 		}
 		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/connected")
+		b.ReportMetric(kb, "wasm-KB")
 		b.ReportMetric(float64(coldBudget.Milliseconds()), "ms-budget")
 	})
 	b.Run("cached", func(b *testing.B) {
 		tab, closeTab := openTab(b, browser)
 		defer closeTab()
-		connectedAt(b, tab, app.URL)
+		connectedAt(b, tab, url)
 		waitShellCached(b, tab)
 		var total time.Duration
 		for b.Loop() {

@@ -67,48 +67,51 @@ func testCertificate(tb testing.TB, dir string) (certFile, keyFile, caSPKI strin
 	return certFile, keyFile, base64.StdEncoding.EncodeToString(sum[:]), pool
 }
 
-// TestTwoPeopleChatOverHTTPS is the two-person browser test over HTTPS:
-// chat serve with a certificate (server.Run, as main runs it), Chromium
-// trusting the certificate's CA. Both sign up, chat over wss://, and the
-// service worker registers, which a browser allows only in a secure
-// context: this is what makes the app installable off localhost.
-func TestTwoPeopleChatOverHTTPS(t *testing.T) {
-	requireWasm(t)
-	certFile, keyFile, spki, pool := testCertificate(t, t.TempDir())
+// startAppTLS runs chat serve over HTTPS (server.Run, as main runs it)
+// with a certificate from testCertificate, and returns its base URL and
+// the SPKI hash for trustingBrowser.
+func startAppTLS(tb testing.TB) (base, spki string) {
+	tb.Helper()
+	requireWasm(tb)
+	certFile, keyFile, spki, pool := testCertificate(tb, tb.TempDir())
 	cfg := server.DefaultConfig()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = tb.TempDir()
 	cfg.WebDir = webDir
 	cfg.Version = "test"
-	cfg.Logger = slog.New(slog.NewTextHandler(testOutput{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.Logger = slog.New(slog.NewTextHandler(testOutput{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg.UI = func(v string) http.Handler { return chatapp.Handler(v) }
 	cfg.TLSCert, cfg.TLSKey = certFile, keyFile
-	ln := listenBelowEphemeral(t)
+	ln := listenBelowEphemeral(tb)
 	cfg.Addr = ln.Addr().String()
 	ln.Close()
 	cfg.HTTPAddr = "-"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- server.Run(ctx, cfg) }()
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("Run: %v", err)
+			tb.Errorf("Run: %v", err)
 		}
 	})
-	base := "https://" + cfg.Addr + "/"
+	base = "https://" + cfg.Addr + "/"
 	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if res, err := hc.Get(base + "healthz"); err == nil {
 			res.Body.Close()
-			break
+			return base, spki
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the HTTPS server did not come up")
+			tb.Fatal("the HTTPS server did not come up")
 		}
 	}
+}
 
+// trustingBrowser is newBrowser with the test's CA trusted.
+func trustingBrowser(tb testing.TB, spki string) context.Context {
+	tb.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.ExecPath(chromiumPath(tb)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
@@ -116,16 +119,27 @@ func TestTwoPeopleChatOverHTTPS(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
+	tb.Cleanup(cancelAlloc)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
+	tb.Cleanup(cancelBrowser)
 	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		tb.Fatalf("start chromium: %v", err)
 	}
+	return browser
+}
+
+// TestTwoPeopleChatOverHTTPS is the two-person browser test over HTTPS:
+// chat serve with a certificate, Chromium trusting the certificate's CA.
+// Both sign up, chat over wss://, and the service worker registers, which
+// a browser allows only in a secure context: this is what makes the app
+// installable off localhost.
+func TestTwoPeopleChatOverHTTPS(t *testing.T) {
+	base, spki := startAppTLS(t)
+	browser := trustingBrowser(t, spki)
 	ana, bo := newPage(t, browser), newPage(t, browser)
 	signUp(t, ana, base, "ana")
 	signUp(t, bo, base, "bo")
