@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chat/server/broker"
 	"chat/server/hub"
 	"chat/wire"
 )
@@ -124,7 +125,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 	if len(round) == 1 {
 		m := round[0]
 		ev := encodeStored(m)
-		d.recent.add(m.room, m.seq, ev, deleted(m))
+		d.recent.add(m.room, m.seq, ev, m.m)
 		d.hub.PublishMessages(m.room, [][]byte{ev}, []uint64{m.seq})
 		return
 	}
@@ -142,7 +143,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 			order = append(order, m.room)
 		}
 		ev := encodeStored(m)
-		d.recent.add(m.room, m.seq, ev, deleted(m))
+		d.recent.add(m.room, m.seq, ev, m.m)
 		r.events = append(r.events, ev)
 		r.seqs = append(r.seqs, m.seq)
 	}
@@ -153,19 +154,11 @@ func (d *deliveries) fanout(round []storedMsg) {
 }
 
 func encodeStored(s storedMsg) []byte {
-	if s.m.Type != wire.TypeDelete {
+	if !broker.Stored(s.m.Type) {
 		s.m.Type = wire.TypeMsg
 	}
 	s.m.Room, s.m.Seq = s.room, s.seq
 	return wire.Encode(s.m)
-}
-
-// deleted is the seq of the message a delete takes out, else 0.
-func deleted(s storedMsg) uint64 {
-	if s.m.Type == wire.TypeDelete {
-		return s.m.Target
-	}
-	return 0
 }
 
 func (d *deliveries) close() {

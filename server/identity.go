@@ -9,6 +9,7 @@ import (
 	"chat/server/auth"
 	"chat/server/broker"
 	"chat/server/hub"
+	"chat/server/msgstate"
 	"chat/server/rooms"
 	"chat/wire"
 )
@@ -44,6 +45,15 @@ func openAuth(ctx context.Context, b *broker.NATS) (st *auth.Store, err error) {
 func openRooms(ctx context.Context, b *broker.NATS) (st *rooms.Store, err error) {
 	err = openRetry(ctx, "rooms", func(ctx context.Context) (err error) {
 		st, err = rooms.Open(ctx, b.JetStream(), b.Replicas())
+		return err
+	})
+	return st, err
+}
+
+// openStates opens the messages' edits and reactions on the broker's NATS.
+func openStates(ctx context.Context, b *broker.NATS) (st *msgstate.Store, err error) {
+	err = openRetry(ctx, "message state", func(ctx context.Context) (err error) {
+		st, err = msgstate.Open(ctx, b.JetStream(), b.Replicas())
 		return err
 	})
 	return st, err

@@ -58,6 +58,9 @@ func (ss *session) deleteMessage(ev wire.Event) error {
 		ss.srv.log.Warn("deleted message not erased", "room", ev.Room, "seq", ev.Target, "err", err)
 		return wire.Errorf(wire.CodeUnavailable, "deleted for everyone, but not yet from the store (%v); send the delete again", err)
 	}
+	if err := ss.srv.states.Forget(ctx, ev.Room, ev.Target); err != nil {
+		ss.srv.log.Warn("deleted message's edits and reactions not forgotten", "room", ev.Room, "seq", ev.Target, "err", err)
+	}
 	ss.srv.metrics.deletes.Add(1)
 	ss.reply(wire.Event{Type: wire.TypeAck, Room: ev.Room, ID: ev.ID, Seq: seq})
 	return nil

@@ -20,6 +20,7 @@ import (
 type recent struct {
 	broker broker.Broker
 	keep   int // messages kept per room
+	merge  withState
 
 	mu    sync.Mutex
 	rooms map[string]*recentRoom
@@ -41,40 +42,57 @@ type recentRoom struct {
 }
 
 type recentMsg struct {
-	seq    uint64
-	frame  *hub.Frame
-	target uint64 // a delete's: the message it takes out
+	seq   uint64
+	frame *hub.Frame
+	ev    wire.Event // for a delete, edit or react: what it changes
 }
 
-func newRecent(b broker.Broker, keep int) *recent {
-	return &recent{broker: b, keep: keep, rooms: make(map[string]*recentRoom)}
+// withState merges the messages' edits and reactions into msgs (history
+// read from the store); nil leaves them as stored.
+type withState func(ctx context.Context, room string, msgs []wire.Event) error
+
+func newRecent(b broker.Broker, keep int, merge withState) *recent {
+	return &recent{broker: b, keep: keep, rooms: make(map[string]*recentRoom), merge: merge}
 }
 
-// add records a message the live feed delivered (its encoded event), for
-// the rooms loaded or loading; a room nobody joined since it was last
-// forgotten is not kept. A delete (target, the seq it takes out) is kept
-// like a message, and the message it deletes is dropped: a join from the
-// cache gets history without it, as one from the store does.
-func (c *recent) add(room string, seq uint64, event []byte, target uint64) {
+// add records a message the live feed delivered (its encoded event, and
+// the event), for the rooms loaded or loading; a room nobody joined since
+// it was last forgotten is not kept. An event about a message (delete,
+// edit, react) is kept like a message, and changes the message it is
+// about: a delete drops it, an edit or a reaction is merged into it, so
+// that a join from the cache gets what one from the store gets.
+func (c *recent) add(room string, seq uint64, event []byte, ev wire.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := c.rooms[room]
 	switch {
 	case r == nil:
 	case r.loading != nil:
-		r.early = append(r.early, recentMsg{seq, hub.NewMsgFrame(room, seq, event), target})
+		r.early = append(r.early, recentMsg{seq, hub.NewMsgFrame(room, seq, event), ev})
 	default:
-		r.append(seq, hub.NewMsgFrame(room, seq, event), target, c.keep)
+		r.append(room, seq, hub.NewMsgFrame(room, seq, event), ev, c.keep)
 	}
 }
 
-func (r *recentRoom) append(seq uint64, frame *hub.Frame, target uint64, keep int) {
+func (r *recentRoom) append(room string, seq uint64, frame *hub.Frame, ev wire.Event, keep int) {
 	if seq <= r.last {
 		return // already read from the store
 	}
-	if i, ok := slices.BinarySearch(r.seqs, target); ok && target != 0 {
-		r.frames = slices.Delete(r.frames, i, i+1)
-		r.seqs = slices.Delete(r.seqs, i, i+1)
+	if i, ok := slices.BinarySearch(r.seqs, ev.Target); ok && ev.Target != 0 {
+		switch ev.Type {
+		case wire.TypeDelete:
+			r.frames = slices.Delete(r.frames, i, i+1)
+			r.seqs = slices.Delete(r.seqs, i, i+1)
+		case wire.TypeEdit, wire.TypeReact:
+			if m, err := wire.Decode(r.frames[i].Payload()); err == nil {
+				if ev.Type == wire.TypeEdit {
+					m.Text, m.Edited = ev.Text, ev.Edited
+				} else {
+					m.Reactions = ev.Reactions
+				}
+				r.frames[i] = hub.NewMsgFrame(room, m.Seq, wire.Encode(m))
+			}
+		}
 	}
 	if len(r.frames) == keep {
 		r.since = r.seqs[0]
@@ -152,6 +170,17 @@ func (r *recentRoom) read(after uint64, limit int) (frames []*hub.Frame, first, 
 // the live feed delivered meanwhile, and wakes the joins waiting.
 func (c *recent) load(ctx context.Context, room string, r *recentRoom) error {
 	msgs, head, err := c.broker.History(ctx, room, 0, 0)
+	var since uint64
+	if n := len(msgs); err == nil && n > c.keep {
+		since = msgs[n-c.keep-1].Seq
+		msgs = msgs[n-c.keep:]
+	}
+	// The edits and reactions, read before the lock: the live feed goes on
+	// meanwhile, and what it brings for this room waits in early, applied
+	// after (an edit read here and again there is the same edit).
+	if err == nil && c.merge != nil {
+		err = c.merge(ctx, room, msgs)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer close(r.loading)
@@ -160,16 +189,13 @@ func (c *recent) load(ctx context.Context, room string, r *recentRoom) error {
 		r.failed, r.early = true, nil
 		return err
 	}
-	if n := len(msgs); n > c.keep {
-		r.since = msgs[n-c.keep-1].Seq
-		msgs = msgs[n-c.keep:]
-	}
+	r.since = since
 	for _, m := range msgs {
-		r.append(m.Seq, hub.NewMsgFrame(room, m.Seq, wire.Encode(m)), 0, c.keep)
+		r.append(room, m.Seq, hub.NewMsgFrame(room, m.Seq, wire.Encode(m)), wire.Event{}, c.keep)
 	}
 	r.last = max(r.last, head)
 	for _, m := range r.early {
-		r.append(m.seq, m.frame, m.target, c.keep)
+		r.append(room, m.seq, m.frame, m.ev, c.keep)
 	}
 	r.early = nil
 	return nil

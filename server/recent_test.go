@@ -44,7 +44,7 @@ func TestRecentServesAStormFromOneRead(t *testing.T) {
 		seqs = append(seqs, seq)
 	}
 	cb := &countingBroker{Broker: b}
-	c := newRecent(cb, 100)
+	c := newRecent(cb, 100, nil)
 	const joins = 100
 	results := make([][]*hub.Frame, joins)
 	var wg sync.WaitGroup
@@ -68,7 +68,7 @@ func TestRecentServesAStormFromOneRead(t *testing.T) {
 	}
 	// The live feed keeps it current; a resume within it is answered too.
 	next := seqs[149] + 1
-	c.add("r", next, []byte(`{"type":"msg","room":"r","seq":0}`), 0)
+	c.add("r", next, []byte(`{"type":"msg","room":"r","seq":0}`), wire.Event{})
 	if frames, first, head, ok, _ := c.history(ctx, "r", seqs[149], 100); !ok || len(frames) != 1 || first != next || head != next {
 		t.Errorf("resume after the last: %d frames from %d, head %d, ok %v", len(frames), first, head, ok)
 	}

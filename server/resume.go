@@ -101,16 +101,40 @@ func (ss *session) join(ev wire.Event) error {
 	// ends, or one could come again live.
 	if joined.Seq > 0 {
 		wctx, wcancel := context.WithTimeout(context.Background(), liveWaitTimeout)
-		if err := ss.srv.live.wait(wctx, joined.Seq); err != nil {
-			ss.srv.log.Warn("live feed behind the history read; joining anyway", "room", room, "head", joined.Seq)
-		}
+		err := ss.srv.live.wait(wctx, joined.Seq)
 		wcancel()
+		if err != nil {
+			// This node's live feed is behind what the history read saw
+			// (its NATS server was away): the history goes now, and the
+			// live messages stay held until the feed has passed its end,
+			// so that none comes twice; the session goes on meanwhile.
+			ss.srv.log.Warn("live feed behind the history read; holding the room's live messages until it catches up", "room", room, "head", joined.Seq)
+			c.SendHistory(room, h.frames)
+			go ss.endSyncWhenCaughtUp(room, h.head, joined.Seq)
+			c.Send(wire.Encode(ss.srv.presence.current(room)))
+			return nil
+		}
 	}
 	c.EndSync(room, h.frames, h.head)
 	// The room's presence as known now; the change this join makes follows
 	// with the room's next presence event.
 	c.Send(wire.Encode(ss.srv.presence.current(room)))
 	return nil
+}
+
+// liveCatchUp bounds the wait of a join whose node's live feed was behind
+// (see join); past it the hold ends anyway, and a message may come twice.
+const liveCatchUp = time.Minute
+
+// endSyncWhenCaughtUp ends the hold of a join once this node's live feed
+// has passed seq, releasing the held live messages after head.
+func (ss *session) endSyncWhenCaughtUp(room string, head, seq uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), liveCatchUp)
+	defer cancel()
+	if err := ss.srv.live.wait(ctx, seq); err != nil {
+		ss.srv.log.Warn("live feed still behind; ending the join's hold", "room", room, "head", seq)
+	}
+	ss.client.EndSync(room, nil, head)
 }
 
 // joinHistory is what a join reads: the frames of the messages to send,
@@ -133,7 +157,12 @@ func (ss *session) roomHistory(ctx context.Context, room string, after uint64) (
 	if err != nil {
 		return joinHistory{}, err
 	}
-	if ok {
+	// A client ahead of the cache (it had messages from a node whose live
+	// feed is further along than this one's, back from a NATS server that
+	// was away) is answered from the store: the cache's end would say the
+	// room ends before what the client has, and the messages in between
+	// would come again live.
+	if ok && after <= head {
 		return joinHistory{frames: frames, first: first, head: head, end: head, cached: true}, nil
 	}
 	msgs, head, err := ss.srv.broker.History(ctx, room, after, 0)
@@ -142,6 +171,9 @@ func (ss *session) roomHistory(ctx context.Context, room string, after uint64) (
 	}
 	if after == 0 && len(msgs) > limit {
 		msgs = msgs[len(msgs)-limit:]
+	}
+	if err := ss.srv.mergeState(ctx, room, msgs); err != nil {
+		return joinHistory{}, err
 	}
 	h := joinHistory{head: head, end: head}
 	for _, m := range msgs {
@@ -202,6 +234,13 @@ func (ss *session) history(ev wire.Event) error {
 		}
 	}
 	msgs = msgs[max(0, len(msgs)-historyPage):]
+	if len(msgs) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
+		defer cancel()
+		if err := ss.srv.mergeState(ctx, ev.Room, msgs); err != nil {
+			return wire.Errorf(wire.CodeUnavailable, "history of %q could not be read (%v); ask again", ev.Room, err)
+		}
+	}
 	end := wire.Event{Type: wire.TypeHistory, Room: ev.Room, Before: ev.Before, Count: len(msgs)}
 	for _, m := range msgs {
 		ss.reply(m)

@@ -25,6 +25,7 @@ import (
 	"chat/server/auth"
 	"chat/server/broker"
 	"chat/server/hub"
+	"chat/server/msgstate"
 	"chat/server/rooms"
 	"chat/wire"
 )
@@ -44,6 +45,8 @@ type Server struct {
 	parker     *parker // nil where idle connections keep a goroutine
 	auth       *auth.Store
 	rooms      *rooms.Store
+	states     *msgstate.Store // messages' edits and reactions
+	typing     *typingRooms
 	tokens     *tokenVerifier // nil without -jwt-key
 	throttles  apiThrottles   // what one person may make an hour
 	signedIn   signedIn       // this node's connections, by their sign-in session and user
@@ -130,6 +133,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
+	if s.states, err = openStates(ctx, b); err != nil {
+		b.Close()
+		return nil, err
+	}
 	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	uiFiles, uiSource := uiFS(cfg)
 	s.assets = newAssets(uiFiles, uiSource, cfg.Logger)
@@ -152,7 +159,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.parker, err = newParker(); err != nil {
 		cfg.Logger.Warn("idle connections will each keep a goroutine: no epoll", "err", err)
 	}
-	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)))
+	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)), s.mergeState)
 	s.deliveries = newDeliveries(s.hub, &s.live, s.recent)
 	s.metrics.countRedelivered(s.deliveries.again.Load)
 	go s.metrics.run()
@@ -189,6 +196,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
+	if s.typing, err = newTyping(s.hub, b.Conn()); err != nil {
+		cancel()
+		s.metrics.close()
+		s.lobbyHolds.close()
+		s.deliveries.close()
+		s.hub.Stop()
+		b.Close()
+		return nil, err
+	}
+	go s.typing.run(pctx)
 	go func() {
 		defer close(s.presenceDone)
 		s.presence.run(pctx)

@@ -52,6 +52,8 @@ type session struct {
 	// no such bound); expiry closes it when its token expires.
 	tokenRooms []string
 	expiry     *time.Timer
+	// typed is when the connection last said it was typing, per room.
+	typed map[string]time.Time
 
 	// lobbyHeld is set while the implicit lobby membership holds the
 	// lobby's messages (see joinLobbyQuietly).
@@ -283,8 +285,16 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 		err = ss.history(ev)
 	case wire.TypeDelete:
 		err = ss.deleteMessage(ev)
+	case wire.TypeEdit:
+		err = ss.edit(ev)
+	case wire.TypeReact:
+		err = ss.react(ev)
+	case wire.TypeFetch:
+		err = ss.fetch(ev)
+	case wire.TypeTyping:
+		err = ss.typing(ev)
 	default:
-		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave, history or delete", ev.Type)
+		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave, history, delete, edit, react, fetch or typing", ev.Type)
 	}
 	if err != nil {
 		ss.replyError(err, ev)
@@ -416,6 +426,13 @@ func (ss *session) send(ev wire.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
+	if ev.Reply != 0 {
+		q, err := ss.quote(ctx, ev.Room, ev.Reply)
+		if err != nil {
+			return err
+		}
+		m.Reply, m.Quote = ev.Reply, q
+	}
 	seq, dup, err := ss.srv.broker.Store(ctx, ev.Room, ss.sender(), m)
 	if errors.Is(err, broker.ErrStoreFull) {
 		ss.srv.log.Warn("store full: message refused", "room", ev.Room, "err", err)

@@ -24,6 +24,26 @@ const (
 	// history is served without the message. The server's delete event:
 	// {"type":"delete","room":"R","seq":M,"target":N,"user":"<who deleted>","from":"ana","ts":"..."}.
 	TypeDelete = "delete"
+	// TypeEdit changes the text of one's own message:
+	// {"type":"edit","room":"R","id":"<client id>","target":N,"text":"..."}.
+	// Stored and acked like a message; every member gets the edit event
+	// {"type":"edit","room":"R","seq":M,"target":N,"text":"...","edited":"<RFC 3339>","user":"<id>"},
+	// and history serves message N with the last text and "edited".
+	TypeEdit = "edit"
+	// TypeReact toggles one's reaction on a message:
+	// {"type":"react","room":"R","id":"<client id>","target":N,"emoji":"👍"}.
+	// Every member gets {"type":"react","room":"R","seq":M,"target":N,"emoji":"👍","user":"<who>","reactions":[...]}
+	// with the message's reactions after it; history serves them on the message.
+	TypeReact = "react"
+	// TypeFetch asks for one message by seq, e.g. the original of a reply
+	// that is older than what the client holds:
+	// {"type":"fetch","room":"R","target":N}; the answer is its msg event.
+	TypeFetch = "fetch"
+	// TypeTyping says the sender is typing in a room: {"type":"typing","room":"R"}.
+	// Not stored. Members get, at most about once a second per room,
+	// {"type":"typing","room":"R","names":["ana"],"count":1}: who typed in
+	// the last few seconds (count 0: nobody any more).
+	TypeTyping = "typing"
 )
 
 // Event types, server to client.
@@ -56,10 +76,21 @@ type Event struct {
 	After  uint64 `json:"after,omitempty"`
 	Before uint64 `json:"before,omitempty"`
 	Seq    uint64 `json:"seq,omitempty"`
-	// Target is the seq of the message an event is about (delete).
+	// Target is the seq of the message an event is about (delete, edit,
+	// react, fetch).
 	Target uint64 `json:"target,omitempty"`
-	ID     string `json:"id,omitempty"`
-	From   string `json:"from,omitempty"`
+	// Reply, on a send and its msg, is the seq of the message it answers;
+	// Quote, on the msg, who wrote that and its text when answered.
+	Reply uint64 `json:"reply,omitempty"`
+	Quote *Quote `json:"quote,omitempty"`
+	// Edited is when a message's text was last changed (msg, edit).
+	Edited time.Time `json:"edited,omitzero"`
+	// Emoji is a react event's; Reactions a message's, after it (msg,
+	// react).
+	Emoji     string     `json:"emoji,omitempty"`
+	Reactions []Reaction `json:"reactions,omitempty"`
+	ID        string     `json:"id,omitempty"`
+	From      string     `json:"from,omitempty"`
 	// User is the stable id of whoever From is: an account's or a guest
 	// session's, stamped by the server (never taken from a client).
 	User string `json:"user,omitempty"`
@@ -77,6 +108,21 @@ type Event struct {
 	// client paces itself instead of meeting rate_limited errors.
 	Rate  float64 `json:"rate,omitempty"`
 	Burst int     `json:"burst,omitempty"`
+}
+
+// Quote is what a reply shows of the message it answers.
+type Quote struct {
+	From string `json:"from"`
+	User string `json:"user,omitempty"`
+	Text string `json:"text"` // at most MaxQuoteRunes
+}
+
+// Reaction is one emoji on a message and who put it there (user ids, and
+// their names in the same order).
+type Reaction struct {
+	Emoji string   `json:"emoji"`
+	Users []string `json:"users"`
+	Names []string `json:"names"`
 }
 
 // Status codes of status events.

@@ -11,12 +11,15 @@ import (
 // Limits of the protocol. The server enforces them; the app checks them first
 // so that a person gets the message before anything is sent.
 const (
-	MaxRoomLen   = 32    // bytes, see ValidRoom
-	MaxNameRunes = 24    // characters in a nickname
-	MaxTextBytes = 4000  // bytes of UTF-8 in a message's text
-	MaxIDLen     = 64    // bytes in a client message id
-	MaxFrame     = 16384 // bytes in one client frame; the server's read limit
-	DefaultRoom  = "lobby"
+	MaxRoomLen    = 32    // bytes, see ValidRoom
+	MaxNameRunes  = 24    // characters in a nickname
+	MaxTextBytes  = 4000  // bytes of UTF-8 in a message's text
+	MaxIDLen      = 64    // bytes in a client message id
+	MaxEmojiLen   = 32    // bytes in a reaction (an emoji of several code points, with its modifiers)
+	MaxQuoteRunes = 200   // characters of the answered text a reply carries
+	MaxReactions  = 20    // different reactions on one message
+	MaxFrame      = 16384 // bytes in one client frame; the server's read limit
+	DefaultRoom   = "lobby"
 )
 
 // ValidRoom checks a room name: 1 to 32 of a-z, 0-9, '-' and '_', starting
@@ -78,6 +81,21 @@ func ValidText(text string) error {
 	}
 	if !utf8.ValidString(text) {
 		return Errorf(CodeBadText, "message is not valid UTF-8")
+	}
+	return nil
+}
+
+// ValidEmoji checks a reaction: 1 to MaxEmojiLen bytes of UTF-8 with no
+// letters, digits, spaces or control characters (an emoji, with its
+// joiners and modifiers), so that a reaction cannot carry text.
+func ValidEmoji(e string) error {
+	if e == "" || len(e) > MaxEmojiLen || !utf8.ValidString(e) {
+		return Errorf(CodeBadField, "a reaction is one emoji (at most %d bytes)", MaxEmojiLen)
+	}
+	for _, r := range e {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSpace(r) || unicode.IsControl(r) && r != 0x200d {
+			return Errorf(CodeBadField, "a reaction is one emoji, not text")
+		}
 	}
 	return nil
 }

@@ -109,3 +109,16 @@ func TestValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestValidEmoji(t *testing.T) {
+	for _, ok := range []string{"👍", "❤️", "👍🏽", "👩‍💻", "🇫🇷", "🎉"} {
+		if err := ValidEmoji(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "a", "👍 x", "hello", "1", "\n", strings.Repeat("👍", 9), "\xff"} {
+		if ValidEmoji(bad) == nil {
+			t.Errorf("%q taken as a reaction", bad)
+		}
+	}
+}

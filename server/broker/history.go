@@ -175,7 +175,7 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 			b.opts.Logger.Error("undecodable stored message", "seq", seq, "err", err)
 			continue
 		}
-		if ev.Type != wire.TypeDelete {
+		if !Stored(ev.Type) {
 			ev.Type = wire.TypeMsg
 		}
 		ev.Seq = seq

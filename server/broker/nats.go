@@ -289,19 +289,20 @@ func (b *NATS) Replicas() int { return b.replicas() }
 // waiting out a timeout.
 var ErrUnreachable = errors.New("the message store (NATS) is unreachable")
 
-// Store implements Broker. m is a message, or a delete (a marker that goes
-// to every member and stays in history, while the message it is about is
-// erased with Erase).
+// Store implements Broker. m is a message, or an event about one (see
+// Stored): a delete (the message itself is erased with Erase), an edit or
+// a reaction, which go to every member and stay in history after it.
 func (b *NATS) Store(ctx context.Context, room, sender string, m wire.Event) (uint64, bool, error) {
 	if !b.nc.IsConnected() {
 		return 0, false, ErrUnreachable
 	}
 	msg := nats.NewMsg(roomSubject + room)
-	typ := wire.TypeMsg
-	if m.Type == wire.TypeDelete {
-		typ = wire.TypeDelete
+	ev := m
+	ev.Room, ev.Seq = "", 0 // the subject and the stream say them
+	if !Stored(ev.Type) || ev.Type == "" {
+		ev.Type = wire.TypeMsg
 	}
-	msg.Data = wire.Encode(wire.Event{Type: typ, ID: m.ID, From: m.From, User: m.User, Guest: m.Guest, Text: m.Text, TS: m.TS, Target: m.Target})
+	msg.Data = wire.Encode(ev)
 	msg.Header.Set(jetstream.MsgIDHeader, dedupeKey(room, sender, m.ID))
 	ack, err := b.js.PublishMsg(ctx, msg)
 	if err != nil {
@@ -311,6 +312,16 @@ func (b *NATS) Store(ctx context.Context, room, sender string, m wire.Event) (ui
 		return 0, false, err
 	}
 	return ack.Sequence, ack.Duplicate, nil
+}
+
+// Stored reports whether events of this type are stored in a room's
+// stream: messages, and the events that change one.
+func Stored(typ string) bool {
+	switch typ {
+	case wire.TypeMsg, wire.TypeDelete, wire.TypeEdit, wire.TypeReact:
+		return true
+	}
+	return false
 }
 
 // ErrStoreFull is returned when NATS refuses a message for want of space:

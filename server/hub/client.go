@@ -394,6 +394,27 @@ func (c *Client) BeginSync(room string) {
 // client catching up should not be taken for a slow one. It reports false
 // if the sync was no longer going on (the client left the room or was
 // dropped).
+// SendHistory queues the room's history (as EndSync does) while the
+// room's live messages go on being held: for a join whose node has not yet
+// fanned out everything up to the history's end, which then ends the hold
+// with EndSync(room, nil, head) once it has. It reports false if the sync
+// was no longer going on.
+func (c *Client) SendHistory(room string, frames []*Frame) bool {
+	c.mu.Lock()
+	if c.syncing[room] == nil {
+		c.mu.Unlock()
+		return false
+	}
+	start := false
+	for _, f := range frames {
+		_, s := c.queueLocked(f, false)
+		start = start || s
+	}
+	c.mu.Unlock()
+	c.startWriter(start)
+	return true
+}
+
 func (c *Client) EndSync(room string, frames []*Frame, head uint64) bool {
 	c.mu.Lock()
 	rs := c.syncing[room]

@@ -39,6 +39,9 @@ func NewFrame(payload []byte, events int) *Frame {
 	return &Frame{b: b, hdr: n, events: events}
 }
 
+// Payload is the frame's events, without the WebSocket header.
+func (f *Frame) Payload() []byte { return f.b[f.hdr:] }
+
 // NewMsgFrame frames one stored message of room with its seq.
 func NewMsgFrame(room string, seq uint64, payload []byte) *Frame {
 	return newMsgsFrame(room, [][]byte{payload}, []uint64{seq})
