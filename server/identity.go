@@ -10,6 +10,7 @@ import (
 	"chat/server/broker"
 	"chat/server/hub"
 	"chat/server/msgstate"
+	"chat/server/reads"
 	"chat/server/rooms"
 	"chat/wire"
 )
@@ -54,6 +55,15 @@ func openRooms(ctx context.Context, b *broker.NATS) (st *rooms.Store, err error)
 func openStates(ctx context.Context, b *broker.NATS) (st *msgstate.Store, err error) {
 	err = openRetry(ctx, "message state", func(ctx context.Context) (err error) {
 		st, err = msgstate.Open(ctx, b.JetStream(), b.Replicas())
+		return err
+	})
+	return st, err
+}
+
+// openReads opens how far each person has read each room.
+func openReads(ctx context.Context, b *broker.NATS) (st *reads.Store, err error) {
+	err = openRetry(ctx, "read marks", func(ctx context.Context) (err error) {
+		st, err = reads.Open(ctx, b.JetStream(), b.Replicas())
 		return err
 	})
 	return st, err
@@ -126,6 +136,14 @@ func (b *signedIn) ended(key string) {
 // roomsChanged tells user's connections that their list of rooms changed.
 func (b *signedIn) roomsChanged(user string) {
 	frame := wire.Encode(wire.Event{Type: wire.TypeRooms})
+	for _, ss := range b.of(&b.users, user) {
+		ss.client.Send(frame)
+	}
+}
+
+// readChanged tells user's connections how far they have read room now.
+func (b *signedIn) readChanged(user, room string, seq uint64) {
+	frame := wire.Encode(wire.Event{Type: wire.TypeRead, Room: room, Seq: seq})
 	for _, ss := range b.of(&b.users, user) {
 		ss.client.Send(frame)
 	}

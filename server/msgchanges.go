@@ -173,3 +173,23 @@ func (ss *session) fetch(ev wire.Event) error {
 	ss.reply(m)
 	return nil
 }
+
+// read records how far the person behind the connection has read a room
+// it is in (see reads: coalesced, only forward, shared by their devices).
+// A plain client without a session has nobody to keep it for.
+func (ss *session) read(ev wire.Event) error {
+	if err := wire.ValidRoom(ev.Room); err != nil {
+		return err
+	}
+	if !ss.client.InRoom(ev.Room) {
+		return ss.notJoined(ev.Room, "marking it read")
+	}
+	if ev.Seq == 0 {
+		return wire.Errorf(wire.CodeBadField, `"seq" is required: the last message read`)
+	}
+	if ss.user == "" {
+		return wire.Errorf(wire.CodeForbidden, "read marks are kept for a session (a guest's or an account's)")
+	}
+	ss.srv.reads.Mark(ss.user, ev.Room, ev.Seq)
+	return nil
+}

@@ -194,3 +194,44 @@ func TestTypingIsCoalescedAndExpires(t *testing.T) {
 	late.joinAs("late", "keys")
 	late.none(wire.TypeTyping, 200*time.Millisecond)
 }
+
+// TestReadStateAcrossDevices: how far a person has read a room is theirs,
+// not a device's: a mark on one device reaches their other devices on
+// another node, a new connection's joined carries it, an older mark does
+// not move it back, and someone else's is their own.
+func TestReadStateAcrossDevices(t *testing.T) {
+	_, url := startNATS(t, t.TempDir(), 0)
+	srvs, hs := startNodes(t, url, 2, nil)
+	w := newAuthzWorld(t, srvs[0], hs[0])
+	phone, laptop := socket(t, w.olga, hs[0]), socket(t, w.olga, hs[1])
+	phone.joinAfter("town", 0)
+	laptop.joinAfter("town", 0)
+	seqs := phone.sayN("town", "r", 3)
+	phone.send(wire.Event{Type: wire.TypeRead, Room: "town", Seq: seqs[1]})
+	for {
+		if r := laptop.next(wire.TypeRead); r.Room == "town" && r.Seq == seqs[1] {
+			break
+		}
+	}
+	// An older mark from the other device changes nothing.
+	laptop.send(wire.Event{Type: wire.TypeRead, Room: "town", Seq: seqs[0]})
+	time.Sleep(1500 * time.Millisecond) // a flush
+	tablet := socket(t, w.olga, hs[0])
+	if j := tablet.joinAfter("town", 0); j.Read != seqs[1] {
+		t.Errorf("a new device's joined: read %d, want %d", j.Read, seqs[1])
+	}
+	mia := socket(t, w.mia, hs[1])
+	if j := mia.joinAfter("town", 0); j.Read != 0 {
+		t.Errorf("someone else's read mark: %d", j.Read)
+	}
+	raw := dial(t, hs[0])
+	raw.joinAs("rawname", "town")
+	raw.send(wire.Event{Type: wire.TypeRead, Room: "town", Seq: seqs[2]})
+	if e := errorFor(raw, "town"); e.Code != wire.CodeForbidden {
+		t.Errorf("a raw client's read mark: %+v", e)
+	}
+	phone.send(wire.Event{Type: wire.TypeRead, Room: w.direct + "x", Seq: 1})
+	if e := errorFor(phone, w.direct+"x"); e.Code != wire.CodeForbidden {
+		t.Errorf("a read mark for a room not open: %+v", e)
+	}
+}

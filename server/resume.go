@@ -87,6 +87,12 @@ func (ss *session) join(ev wire.Event) error {
 		return wire.Errorf(wire.CodeUnavailable, "joined %q, but its history could not be read (%v); join again to resume", room, err)
 	}
 	joined := wire.Event{Type: wire.TypeJoined, Room: room, Seq: h.head}
+	if ss.user != "" {
+		// How far the person has read it, on whichever device.
+		if read, err := ss.srv.reads.Get(ctx, ss.user, room); err == nil {
+			joined.Read = read
+		}
+	}
 	if len(h.frames) == 0 && ev.After > 0 && h.end < ev.After {
 		// The room's end is behind the client's (a store that was
 		// reset): say where it is.

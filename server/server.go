@@ -26,6 +26,7 @@ import (
 	"chat/server/broker"
 	"chat/server/hub"
 	"chat/server/msgstate"
+	"chat/server/reads"
 	"chat/server/rooms"
 	"chat/wire"
 )
@@ -46,6 +47,7 @@ type Server struct {
 	auth       *auth.Store
 	rooms      *rooms.Store
 	states     *msgstate.Store // messages' edits and reactions
+	reads      *reads.Store    // how far each person has read each room
 	typing     *typingRooms
 	tokens     *tokenVerifier // nil without -jwt-key
 	throttles  apiThrottles   // what one person may make an hour
@@ -137,6 +139,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
+	if s.reads, err = openReads(ctx, b); err != nil {
+		b.Close()
+		return nil, err
+	}
 	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	uiFiles, uiSource := uiFS(cfg)
 	s.assets = newAssets(uiFiles, uiSource, cfg.Logger)
@@ -187,6 +193,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err == nil {
 		err = s.rooms.WatchChanges(pctx, s.signedIn.roomsChanged)
 	}
+	if err == nil {
+		err = s.reads.Watch(pctx, s.signedIn.readChanged)
+	}
 	if err != nil {
 		cancel()
 		s.metrics.close()
@@ -206,6 +215,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	go s.typing.run(pctx)
+	go s.reads.Run(pctx)
 	go func() {
 		defer close(s.presenceDone)
 		s.presence.run(pctx)

@@ -293,8 +293,10 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 		err = ss.fetch(ev)
 	case wire.TypeTyping:
 		err = ss.typing(ev)
+	case wire.TypeRead:
+		err = ss.read(ev)
 	default:
-		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave, history, delete, edit, react, fetch or typing", ev.Type)
+		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave, history, delete, edit, react, fetch, typing or read", ev.Type)
 	}
 	if err != nil {
 		ss.replyError(err, ev)

@@ -44,6 +44,11 @@ const (
 	// {"type":"typing","room":"R","names":["ana"],"count":1}: who typed in
 	// the last few seconds (count 0: nobody any more).
 	TypeTyping = "typing"
+	// TypeRead says how far the sender has read a room: {"type":"read","room":"R","seq":N}.
+	// Kept per person (not per device), coalesced, only ever forward; the
+	// person's connections on every node then get the same event, and
+	// joined carries it ("read").
+	TypeRead = "read"
 )
 
 // Event types, server to client.
@@ -85,6 +90,8 @@ type Event struct {
 	Quote *Quote `json:"quote,omitempty"`
 	// Edited is when a message's text was last changed (msg, edit).
 	Edited time.Time `json:"edited,omitzero"`
+	// Read, on joined, is how far the person has read the room.
+	Read uint64 `json:"read,omitempty"`
 	// Emoji is a react event's; Reactions a message's, after it (msg,
 	// react).
 	Emoji     string     `json:"emoji,omitempty"`
