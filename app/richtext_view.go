@@ -9,7 +9,10 @@ const linkRel = "noopener noreferrer nofollow"
 
 // renderText is a message's text, div.text: parseRich's spans as go-app
 // elements, every character a person typed in a text node. It is a div,
-// not a p, because a code block is a pre.
+// not a p, because a code block is a pre. Only the browser renders
+// messages (they come from its storage and the socket): go-app's server
+// HTML, which indents children, would show that indentation under
+// white-space: pre-wrap.
 func renderText(text string) app.UI {
 	spans := parseRich(text)
 	return app.Div().Class("text").Body(
