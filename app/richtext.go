@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -161,7 +162,7 @@ func closingTicks(s, tick string) int {
 
 // linkSchemes are the only schemes a link may have. Anything else
 // (javascript:, data:, vbscript:, file:…) is never a link.
-var linkSchemes = []string{"https://", "http://", "mailto:"}
+var linkSchemes = [...]string{"https://", "http://", "mailto:"}
 
 // parseLinks splits plain text into text and links.
 func parseLinks(out []richSpan, s string) []richSpan {
@@ -182,13 +183,33 @@ func parseLinks(out []richSpan, s string) []richSpan {
 // runs to a space, a quote or an angle bracket; punctuation that ends a
 // sentence or closes a bracket opened before the link is not part of it.
 func findLink(s string) (start, end int) {
-	lower := strings.ToLower(s)
+	// ASCII only: strings.ToLower may change a string's length (İ), and
+	// the indices must stay those of s.
+	lower := []byte(s)
+	for i, c := range lower {
+		if 'A' <= c && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	// next[i] is where linkSchemes[i] next occurs at or after from, or -1:
+	// each scheme's search runs once over s, whatever s holds.
+	var next [len(linkSchemes)]int
+	for i, sc := range linkSchemes {
+		next[i] = bytes.Index(lower, []byte(sc))
+	}
 	for from := 0; from < len(s); {
 		start = -1
 		var scheme string
-		for _, sc := range linkSchemes {
-			if i := strings.Index(lower[from:], sc); i >= 0 && (start < 0 || from+i < start) {
-				start, scheme = from+i, sc
+		for i, sc := range linkSchemes {
+			if next[i] >= 0 && next[i] < from {
+				if j := bytes.Index(lower[from:], []byte(sc)); j >= 0 {
+					next[i] = from + j
+				} else {
+					next[i] = -1
+				}
+			}
+			if next[i] >= 0 && (start < 0 || next[i] < start) {
+				start, scheme = next[i], sc
 			}
 		}
 		if start < 0 {

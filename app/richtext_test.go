@@ -47,6 +47,8 @@ func TestParseRich(t *testing.T) {
 		{"no host", "https:///path", []richSpan{txt("https:///path")}},
 		{"mailto without address", "mailto: me", []richSpan{txt("mailto: me")}},
 		{"inside a word", "xhttps://a.org", []richSpan{txt("xhttps://a.org")}},
+		{"text whose lower case is longer", "İİİİ https://a.org İ", []richSpan{txt("İİİİ "), link("https://a.org"), txt(" İ")}},
+		{"many schemes, no links", strings.Repeat("https:// mailto: ", 200), []richSpan{txt(strings.Repeat("https:// mailto: ", 200))}},
 
 		// Refused schemes.
 		{"javascript", "javascript:alert(1)", []richSpan{txt("javascript:alert(1)")}},
