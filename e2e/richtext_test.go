@@ -192,4 +192,11 @@ func TestRichTextScreenshots(t *testing.T) {
 			shootPage(t, ana, "richtext-"+size.name+"-"+scheme)
 		}
 	}
+
+	// The composer with a message of several lines, not yet sent.
+	do(t, ana, "phone-375", chromedp.EmulateViewport(375, 740, chromedp.EmulateScale(2)))
+	colorScheme(t, ana, "light")
+	typeLines(t, ana, "Three lines:", "the composer grows with them,", "`code` too")
+	settled(t, ana)
+	shootPage(t, ana, "richtext-phone-375-composer")
 }
