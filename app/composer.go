@@ -100,6 +100,7 @@ func (p *chatPage) listenComposer() {
 	// (a key event synthesized through DevTools does).
 	sent := false
 	p.listen(doc, "keydown", func(e app.Value) {
+		sent = false // a key up missed (the focus moved away) ends it too
 		field := e.Get("target")
 		if field.Get("id").String() != "composer-text" || field.Get("tagName").String() != "TEXTAREA" ||
 			e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("altKey").Bool() ||
