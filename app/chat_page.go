@@ -91,6 +91,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 			ctx.Dispatch(p.onEscape)
 		}
 	})
+	p.listenComposer()
 	// Someone may have added this person to a room meanwhile: the list is
 	// asked again when the page comes back into view.
 	p.listen(app.Window().Get("document"), "visibilitychange", func(app.Value) {

@@ -326,7 +326,7 @@ func (l *messageList) renderMessage(m chatItem, cont bool) app.UI {
 					app.Span().Class("from").Text(m.From),
 					app.If(m.Guest, guestBadge),
 				),
-				app.P().Class("text").Text(m.Text),
+				renderText(m.Text),
 				renderTime(m.TS),
 			),
 			// A slot of its own, last: the buttons come and go.
@@ -399,7 +399,7 @@ func renderPending(p pendingSend, linked bool, queued string) app.UI {
 		DataSet("id", p.ID).
 		Body(
 			app.Div().Class("bubble").Body(
-				app.P().Class("text").Text(p.Text),
+				renderText(p.Text),
 				app.P().Class("note").Body(
 					clockIcon(),
 					app.Text(note),
