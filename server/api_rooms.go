@@ -20,6 +20,7 @@ import (
 // exist:
 //
 //	GET    /api/rooms                      a session's holder: their private rooms and direct messages
+//	GET    /api/rooms/public               anyone with -access open; a session's holder with members: the public rooms to browse
 //	POST   /api/rooms                      an account: a private room, or a direct message with accounts
 //	GET    /api/rooms/{id}                 the room's members; admins
 //	POST   /api/rooms/{id}/members         a private room's owner; admins: add an account by name
@@ -66,6 +67,7 @@ func allowed(w http.ResponseWriter, t *throttle.Throttle, user, what string) boo
 
 func (s *Server) roomRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/rooms", s.apiMyRooms)
+	mux.HandleFunc("GET /api/rooms/public", s.apiPublicRooms)
 	mux.HandleFunc("POST /api/rooms", s.sameSite(s.apiCreateRoom))
 	mux.HandleFunc("GET /api/rooms/{id}", s.apiRoom)
 	mux.HandleFunc("POST /api/rooms/{id}/members", s.sameSite(s.apiAddMember))
@@ -116,6 +118,46 @@ func (s *Server) apiMyRooms(w http.ResponseWriter, r *http.Request) {
 		out = append(out, ar)
 	}
 	writeJSON(w, http.StatusOK, map[string][]apiRoom{"rooms": out})
+}
+
+// publicRoom is a public room in the directory.
+type publicRoom struct {
+	Name     string `json:"name"`
+	Messages uint64 `json:"messages"` // kept: messages and the changes to them
+	Online   int    `json:"online"`
+}
+
+// apiPublicRooms lists the public rooms that keep messages, the busiest
+// first: what a newcomer browses instead of having to know a name. No
+// private room or direct message is listed, whoever asks.
+func (s *Server) apiPublicRooms(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Access == AccessMembers {
+		if _, ok := s.accountOf(w, r); !ok {
+			return
+		}
+	}
+	counts, err := s.broker.Rooms(r.Context())
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	out := make([]publicRoom, 0, len(counts))
+	for name, n := range counts {
+		if rooms.Reserved(name) {
+			continue
+		}
+		out = append(out, publicRoom{Name: name, Messages: n, Online: s.presence.current(name).Count})
+	}
+	slices.SortFunc(out, func(a, b publicRoom) int {
+		if a.Online != b.Online {
+			return b.Online - a.Online
+		}
+		if a.Messages != b.Messages {
+			return int(b.Messages) - int(a.Messages)
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	writeJSON(w, http.StatusOK, map[string][]publicRoom{"rooms": out})
 }
 
 // describeRoom is rm as sess sees it.

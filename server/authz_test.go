@@ -612,3 +612,32 @@ func TestRoomsAPILimits(t *testing.T) {
 		t.Errorf("past the limit: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 }
+
+// TestPublicRoomDirectory: the public rooms that keep messages, for anyone
+// to browse; never a private room or a direct message; members only with
+// -access members.
+func TestPublicRoomDirectory(t *testing.T) {
+	srv, hs := startServer(t, nil)
+	w := newAuthzWorld(t, srv, hs)
+	olga := socket(t, w.olga, hs)
+	for _, room := range []string{"town", "garden", w.priv, w.direct} {
+		olga.joinAfter(room, 0)
+		olga.say(room, "hi-"+room, "hello")
+	}
+	olga.say("town", "again", "hello again")
+	code, out := newPerson(t, hs).call("GET", "/api/rooms/public", nil)
+	if code != http.StatusOK {
+		t.Fatalf("directory: %d %v", code, out)
+	}
+	var names []string
+	for _, r := range out["rooms"].([]any) {
+		names = append(names, r.(map[string]any)["name"].(string))
+	}
+	if !slices.Equal(names, []string{"town", "garden"}) {
+		t.Errorf("directory %v, want town (busiest) then garden, nothing private", names)
+	}
+	_, mhs := startServer(t, func(c *Config) { c.Access = AccessMembers })
+	if code, _ := newPerson(t, mhs).call("GET", "/api/rooms/public", nil); code != http.StatusUnauthorized {
+		t.Errorf("members mode, no session: %d", code)
+	}
+}

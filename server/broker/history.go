@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -204,4 +205,18 @@ func (r *directReplies) add(m *nats.Msg) {
 		r.ended = true
 		close(r.done)
 	}
+}
+
+// Rooms lists the rooms that keep messages, with how many events each
+// keeps (messages and the edits, reactions and deletes about them).
+func (b *NATS) Rooms(ctx context.Context) (map[string]uint64, error) {
+	info, err := b.stream.Info(ctx, jetstream.WithSubjectFilter(roomWildcard))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]uint64, len(info.State.Subjects))
+	for subj, n := range info.State.Subjects {
+		out[strings.TrimPrefix(subj, roomSubject)] = n
+	}
+	return out, nil
 }
