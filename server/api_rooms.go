@@ -21,6 +21,7 @@ import (
 //
 //	GET    /api/rooms                      a session's holder: their private rooms and direct messages
 //	GET    /api/rooms/public               anyone with -access open; a session's holder with members: the public rooms to browse
+//	GET    /api/search?q=…[&room=R]         a session's holder: messages in the rooms they may read (search.go)
 //	POST   /api/rooms                      an account: a private room, or a direct message with accounts
 //	GET    /api/rooms/{id}                 the room's members; admins
 //	POST   /api/rooms/{id}/members         a private room's owner; admins: add an account by name
@@ -68,6 +69,7 @@ func allowed(w http.ResponseWriter, t *throttle.Throttle, user, what string) boo
 func (s *Server) roomRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/rooms", s.apiMyRooms)
 	mux.HandleFunc("GET /api/rooms/public", s.apiPublicRooms)
+	mux.HandleFunc("GET /api/search", s.apiSearch)
 	mux.HandleFunc("POST /api/rooms", s.sameSite(s.apiCreateRoom))
 	mux.HandleFunc("GET /api/rooms/{id}", s.apiRoom)
 	mux.HandleFunc("POST /api/rooms/{id}/members", s.sameSite(s.apiAddMember))

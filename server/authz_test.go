@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -639,5 +640,56 @@ func TestPublicRoomDirectory(t *testing.T) {
 	_, mhs := startServer(t, func(c *Config) { c.Access = AccessMembers })
 	if code, _ := newPerson(t, mhs).call("GET", "/api/rooms/public", nil); code != http.StatusUnauthorized {
 		t.Errorf("members mode, no session: %d", code)
+	}
+}
+
+// TestSearchFindsOnlyWhatYouMayRead: search finds messages by words (any
+// case, accents aside, as edited), newest first, in public rooms and the
+// person's own private rooms, and nothing from a room they may not read.
+func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
+	srv, hs := startServer(t, nil)
+	w := newAuthzWorld(t, srv, hs)
+	olga := socket(t, w.olga, hs)
+	for _, room := range []string{"town", w.priv} {
+		olga.joinAfter(room, 0)
+	}
+	olga.say("town", "s1", "The Deploy is on Friday")
+	olga.say(w.priv, "s2", "secret deploy plan for friday")
+	olga.say("town", "s3", "nothing to see")
+	edited := olga.say("town", "s4", "typo")
+	olga.send(wire.Event{Type: wire.TypeEdit, Room: "town", ID: "e4", Target: edited, Text: "café deploy friday"})
+	for olga.next(wire.TypeAck).ID != "e4" {
+	}
+	search := func(p *person, q string) []string {
+		t.Helper()
+		code, out := p.call("GET", "/api/search?q="+neturl.QueryEscape(q), nil)
+		if code != http.StatusOK {
+			t.Fatalf("search %q: %d %v", q, code, out)
+		}
+		var got []string
+		for _, r := range out["results"].([]any) {
+			r := r.(map[string]any)
+			got = append(got, r["room"].(string)+":"+r["text"].(string))
+		}
+		return got
+	}
+	if got := search(w.olga, "deploy FRIDAY"); !slices.Equal(got, []string{"town:café deploy friday", w.priv + ":secret deploy plan for friday", "town:The Deploy is on Friday"}) {
+		t.Errorf("olga's search: %v", got)
+	}
+	if got := search(w.olga, "cafe"); len(got) != 1 {
+		t.Errorf("accents aside: %v", got)
+	}
+	stranger := w.people[3].p
+	if got := search(stranger, "deploy friday"); !slices.Equal(got, []string{"town:café deploy friday", "town:The Deploy is on Friday"}) {
+		t.Errorf("a stranger's search: %v (nothing from the private room)", got)
+	}
+	if code, _ := stranger.call("GET", "/api/search?q=deploy&room="+w.priv, nil); code != http.StatusForbidden {
+		t.Errorf("a stranger searching the private room: %d", code)
+	}
+	if code, _ := newPerson(t, hs).call("GET", "/api/search?q=deploy", nil); code != http.StatusUnauthorized {
+		t.Errorf("no session: %d", code)
+	}
+	if code, _ := w.olga.call("GET", "/api/search?q=", nil); code != http.StatusBadRequest {
+		t.Errorf("an empty query: %d", code)
 	}
 }
