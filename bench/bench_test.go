@@ -99,6 +99,12 @@ type echoServer struct {
 	conns []*websocket.Conn
 }
 
+func (s *echoServer) connected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 func (s *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, err := websocket.Accept(w, r, nil)
 	if err != nil {
@@ -141,9 +147,7 @@ func (s *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // message coming back are not deliveries, so a client that never gets the
 // message leaves it incomplete.
 func TestChatLoadCountsOnlyMsgEventsOfOthers(t *testing.T) {
-	// Every message stays incomplete, so the load waits out its timeout:
-	// long enough that a delivery on a busy machine still lands inside it.
-	res := chatAgainst(t, &echoServer{}, 5, 2*time.Second)
+	res := chatAgainst(t, &echoServer{}, 5, 300*time.Millisecond)
 	if res.Incomplete != res.Sent || len(res.Latencies) != 0 {
 		t.Errorf("%d of %d incomplete: the last client never got a message, so none reached everyone", res.Incomplete, res.Sent)
 	}
@@ -294,6 +298,13 @@ func chatAgainst(t *testing.T, h http.Handler, conns int, timeout time.Duration)
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
+	// A client's handshake is done before a fake server's handler has
+	// registered its connection: a message sent meanwhile would miss it.
+	if c, ok := h.(interface{ connected() int }); ok {
+		for deadline := time.Now().Add(5 * time.Second); c.connected() < conns && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	res, err := Chat(context.Background(), f, ChatOptions{Senders: 1, Rate: 20, Duration: 250 * time.Millisecond, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
