@@ -75,7 +75,10 @@ type Config struct {
 	// of growing every member's queue. 1 s.
 	MaxDeliveryLag time.Duration
 
-	// HistoryPerRoom caps each room's stored messages; 1000.
+	// HistoryPerRoom caps each room's stored messages; 1,000,000: history
+	// is kept by age and bytes (HistoryMaxAge, HistoryMaxBytes), so that a
+	// team's room keeps months of it, and this only stops one room from
+	// taking everything.
 	HistoryPerRoom int64
 	// HistoryMaxBytes bounds the history of all rooms (the oldest
 	// messages go first); 1 GiB.
@@ -174,7 +177,7 @@ func DefaultConfig() Config {
 		EventRate:       20,
 		EventBurst:      40,
 		MaxDeliveryLag:  time.Second,
-		HistoryPerRoom:  1000,
+		HistoryPerRoom:  1_000_000,
 		HistoryMaxBytes: 1 << 30,
 		HistoryMaxAge:   90 * 24 * time.Hour,
 		HistoryOnJoin:   100,

@@ -169,11 +169,21 @@ func (r *recentRoom) read(after uint64, limit int) (frames []*hub.Frame, first, 
 // load reads room's last messages from the store into r, then adds those
 // the live feed delivered meanwhile, and wakes the joins waiting.
 func (c *recent) load(ctx context.Context, room string, r *recentRoom) error {
-	msgs, head, err := c.broker.History(ctx, room, 0, 0)
+	// The room's last keep messages (and the one before them, which says
+	// where the cache starts), not its whole history: a room may keep
+	// months of it.
+	head, err := c.broker.Last(ctx, room)
+	var msgs []wire.Event
+	if err == nil {
+		msgs, err = c.broker.Before(ctx, room, head+1, c.keep+1)
+	}
 	var since uint64
 	if n := len(msgs); err == nil && n > c.keep {
-		since = msgs[n-c.keep-1].Seq
-		msgs = msgs[n-c.keep:]
+		since = msgs[0].Seq
+		msgs = msgs[1:]
+	}
+	if n := len(msgs); n > 0 {
+		head = max(head, msgs[n-1].Seq)
 	}
 	// The edits and reactions, read before the lock: the live feed goes on
 	// meanwhile, and what it brings for this room waits in early, applied

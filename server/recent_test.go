@@ -26,6 +26,12 @@ func (c *countingBroker) History(ctx context.Context, room string, after, upTo u
 	return c.Broker.History(ctx, room, after, upTo)
 }
 
+// Before is how the cache loads a room (its last messages).
+func (c *countingBroker) Before(ctx context.Context, room string, before uint64, n int) ([]wire.Event, error) {
+	c.reads.Add(1)
+	return c.Broker.Before(ctx, room, before, n)
+}
+
 // TestRecentServesAStormFromOneRead: a hundred joins at once into a room
 // cost one read of the store, and they share the frames.
 func TestRecentServesAStormFromOneRead(t *testing.T) {

@@ -235,11 +235,10 @@ func (ss *session) history(ev wire.Event) error {
 		ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
 		defer cancel()
 		var err error
-		if msgs, _, err = ss.srv.broker.History(ctx, ev.Room, 0, ev.Before-1); err != nil {
+		if msgs, err = ss.srv.broker.Before(ctx, ev.Room, ev.Before, historyPage); err != nil {
 			return wire.Errorf(wire.CodeUnavailable, "history of %q could not be read (%v); ask again", ev.Room, err)
 		}
 	}
-	msgs = msgs[max(0, len(msgs)-historyPage):]
 	if len(msgs) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
 		defer cancel()

@@ -114,11 +114,16 @@ func (s *Server) search(ctx context.Context, targets []string, words []string) (
 			if err != nil {
 				return err
 			}
-			if err := s.mergeState(gctx, room, msgs); err != nil {
+			// The room's edits (few) at once, not a lookup per message.
+			states, err := s.states.Room(gctx, room)
+			if err != nil {
 				return err
 			}
 			for j := len(msgs) - 1; j >= 0 && len(found[i]) < searchResults; j-- {
 				m := msgs[j]
+				if st, ok := states[m.Seq]; ok {
+					st.Apply(&m)
+				}
 				if m.Type == wire.TypeMsg && matches(m.Text, words) {
 					found[i] = append(found[i], searchResult{Room: room, Seq: m.Seq, From: m.From, User: m.User, Text: m.Text, TS: m.TS})
 				}

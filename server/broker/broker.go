@@ -34,6 +34,8 @@ type Broker interface {
 	// History reads room's messages with after < seq <= upTo (upTo 0: all),
 	// oldest first; head is the last seq read, or after if none.
 	History(ctx context.Context, room string, after, upTo uint64) (msgs []wire.Event, head uint64, err error)
+	// Before reads up to n of room's events with seq < before, oldest first.
+	Before(ctx context.Context, room string, before uint64, n int) ([]wire.Event, error)
 	// Last is the seq of room's last message, 0 if it has none.
 	Last(ctx context.Context, room string) (uint64, error)
 	// Has reports whether room still keeps the message with this seq.

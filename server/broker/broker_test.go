@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -306,6 +307,78 @@ func TestSyncAlwaysReachesNATS(t *testing.T) {
 		b.Close()
 		if cfg == nil || cfg.SyncAlways != always {
 			t.Errorf("SyncAlways %v: the server's JetStream config says %+v", always, cfg)
+		}
+	}
+}
+
+// TestBeforeReadsOnePageBack: a page before a seq is the room's events
+// just before it, whatever other rooms wrote between them, and the first
+// page of a room is what is left.
+func TestBeforeReadsOnePageBack(t *testing.T) {
+	b := openEmbedded(t, 10000)
+	ctx := context.Background()
+	var mine []uint64
+	for i := range 300 {
+		mine = append(mine, store(t, b, "r", 1, fmt.Sprint("r", i, "-"))...)
+		store(t, b, "noise", i%7, fmt.Sprint("n", i, "-")) // uneven gaps
+	}
+	for _, c := range []struct {
+		before uint64
+		want   []uint64
+	}{
+		{mine[299] + 1, mine[250:]},
+		{mine[120], mine[70:120]},
+		{mine[30], mine[:30]},
+		{mine[0], nil},
+	} {
+		got, err := b.Before(ctx, "r", c.before, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []uint64
+		for _, m := range got {
+			seqs = append(seqs, m.Seq)
+		}
+		if !slices.Equal(seqs, c.want) {
+			t.Errorf("before %d: %v, want %v", c.before, seqs, c.want)
+		}
+	}
+}
+
+// storeFast publishes n messages to room without waiting for each ack, for
+// a benchmark's setup.
+func storeFast(b *testing.B, br *NATS, room string, n int, text func(int) string) {
+	b.Helper()
+	js := br.JetStream()
+	for i := range n {
+		data := wire.Encode(wire.Event{Type: wire.TypeMsg, ID: fmt.Sprint("f", i), From: "t", Text: text(i), TS: time.Now()})
+		if _, err := js.PublishAsync(roomSubject+room, data); err != nil {
+			b.Fatal(err)
+		}
+		if i%10000 == 9999 {
+			<-js.PublishAsyncComplete()
+		}
+	}
+	<-js.PublishAsyncComplete()
+}
+
+// BenchmarkHistoryPage100k is one page of older history (50 messages) in
+// a room that keeps 100,000: what scrolling back costs.
+func BenchmarkHistoryPage100k(b *testing.B) {
+	br := openEmbedded(b, 100000)
+	storeFast(b, br, "big", 100000, func(i int) string { return fmt.Sprint("message number ", i, " with some words in it") })
+	ctx := context.Background()
+	last, _ := br.Last(ctx, "big")
+	b.ResetTimer()
+	var before uint64 = last + 1
+	for b.Loop() {
+		msgs, err := br.Before(ctx, "big", before, 50)
+		if err != nil || len(msgs) != 50 {
+			b.Fatalf("%d msgs, %v", len(msgs), err)
+		}
+		before = msgs[0].Seq // scroll on, wrap at the start
+		if before < last-90000 {
+			before = last + 1
 		}
 	}
 }

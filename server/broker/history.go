@@ -220,3 +220,32 @@ func (b *NATS) Rooms(ctx context.Context) (map[string]uint64, error) {
 	}
 	return out, nil
 }
+
+// Before reads up to n of room's stored events just before seq before,
+// oldest first: the page a client scrolling back asks for. It reads a
+// window of seqs below before, widened until it holds n of the room's
+// events or reaches the room's oldest, so that a page costs about the
+// page, not the room's whole history (at 100,000 messages the difference
+// is what lets scrolling back stay fast).
+func (b *NATS) Before(ctx context.Context, room string, before uint64, n int) ([]wire.Event, error) {
+	if before <= 1 || n <= 0 {
+		return nil, nil
+	}
+	first, err := b.First(ctx, room)
+	if err != nil || first == 0 || first >= before {
+		return nil, err
+	}
+	for window := uint64(2 * n); ; window *= 4 {
+		from := first
+		if before-first > window {
+			from = before - window
+		}
+		msgs, _, err := b.History(ctx, room, from-1, before-1)
+		if err != nil {
+			return nil, err
+		}
+		if len(msgs) >= n || from == first {
+			return msgs[max(0, len(msgs)-n):], nil
+		}
+	}
+}

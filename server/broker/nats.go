@@ -34,7 +34,7 @@ type Options struct {
 	// EmbeddedListen makes the embedded server also listen on this
 	// host:port, for tools; default none (in-process only).
 	EmbeddedListen string
-	// HistoryPerRoom is how many messages each room keeps. Default 1000.
+	// HistoryPerRoom is how many messages each room keeps. Default 1,000,000.
 	HistoryPerRoom int64
 	// HistoryMaxBytes bounds the whole history (every room); past it the
 	// oldest messages go first. Default 1 GiB.
@@ -81,7 +81,7 @@ func (o *Options) withDefaults() Options {
 		v.DataDir = "./data"
 	}
 	if v.HistoryPerRoom <= 0 {
-		v.HistoryPerRoom = 1000
+		v.HistoryPerRoom = 1_000_000
 	}
 	if v.HistoryMaxBytes <= 0 {
 		v.HistoryMaxBytes = 1 << 30

@@ -238,3 +238,25 @@ func (s *Store) get(ctx context.Context, room string, seqs []uint64, out map[uin
 	}
 	return errors.New("message state read: the batch ended without its end marker")
 }
+
+// Room reads the state of every message of room that has any: its keys
+// first (usually few: only edited or reacted messages have one), then
+// their values, batched. For a scan of a whole room (search), where Get
+// would ask for every message.
+func (s *Store) Room(ctx context.Context, room string) (map[uint64]State, error) {
+	lister, err := s.kv.ListKeysFiltered(ctx, room+".*")
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return map[uint64]State{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lister.Stop()
+	var seqs []uint64
+	for k := range lister.Keys() {
+		if seq, err := strconv.ParseUint(k[strings.LastIndexByte(k, '.')+1:], 10, 64); err == nil {
+			seqs = append(seqs, seq)
+		}
+	}
+	return s.Get(ctx, room, seqs)
+}
