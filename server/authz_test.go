@@ -692,4 +692,22 @@ func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
 	if code, _ := w.olga.call("GET", "/api/search?q=", nil); code != http.StatusBadRequest {
 		t.Errorf("an empty query: %d", code)
 	}
+	// The node's index, read at the first search, follows the room: a new
+	// message is found, a deleted one is not, an edit reads as edited.
+	olga.say("town", "s5", "deploy friday, take two")
+	olga.send(wire.Event{Type: wire.TypeDelete, Room: "town", ID: "d4", Target: edited})
+	for olga.next(wire.TypeAck).ID != "d4" {
+	}
+	later := olga.say("town", "s6", "a typo again")
+	olga.send(wire.Event{Type: wire.TypeEdit, Room: "town", ID: "e6", Target: later, Text: "deploy friday, final"})
+	for olga.next(wire.TypeAck).ID != "e6" {
+	}
+	want := []string{"town:deploy friday, final", "town:deploy friday, take two", "town:The Deploy is on Friday"}
+	deadline := time.Now().Add(3 * time.Second)
+	for got := search(stranger, "deploy friday"); !slices.Equal(got, want); got = search(stranger, "deploy friday") {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a new message, a delete and an edit: %v, want %v", got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -26,6 +26,7 @@ type deliveries struct {
 	hub    *hub.Hub
 	live   *liveFeed
 	recent *recent
+	search *searchIndex
 
 	mu      sync.Mutex
 	pending []storedMsg
@@ -48,8 +49,8 @@ type storedMsg struct {
 	at   int64 // arrival, unix nanos
 }
 
-func newDeliveries(h *hub.Hub, live *liveFeed, r *recent) *deliveries {
-	d := &deliveries{hub: h, live: live, recent: r, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newDeliveries(h *hub.Hub, live *liveFeed, r *recent, x *searchIndex) *deliveries {
+	d := &deliveries{hub: h, live: live, recent: r, search: x, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go d.run()
 	return d
 }
@@ -126,6 +127,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 		m := round[0]
 		ev := encodeStored(m)
 		d.recent.add(m.room, m.seq, ev, m.m)
+		d.search.add(m.room, m.seq, m.m)
 		d.hub.PublishMessages(m.room, [][]byte{ev}, []uint64{m.seq})
 		return
 	}
@@ -144,6 +146,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 		}
 		ev := encodeStored(m)
 		d.recent.add(m.room, m.seq, ev, m.m)
+		d.search.add(m.room, m.seq, m.m)
 		r.events = append(r.events, ev)
 		r.seqs = append(r.seqs, m.seq)
 	}

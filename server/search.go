@@ -22,18 +22,23 @@ import (
 // word of the query (case and accents aside: the words are compared folded
 // to lower case), as it reads now (edits merged).
 //
-// The engine is a scan of the stored history, room by room, a few rooms at
-// a time: no index to build, keep or rebuild, the same on one node and in
-// a cluster, and right at once after an edit or a delete. It costs time in
-// the number of messages kept (make bench measures it at 100,000); a
-// store that grows past what a scan answers in time is where an index fed
-// from the stream on each node (bleve) would come in.
+// The engine is a scan of each room's messages in memory (searchIndex):
+// a room is read from the store at its first search on a node, then the
+// live feed keeps it in step, so that it is right at once after a new
+// message, an edit or a delete, on one node or in a cluster, with nothing
+// on disk to rebuild. A scan of folded text costs microseconds a thousand
+// messages; the memory is bounded (searchIndexBytes), the least recently
+// searched rooms dropped first.
 
 const (
 	searchResults  = 50 // newest first
 	searchParallel = 4  // rooms read at once
 	searchTimeout  = 10 * time.Second
 	maxQueryWords  = 10
+	// searchIndexBytes bounds the search index's memory on a node;
+	// searchIdle is how long a room not searched stays in it.
+	searchIndexBytes = 256 << 20
+	searchIdle       = 30 * time.Minute
 )
 
 type searchResult struct {
@@ -103,31 +108,19 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string][]searchResult{"results": results})
 }
 
-// search scans rooms for messages holding every word.
+// search finds messages holding every word in rooms, from this node's
+// search index (which reads a room at its first search).
 func (s *Server) search(ctx context.Context, targets []string, words []string) ([]searchResult, error) {
 	found := make([][]searchResult, len(targets))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(searchParallel)
 	for i, room := range targets {
 		g.Go(func() error {
-			msgs, _, err := s.broker.History(gctx, room, 0, 0)
+			r, err := s.searchIdx.room(gctx, room)
 			if err != nil {
 				return err
 			}
-			// The room's edits (few) at once, not a lookup per message.
-			states, err := s.states.Room(gctx, room)
-			if err != nil {
-				return err
-			}
-			for j := len(msgs) - 1; j >= 0 && len(found[i]) < searchResults; j-- {
-				m := msgs[j]
-				if st, ok := states[m.Seq]; ok {
-					st.Apply(&m)
-				}
-				if m.Type == wire.TypeMsg && matches(m.Text, words) {
-					found[i] = append(found[i], searchResult{Room: room, Seq: m.Seq, From: m.From, User: m.User, Text: m.Text, TS: m.TS})
-				}
-			}
+			found[i] = s.searchIdx.find(r, room, words, searchResults)
 			return nil
 		})
 	}
@@ -140,17 +133,35 @@ func (s *Server) search(ctx context.Context, targets []string, words []string) (
 	return all[:min(len(all), searchResults)], nil
 }
 
+// searchLoad reads a room for the search index: every kept message, with
+// its edits (the room's few, at once).
+func (s *Server) searchLoad(ctx context.Context, room string) ([]wire.Event, error) {
+	msgs, _, err := s.broker.History(ctx, room, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.states.Room(ctx, room)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		if st, ok := states[msgs[i].Seq]; ok {
+			st.Apply(&msgs[i])
+		}
+	}
+	return msgs, nil
+}
+
 // queryWords splits a query into its words, folded.
 func queryWords(q string) []string {
 	return strings.FieldsFunc(fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
-// matches reports whether text holds every word (as a part of a word:
-// "deploy" finds "deployed").
-func matches(text string, words []string) bool {
-	t := fold(text)
+// hasAll reports whether folded text holds every word (as a part of a
+// word: "deploy" finds "deployed").
+func hasAll(folded string, words []string) bool {
 	for _, w := range words {
-		if !strings.Contains(t, w) {
+		if !strings.Contains(folded, w) {
 			return false
 		}
 	}

@@ -49,6 +49,7 @@ type Server struct {
 	states     *msgstate.Store // messages' edits and reactions
 	reads      *reads.Store    // how far each person has read each room
 	typing     *typingRooms
+	searchIdx  *searchIndex
 	tokens     *tokenVerifier // nil without -jwt-key
 	throttles  apiThrottles   // what one person may make an hour
 	signedIn   signedIn       // this node's connections, by their sign-in session and user
@@ -166,7 +167,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger.Warn("idle connections will each keep a goroutine: no epoll", "err", err)
 	}
 	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)), s.mergeState)
-	s.deliveries = newDeliveries(s.hub, &s.live, s.recent)
+	s.searchIdx = newSearchIndex(s.searchLoad, searchIndexBytes, searchIdle)
+	s.deliveries = newDeliveries(s.hub, &s.live, s.recent, s.searchIdx)
 	s.metrics.countRedelivered(s.deliveries.again.Load)
 	go s.metrics.run()
 	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)

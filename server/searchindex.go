@@ -1,0 +1,200 @@
+package server
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"chat/wire"
+)
+
+// searchIndex keeps, for the rooms searched lately on this node, every
+// kept message's text (as it reads now, and folded for matching), so that
+// a search is a scan of memory, not of the store: the first search in a
+// room reads it once, and the live feed keeps it in step (new messages,
+// edits, deletes), as it does the recent cache. Rooms not searched for a
+// while, or past the memory bound, the least recently searched first, are
+// dropped and read again when next searched.
+type searchIndex struct {
+	load     func(ctx context.Context, room string) ([]wire.Event, error) // a room's messages, as they read now
+	maxBytes int
+	idle     time.Duration
+
+	mu    sync.Mutex
+	rooms map[string]*indexedRoom
+	bytes int
+}
+
+type indexedRoom struct {
+	loading chan struct{} // open while the first search reads the room
+	err     error
+	early   []wire.Event // live events while loading
+	msgs    []indexedMsg // in seq order
+	last    uint64
+	bytes   int
+	used    time.Time
+}
+
+type indexedMsg struct {
+	seq        uint64
+	from, user string
+	text       string // as shown
+	folded     string // as matched
+	ts         time.Time
+}
+
+func (m indexedMsg) size() int { return len(m.text) + len(m.folded) + len(m.from) + len(m.user) + 64 }
+
+func newSearchIndex(load func(ctx context.Context, room string) ([]wire.Event, error), maxBytes int, idle time.Duration) *searchIndex {
+	return &searchIndex{load: load, maxBytes: maxBytes, idle: idle, rooms: make(map[string]*indexedRoom)}
+}
+
+// add is the live feed's: what changes a room indexed or being indexed.
+func (x *searchIndex) add(room string, seq uint64, ev wire.Event) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	r := x.rooms[room]
+	switch {
+	case r == nil:
+	case r.loading != nil:
+		ev.Seq = seq
+		r.early = append(r.early, ev)
+	default:
+		ev.Seq = seq
+		x.apply(r, ev)
+	}
+}
+
+// apply changes r by one stored event, x.mu held.
+func (x *searchIndex) apply(r *indexedRoom, ev wire.Event) {
+	switch ev.Type {
+	case wire.TypeDelete, wire.TypeEdit:
+		i, ok := slices.BinarySearchFunc(r.msgs, ev.Target, func(m indexedMsg, t uint64) int { return cmpSeq(m.seq, t) })
+		if !ok {
+			return
+		}
+		x.resize(r, -r.msgs[i].size())
+		if ev.Type == wire.TypeDelete {
+			r.msgs = slices.Delete(r.msgs, i, i+1)
+			return
+		}
+		r.msgs[i].text, r.msgs[i].folded = ev.Text, fold(ev.Text)
+		x.resize(r, r.msgs[i].size())
+	case wire.TypeMsg:
+		if ev.Seq <= r.last {
+			return
+		}
+		m := indexedMsg{seq: ev.Seq, from: ev.From, user: ev.User, text: ev.Text, folded: fold(ev.Text), ts: ev.TS}
+		r.msgs = append(r.msgs, m)
+		r.last = ev.Seq
+		x.resize(r, m.size())
+	}
+}
+
+func cmpSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (x *searchIndex) resize(r *indexedRoom, by int) {
+	r.bytes += by
+	x.bytes += by
+}
+
+// room returns room's index, reading it first if it is not held.
+func (x *searchIndex) room(ctx context.Context, name string) (*indexedRoom, error) {
+	for {
+		x.mu.Lock()
+		r := x.rooms[name]
+		if r == nil {
+			r = &indexedRoom{loading: make(chan struct{})}
+			x.rooms[name] = r
+			x.mu.Unlock()
+			x.fill(ctx, name, r)
+			continue
+		}
+		if wait := r.loading; wait != nil {
+			x.mu.Unlock()
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		if r.err != nil {
+			delete(x.rooms, name) // the next search tries again
+			x.mu.Unlock()
+			return nil, r.err
+		}
+		r.used = time.Now()
+		x.mu.Unlock()
+		return r, nil
+	}
+}
+
+func (x *searchIndex) fill(ctx context.Context, name string, r *indexedRoom) {
+	msgs, err := x.load(ctx, name)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	defer close(r.loading)
+	r.loading, r.err, r.used = nil, err, time.Now()
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		if m.Type == wire.TypeMsg {
+			x.apply(r, m)
+		}
+	}
+	for _, ev := range r.early {
+		x.apply(r, ev)
+	}
+	r.early = nil
+	x.trim(name)
+}
+
+// trim drops idle rooms, then the least recently searched until the
+// index fits its bound; keep is the room just read.
+func (x *searchIndex) trim(keep string) {
+	now := time.Now()
+	for name, r := range x.rooms {
+		if name != keep && r.loading == nil && now.Sub(r.used) > x.idle {
+			x.bytes -= r.bytes
+			delete(x.rooms, name)
+		}
+	}
+	for x.bytes > x.maxBytes {
+		oldest := ""
+		for name, r := range x.rooms {
+			if name != keep && r.loading == nil && (oldest == "" || r.used.Before(x.rooms[oldest].used)) {
+				oldest = name
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		x.bytes -= x.rooms[oldest].bytes
+		delete(x.rooms, oldest)
+	}
+}
+
+// find returns up to n of room's messages holding every word, newest first.
+func (x *searchIndex) find(r *indexedRoom, room string, words []string, n int) []searchResult {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []searchResult
+	for i := len(r.msgs) - 1; i >= 0 && len(out) < n; i-- {
+		m := &r.msgs[i]
+		if hasAll(m.folded, words) {
+			out = append(out, searchResult{Room: room, Seq: m.seq, From: m.from, User: m.user, Text: m.text, TS: m.ts})
+		}
+	}
+	return out
+}
