@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"chat/bench"
+	"chat/server/hub"
 	"chat/wire"
 )
 
@@ -178,7 +179,7 @@ func TestPingFloodIsRateLimitedAndClosed(t *testing.T) {
 // pieces; every frame it reads must be whole (no pong inside a data frame),
 // every message must arrive in order, and every ping must get its pong.
 func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
-	s, hs := startServer(t, fastSenders)
+	s, hs := startServer(t, slowReaderTolerated)
 	sender := dial(t, hs)
 	sender.joinAs("sender", "big")
 
@@ -190,10 +191,19 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 	text := strings.Repeat("m", 3900)
 	var received atomic.Int64
 	var wg sync.WaitGroup
+	// The goroutines end with the test, whichever way it ends: one still
+	// sending after a failure would fail a test that is over.
+	stop := make(chan struct{})
+	defer func() { close(stop); wg.Wait() }()
 	wg.Go(func() {
 		// Pings all along, from another goroutine: the server answers
 		// them while its data frames to this client are half written.
 		for i := range pings {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			slow.send(frame(true, 0, 0x9, true, fmt.Appendf(nil, "ping-%d", i), -1))
 			time.Sleep(time.Millisecond)
 		}
@@ -207,10 +217,19 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 		// cap beside it; the next one waits until the reader has nearly
 		// caught up.
 		for i := range messages {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			sender.send(wire.Event{Type: wire.TypeSend, Room: "big", ID: fmt.Sprint("m", i), Text: fmt.Sprint(i, " ", text)})
 			if i%50 == 49 {
 				for deadline := time.Now().Add(10 * time.Second); received.Load() < int64(i-5) && time.Now().Before(deadline); {
-					time.Sleep(time.Millisecond)
+					select {
+					case <-stop:
+						return
+					case <-time.After(time.Millisecond):
+					}
 				}
 			}
 		}
@@ -298,4 +317,13 @@ type throttled struct {
 func (t *throttled) Read(p []byte) (int, error) {
 	time.Sleep(t.pause)
 	return t.r.Read(p[:min(len(p), t.chunk)])
+}
+
+// slowReaderTolerated is fastSenders with a write timeout long enough that
+// a slow reader starved of CPU on a loaded machine (the race detector,
+// other tests) is not dropped: these tests look at what reaches it, not
+// at how fast.
+func slowReaderTolerated(c *Config) {
+	fastSenders(c)
+	c.Hub = &hub.Options{WriteTimeout: 30 * time.Second}
 }

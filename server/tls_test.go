@@ -247,7 +247,7 @@ func startServerTLS(t *testing.T, ca *testCA, mutate func(*Config)) (*Server, st
 // frame whole, every message once and in order, every pong for its ping.
 func TestTLSFramesStayWholeWithPartialWrites(t *testing.T) {
 	ca := newTestCA(t)
-	s, addr := startServerTLS(t, ca, fastSenders)
+	s, addr := startServerTLS(t, ca, slowReaderTolerated)
 	sender := dialURL(t, "wss://"+addr+"/ws", &websocket.DialOptions{HTTPClient: ca.client()})
 	sender.joinAs("sender", "big")
 
@@ -259,8 +259,17 @@ func TestTLSFramesStayWholeWithPartialWrites(t *testing.T) {
 	var received atomic.Int64
 	var sendMu sync.Mutex // the raw client's writes, from two goroutines
 	var wg sync.WaitGroup
+	// The goroutines end with the test, whichever way it ends: one still
+	// sending after a failure would fail a test that is over.
+	stop := make(chan struct{})
+	defer func() { close(stop); wg.Wait() }()
 	wg.Go(func() {
 		for i := range pings {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			sendMu.Lock()
 			slow.send(frame(true, 0, 0x9, true, fmt.Appendf(nil, "ping-%d", i), -1))
 			sendMu.Unlock()
@@ -270,10 +279,19 @@ func TestTLSFramesStayWholeWithPartialWrites(t *testing.T) {
 	slow.br = bufio.NewReaderSize(&throttled{r: tc, chunk: 1024, pause: 200 * time.Microsecond}, 1024)
 	wg.Go(func() {
 		for i := range messages {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			sender.send(wire.Event{Type: wire.TypeSend, Room: "big", ID: fmt.Sprint("m", i), Text: fmt.Sprint(i, " ", text)})
 			if i%50 == 49 {
 				for deadline := time.Now().Add(10 * time.Second); received.Load() < int64(i-5) && time.Now().Before(deadline); {
-					time.Sleep(time.Millisecond)
+					select {
+					case <-stop:
+						return
+					case <-time.After(time.Millisecond):
+					}
 				}
 			}
 		}
