@@ -155,6 +155,7 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 	}
 	replies.mu.Lock()
 	defer replies.mu.Unlock()
+	msgs = make([]wire.Event, 0, len(replies.msgs)) // an event is a few hundred bytes: grow once
 	for _, m := range replies.msgs {
 		switch status := m.Header.Get("Status"); status {
 		case "":
