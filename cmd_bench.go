@@ -29,6 +29,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	rooms := fs.Int("rooms", 0, "spread the clients over this many rooms before the loads (0: all stay in the lobby)")
 	senders := fs.Int("senders", 0, "chat load: clients that send messages, in each room (the lobby without -rooms)")
 	rate := fs.Float64("rate", 5, "chat load: messages per second per sender")
+	typers := fs.Int("typers", 0, "chat load: members of each room (not senders) that say they are typing every 3 s meanwhile")
 	dur := fs.Duration("duration", 10*time.Second, "chat load: how long the senders send")
 	trig := fs.String("trigger", "", "GET /benchmark URL (default: the first -url's host)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one broadcast may take to reach every client")
@@ -65,7 +66,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		progress = stderr // a terminal: show the progress bar
 	}
 	o := bench.Options{URLs: bench.SplitURLs(*urls), Conns: *conns, Trigger: *trig, Timeout: *timeout, PID: *pid, Log: progress,
-		N: *n, Burst: *burst, Concurrency: *conc, Rooms: *rooms, Senders: *senders, Rate: *rate, Duration: *dur, PerProcess: *perProcess}
+		N: *n, Burst: *burst, Concurrency: *conc, Rooms: *rooms, Senders: *senders, Rate: *rate, Duration: *dur, PerProcess: *perProcess, Typers: *typers}
 	if len(o.URLs) == 0 {
 		fmt.Fprintln(stderr, "chat bench: -url is empty")
 		return 2

@@ -350,3 +350,19 @@ func TestBenchOverTLS(t *testing.T) {
 		t.Fatalf("report %+v: want 100 clients over TLS, 1000 deliveries", rep)
 	}
 }
+
+// TestChatLoadWithTypers: typers beside the senders, against the real
+// server: every message still reaches everyone.
+func TestChatLoadWithTypers(t *testing.T) {
+	_, url := startChat(t)
+	rep, err := Run(context.Background(), Options{
+		URLs: []string{wsOf(url)}, Conns: 60, Timeout: 10 * time.Second,
+		Senders: 2, Rate: 5, Duration: 4 * time.Second, Typers: 40,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Chat; c == nil || c.Sent != 40 || c.Incomplete != 0 || c.Delivered != 40*59 {
+		t.Fatalf("chat with typers: %+v", rep.Chat)
+	}
+}

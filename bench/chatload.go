@@ -22,7 +22,14 @@ type ChatOptions struct {
 	Rate     float64       // messages per second, per sender
 	Duration time.Duration // how long the senders send
 	Timeout  time.Duration // wait for the last deliveries after the senders stop
+	// Typers, per room, are members (not senders) that say they are
+	// typing every typingEvery while the senders send: a typing storm
+	// beside the messages.
+	Typers int
 }
+
+// typingEvery is how often a typer says so, as the UI does.
+const typingEvery = 3 * time.Second
 
 // ChatResult holds the send-to-everyone latencies of the messages that
 // reached every other member, how many did not, how many the server
@@ -160,6 +167,26 @@ func Chat(ctx context.Context, f *Fleet, o ChatOptions) (ChatResult, error) {
 
 	interval := time.Duration(float64(time.Second) / o.Rate)
 	start := time.Now()
+	stopTyping := make(chan struct{})
+	defer close(stopTyping)
+	for _, r := range rooms {
+		typers := r.clients[o.Senders:min(len(r.clients), o.Senders+o.Typers)]
+		ev := []byte(`{"type":"typing","room":"` + r.name + `"}`)
+		for i, cl := range typers {
+			go func() {
+				// Spread over the interval, then one every typingEvery.
+				first := time.Duration(i) * typingEvery / time.Duration(len(typers))
+				for next := time.After(first); ; next = time.After(typingEvery) {
+					select {
+					case <-next:
+						_ = cl.c.writeText(ev)
+					case <-stopTyping:
+						return
+					}
+				}
+			}()
+		}
+	}
 	done := make(chan error, len(senders))
 	for s, cl := range senders {
 		room := roomOf[s]

@@ -37,6 +37,7 @@ type Options struct {
 	Senders  int           // chat load: senders in each room ...
 	Rate     float64       // ... each sending this many messages a second ...
 	Duration time.Duration // ... for this long
+	Typers   int           // chat load: members of each room that type meanwhile (a typing event every 3 s)
 
 	// PerProcess caps the clients of one process; beyond it, worker
 	// processes hold them. Default PerProcess().
@@ -280,7 +281,7 @@ func runLoads(ctx context.Context, o Options, g group, fleet *Fleet, rep *Report
 		deliveries += float64(br.Delivered)
 	}
 	if o.Senders > 0 {
-		cr, err := Chat(ctx, fleet, ChatOptions{Senders: o.Senders, Rate: o.Rate, Duration: o.Duration, Timeout: o.Timeout})
+		cr, err := Chat(ctx, fleet, ChatOptions{Senders: o.Senders, Rate: o.Rate, Duration: o.Duration, Timeout: o.Timeout, Typers: o.Typers})
 		if err != nil {
 			return deliveries, err
 		}

@@ -38,6 +38,10 @@ func targetLoads() []targetLoad {
 	oneMsg.N = 20 // /benchmark fan-out in the same run, for the ratio
 	rooms := chat(1, 1)
 	rooms.Rooms = 1000
+	// A room of 1,000 at 1 msg/s, quiet and with everyone else typing.
+	quiet := Options{Conns: 1000, Senders: 1, Rate: 1, Duration: 10 * time.Second}
+	typing := quiet
+	typing.Typers = 999
 	return []targetLoad{
 		{"one-room-1", "one room of 10,000 at 1 msg/s, and 20 GET /benchmark fan-outs", nil, oneMsg},
 		{"one-room-100", "one room of 10,000 at 100 msg/s", nil, chat(10, 10)},
@@ -46,6 +50,8 @@ func targetLoads() []targetLoad {
 		{"joined-10000", "10,000 clients joining one room at once", nil, Options{Conns: 10000, Rooms: 1}},
 		{"joined-19000", "19,000 clients joining one room at once", nil, Options{Conns: 19000, Rooms: 1}},
 		{"sync-always-100", "one room of 10,000 at 100 msg/s with -sync-always", []string{"-sync-always"}, chat(10, 10)},
+		{"quiet-1000", "one room of 1,000 at 1 msg/s", nil, quiet},
+		{"typing-1000", "one room of 1,000 at 1 msg/s, the 999 others all typing (one event each every 3 s)", nil, typing},
 	}
 }
 
@@ -192,6 +198,10 @@ func (r TargetsReport) WriteTable(w io.Writer) {
 		row("10,000 clients joining one room at once: peak heap against the settled heap", "≤ 2 ×",
 			fmt.Sprintf("%.0f MB / %.0f MB = %.2f × (peak resident %.0f MB)", s.JoinPeakHeapMB, s.SettledHeapMB, s.JoinPeakHeapMB/s.SettledHeapMB, s.PeakRSSMB),
 			s.JoinPeakHeapMB <= 2*s.SettledHeapMB)
+	}
+	if a, b := r["quiet-1000"], r["typing-1000"]; a.Chat != nil && b.Chat != nil && a.Server != nil && b.Server != nil {
+		fmt.Fprintf(w, "| a room of 1,000 all typing, at 1 msg/s (the storm's cost) | measured | p50 %.1f ms, p99 %.1f ms, %.2f CPU s during the load, against %.1f, %.1f ms and %.2f s with nobody typing | – |\n",
+			ms(b.Chat.Latency.P50), ms(b.Chat.Latency.P99), b.Server.CPUSecs, ms(a.Chat.Latency.P50), ms(a.Chat.Latency.P99), a.Server.CPUSecs)
 	}
 	if a, b := r["one-room-100"], r["sync-always-100"]; a.Chat != nil && b.Chat != nil && a.Server != nil && b.Server != nil {
 		fmt.Fprintf(w, "| -sync-always at 100 msg/s (its cost) | measured | p50 %.0f ms, p99 %.0f ms, %.2f CPU s per million deliveries, against %.0f, %.0f ms and %.2f s without | – |\n",
