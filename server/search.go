@@ -127,7 +127,7 @@ func (s *Server) search(ctx context.Context, targets []string, words []string) (
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	all := slices.Concat(found...)
+	all := append([]searchResult{}, slices.Concat(found...)...) // [] rather than null when nothing matched
 	// Newest first: every room is in one stream, so seqs order them all.
 	slices.SortFunc(all, func(a, b searchResult) int { return cmp.Compare(b.Seq, a.Seq) })
 	return all[:min(len(all), searchResults)], nil
