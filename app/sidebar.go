@@ -46,10 +46,7 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 	return app.Ul().ID(id).Class("rooms").Body(
 		app.Range(names).Slice(func(i int) app.UI {
 			name := names[i]
-			unread := 0
-			if r := p.st.rooms[name]; r != nil {
-				unread = r.unread
-			}
+			unread := p.st.unread(name)
 			current := name == p.st.current
 			class := "room-item"
 			if current {
