@@ -15,6 +15,8 @@ func (p *chatPage) renderComposer() app.UI {
 		invalid = "true"
 	}
 	return app.Footer().Class("composer-bar").Body(
+		p.renderTyping(),
+		app.Div().Class("reply-slot").Body(renderReplyBar(p.st.replyFor(p.st.current), p.onReplyCancel)),
 		app.P().
 			ID("error").
 			Class("error").
