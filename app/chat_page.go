@@ -36,8 +36,9 @@ type chatPage struct {
 	me       user   // who the session is, once GET /api/me (or the cache) said
 	openRoom string // ?room=: the room to put on screen once the session is known
 
-	panel  roomPanel  // the room's settings and members
-	dialog roomDialog // "New private room", "New direct message"
+	panel       roomPanel    // the room's settings and members
+	dialog      roomDialog   // "New private room", "New direct message", the public rooms
+	publicRooms []publicRoom // GET /api/rooms/public, while the dialog lists them
 
 	msg msgUI // editing, the emoji picker, typing and read pacing
 

@@ -37,6 +37,7 @@ func (p *chatPage) renderRooms() app.UI {
 	return app.Nav().Class("rooms-nav").Aria("labelledby", "rooms-title").Body(
 		app.H2().ID("rooms-title").Class("side-title").Text("Rooms"),
 		p.renderRoomList("rooms", p.st.roomsOfKind(kindPublic)),
+		app.Button().ID("browse-rooms").Type("button").Class("button link browse-rooms").OnClick(p.onBrowseRooms).Text("Browse rooms"),
 	)
 }
 
