@@ -334,6 +334,8 @@ func (p *chatPage) Render() app.UI {
 					Editing:   p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
 					Picking:   p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
 					Unread:    p.st.firstUnread(),
+					Names:     cur.names,
+					MeName:    p.st.name,
 				},
 			),
 			p.renderComposer(),

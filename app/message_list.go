@@ -54,12 +54,14 @@ type messageList struct {
 	Loading bool   // older history was asked for
 	NoOlder bool   // there is nothing older to ask for
 
-	Me        string // the viewer's user id: their own messages can be deleted
-	DeleteAny bool   // the viewer may delete anyone's message here (an admin, the room's owner)
-	CanReact  bool   // the viewer has a session, which reacting takes
-	Editing   uint64 // the seq of the message being edited here, 0 for none
-	Picking   uint64 // the seq of the message whose emoji picker is open
-	Unread    uint64 // the first unread message, which the "new messages" line stands above
+	Me        string   // the viewer's user id: their own messages can be deleted
+	DeleteAny bool     // the viewer may delete anyone's message here (an admin, the room's owner)
+	CanReact  bool     // the viewer has a session, which reacting takes
+	Editing   uint64   // the seq of the message being edited here, 0 for none
+	Picking   uint64   // the seq of the message whose emoji picker is open
+	Unread    uint64   // the first unread message, which the "new messages" line stands above
+	Names     []string // the people in the room, whose @names are marked
+	MeName    string   // the viewer's name: their mentions stand out
 
 	// What the last render showed, to tell what changed: go-app copies the
 	// exported fields only, so these survive an update.
@@ -363,7 +365,7 @@ func (l *messageList) renderMessage(m chatItem, cont bool) app.UI {
 					app.If(m.Guest, guestBadge),
 				),
 				l.renderQuote(m),
-				app.If(!editing, func() app.UI { return renderText(m.Text) }).
+				app.If(!editing, func() app.UI { return renderMessageText(m.Text, l.Names, l.MeName) }).
 					Else(func() app.UI { return l.renderEditor(m) }),
 				app.Div().Class("meta").Body(
 					renderEdited(m),

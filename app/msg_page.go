@@ -1,8 +1,11 @@
 package app
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -22,6 +25,12 @@ type msgUI struct {
 	typingSent time.Time // when a typing event last went out
 	readSent   time.Time // when a read event last went out
 	typingWake bool      // a render is due when the typing line expires
+
+	// The @-completion of the composer: the names offered, the one
+	// selected, and the text before the caret when they were offered.
+	suggest       []string
+	suggestSel    int
+	suggestBefore string
 }
 
 // seqIn is seq when it is of the room on screen, else 0.
@@ -151,6 +160,8 @@ func (p *chatPage) cancelEdit() {
 // it reports whether there was one.
 func (p *chatPage) escapeMessage() bool {
 	switch {
+	case len(p.msg.suggest) > 0:
+		p.msg.suggest, p.msg.suggestSel = nil, 0
 	case p.msg.editSeq != 0:
 		p.cancelEdit()
 	case p.msg.pickSeq != 0:
@@ -192,6 +203,29 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 				})
 			}
 		case "composer-text":
+			if len(p.msg.suggest) > 0 && !e.Get("isComposing").Bool() {
+				switch key {
+				case "ArrowDown", "ArrowUp":
+					e.Call("preventDefault")
+					step := 1
+					if key == "ArrowUp" {
+						step = len(p.msg.suggest) - 1
+					}
+					ctx.Dispatch(func(app.Context) {
+						if n := len(p.msg.suggest); n > 0 {
+							p.msg.suggestSel = (p.msg.suggestSel + step) % n
+						}
+					})
+					return
+				case "Enter", "Tab":
+					if plain {
+						e.Call("preventDefault")
+						name := p.msg.suggest[p.msg.suggestSel%len(p.msg.suggest)]
+						ctx.Dispatch(func(app.Context) { p.pickMention(name) })
+						return
+					}
+				}
+			}
 			if key == "ArrowUp" && plain && field.Get("value").String() == "" {
 				if seq := p.st.lastMine(p.st.current); seq != 0 {
 					e.Call("preventDefault")
@@ -206,8 +240,11 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 			fitComposer(field)
 			return
 		}
-		if field.Get("id").String() != "composer-text" || field.Get("value").String() == "" ||
-			time.Since(p.msg.typingSent) < typingEvery {
+		if field.Get("id").String() != "composer-text" {
+			return
+		}
+		p.suggestMentions(ctx, field)
+		if field.Get("value").String() == "" || time.Since(p.msg.typingSent) < typingEvery {
 			return
 		}
 		ctx.Dispatch(func(ctx app.Context) {
@@ -236,4 +273,71 @@ func (p *chatPage) afterEvents(ctx app.Context) {
 // renderTyping is the line above the composer that says who is typing.
 func (p *chatPage) renderTyping() app.UI {
 	return app.P().ID("typing").Class("typing").Aria("live", "polite").Text(p.st.typingLine(p.st.current))
+}
+
+// suggestMentions offers the names of the room's people that complete the
+// @word before the caret; a render only when what is offered changes.
+func (p *chatPage) suggestMentions(ctx app.Context, field app.Value) {
+	value := field.Get("value").String()
+	units := utf16.Encode([]rune(value))
+	caret := min(field.Get("selectionStart").Int(), len(units))
+	before := string(utf16.Decode(units[:caret]))
+	var names []string
+	if _, prefix, ok := mentionPrefix(before); ok {
+		names = suggestNames(prefix, p.st.cur().names, p.st.name)
+	}
+	if len(names) == 0 && len(p.msg.suggest) == 0 {
+		return
+	}
+	ctx.Dispatch(func(app.Context) {
+		if !slices.Equal(names, p.msg.suggest) {
+			p.msg.suggestSel = 0
+		}
+		p.msg.suggest, p.msg.suggestBefore = names, before
+	})
+}
+
+// pickMention puts @name in place of the @word being typed.
+func (p *chatPage) pickMention(name string) {
+	before := p.msg.suggestBefore
+	p.msg.suggest, p.msg.suggestSel = nil, 0
+	field := app.Window().GetElementByID("composer-text")
+	at, _, ok := mentionPrefix(before)
+	if !field.Truthy() || !ok {
+		return
+	}
+	value := field.Get("value").String()
+	if !strings.HasPrefix(value, before) {
+		return // changed meanwhile
+	}
+	head := before[:at] + "@" + name + " "
+	field.Set("value", head+value[len(before):])
+	caret := len(utf16.Encode([]rune(head)))
+	field.Call("focus")
+	field.Call("setSelectionRange", caret, caret)
+	fitComposer(field)
+}
+
+func (p *chatPage) onMentionClick(ctx app.Context, e app.Event) {
+	p.pickMention(ctx.JSSrc().Get("dataset").Get("name").String())
+}
+
+// renderMentions is #mention-list, the names that complete the @word.
+func (p *chatPage) renderMentions() app.UI {
+	names := p.msg.suggest
+	if len(names) == 0 {
+		return nil
+	}
+	return app.Ul().ID("mention-list").Class("mention-list").Role("listbox").Aria("label", "People to mention").Body(
+		app.Range(names).Slice(func(i int) app.UI {
+			return app.Li().Role("presentation").Body(
+				app.Button().Type("button").Class("mention-option").Role("option").
+					DataSet("name", names[i]).
+					Aria("selected", boolAttr(i == p.msg.suggestSel%len(names))).
+					TabIndex(-1).
+					OnClick(p.onMentionClick).
+					Text("@" + names[i]),
+			)
+		}),
+	)
 }

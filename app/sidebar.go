@@ -48,6 +48,7 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 		app.Range(names).Slice(func(i int) app.UI {
 			name := names[i]
 			unread := p.st.unread(name)
+			mentioned := p.st.mentionCount(name)
 			current := name == p.st.current
 			class := "room-item"
 			if current {
@@ -62,6 +63,9 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 			if unread > 0 {
 				label += ", " + strconv.Itoa(unread) + " unread"
 			}
+			if mentioned > 0 {
+				label += ", " + strconv.Itoa(mentioned) + " mentioning you"
+			}
 			link := app.Button().
 				Type("button").
 				Class("room-link").
@@ -73,6 +77,10 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 					app.Span().Class("room-label").Text(title),
 					app.If(unread > 0, func() app.UI {
 						return app.Span().Class("unread").Aria("hidden", "true").Text(badgeText(unread))
+					}),
+					// Never without the unread badge before it: a mention is unread.
+					app.If(mentioned > 0, func() app.UI {
+						return app.Span().Class("mentioned").Aria("hidden", "true").Text("@" + badgeText(mentioned))
 					}),
 				)
 			if current {
