@@ -36,13 +36,13 @@ func TestMessageActionsScreenshots(t *testing.T) {
 	waitFor(t, ana, "two 👍", chipJS("bo", "Lunch at the usual place at noon?", "👍")+` === "2 mine"`)
 
 	clickIn(t, bo, "ana", "Sure, I'll book a table for four.", ".reply-msg")
-	say(t, bo, "Perfect, thanks! Cy and Dee are coming too.")
-	waitFor(t, ana, "the reply", msgJS("bo", "Perfect, thanks! Cy and Dee are coming too.")+`?.querySelector(".quote") != null`)
-	clickIn(t, ana, "bo", "Perfect, thanks! Cy and Dee are coming too.", ".react-msg")
+	say(t, bo, "Perfect, thanks @ana! Cy and Dee are coming too.")
+	waitFor(t, ana, "the reply", msgJS("bo", "Perfect, thanks @ana! Cy and Dee are coming too.")+`?.querySelector(".quote") != null`)
+	clickIn(t, ana, "bo", "Perfect, thanks @ana! Cy and Dee are coming too.", ".react-msg")
 	do(t, ana, "pick ❤️", chromedp.Click(chromedp.CSS(`#react-picker .pick[data-emoji="❤️"]`)))
-	waitFor(t, ana, "ana's ❤️", chipJS("bo", "Perfect, thanks! Cy and Dee are coming too.", "❤️")+` === "1 mine"`)
+	waitFor(t, ana, "ana's ❤️", chipJS("bo", "Perfect, thanks @ana! Cy and Dee are coming too.", "❤️")+` === "1 mine"`)
 	// ana starts answering a message too: the quote bar over the composer.
-	clickIn(t, ana, "bo", "Perfect, thanks! Cy and Dee are coming too.", ".reply-msg")
+	clickIn(t, ana, "bo", "Perfect, thanks @ana! Cy and Dee are coming too.", ".reply-msg")
 	waitFor(t, ana, "the quote bar", `document.getElementById("reply-bar") !== null`)
 
 	// bo types; the line holds for a few seconds after each key.
@@ -75,4 +75,16 @@ func TestMessageActionsScreenshots(t *testing.T) {
 	colorScheme(t, ana, "light")
 	settled(t, ana)
 	shootPage(t, ana, "msgactions-phone-375-picker")
+
+	// The public rooms to browse, on a desktop.
+	do(t, ana, "close the picker", chromedp.KeyEvent("\x1b"))
+	joinRoom(t, bo, "design", "design")
+	do(t, bo, "clear the composer", evalVoid(`document.getElementById("composer-text").value = ""`))
+	say(t, bo, "mockups")
+	waitFor(t, bo, "stored", msgJS("bo", "mockups")+`?.dataset.seq > 0`)
+	do(t, ana, "desktop", chromedp.EmulateViewport(1280, 800))
+	do(t, ana, "Browse rooms", chromedp.Click(chromedp.ID("browse-rooms")))
+	waitFor(t, ana, "design listed", `document.querySelector('#public-rooms li[data-room="design"]') !== null`)
+	settled(t, ana)
+	shootPage(t, ana, "msgactions-desktop-1280-browse")
 }
