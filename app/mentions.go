@@ -73,7 +73,7 @@ func isNameRune(r rune) bool {
 
 // mentions reports whether a text mentions name.
 func mentions(text, name string) bool {
-	if name == "" {
+	if name == "" || !strings.Contains(text, "@"+name) {
 		return false
 	}
 	return slices.ContainsFunc(splitMentions(text, []string{name}), func(m mentionSpan) bool { return m.Name != "" })

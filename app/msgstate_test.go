@@ -2,8 +2,11 @@ package app
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"chat/wire"
 )
@@ -252,5 +255,50 @@ func TestUnreadFollowsReadState(t *testing.T) {
 	}
 	if _, waits := s.takeReads(&last); waits {
 		t.Error("nothing new, yet a read waits")
+	}
+}
+
+// TestMessageExtrasRender checks what a message shows of its edit, its
+// reactions and the message it answers, and the typing line, in the page
+// as the server prerenders it.
+func TestMessageExtrasRender(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.setMe(user{ID: "u-me", Name: "me"})
+	p.st.connected()
+	p.st.apply(wire.Event{Type: wire.TypeWelcome, Name: "me", User: "u-me"})
+	p.st.apply(joined("lobby", 0))
+	p.st.apply(wire.Event{Type: wire.TypePresence, Room: "lobby", Count: 2, Names: []string{"bo", "me"}})
+	p.st.apply(mine(1, "a", "first"))
+	p.st.apply(wire.Event{Type: wire.TypeEdit, Room: "lobby", Seq: 2, Target: 1, Text: "first, fixed", Edited: t0})
+	reply := msg(3, "b", "bo", "yes @me")
+	reply.Reply, reply.Quote = 1, &wire.Quote{From: "me", Text: "first"}
+	reply.Reactions = []wire.Reaction{{Emoji: "👍", Users: []string{"u-bo", "u-me"}, Names: []string{"bo", "me"}}}
+	p.st.apply(reply)
+	p.st.apply(wire.Event{Type: wire.TypeTyping, Room: "lobby", Count: 2, Names: []string{"bo", "me"}})
+	p.st.startReply("lobby", 3)
+
+	html := app.HTMLString(p)
+	for _, want := range []string{
+		`class="edited"`, `>(edited)<`, `>first, fixed<`,
+		`class="quote"`, `data-seq="1"`, `class="quote-from">me<`, `class="quote-text">first<`,
+		`class="chip mine"`, `data-emoji="👍"`, ` aria-pressed`, `title="bo, me"`, `class="chip-count">2<`,
+		`class="mention me">@me<`,
+		`class="icon-button small msg-action edit-msg"`, `class="icon-button small msg-action reply-msg"`, `react-msg`,
+		`id="typing"`, `>bo is typing…<`,
+		`id="reply-bar"`, `class="reply-text">yes @me<`, `id="reply-cancel"`,
+		`id="browse-rooms"`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	// The server writes "true" as a bare attribute; the browser's is "true".
+	if strings.Contains(html, `aria-pressed="false"`) {
+		t.Error("the viewer's chip is not pressed")
+	}
+	// bo's message is not the viewer's to edit.
+	if n := strings.Count(html, "edit-msg"); n != 1 {
+		t.Errorf("%d edit buttons, want 1", n)
 	}
 }
