@@ -36,7 +36,7 @@ func chipJS(from, text, emoji string) string {
 // his back; bo replies, ana sees the quote and clicking it highlights the
 // original.
 func TestEditReactReply(t *testing.T) {
-	_, ana, bo := anaAndBo(t)
+	app, ana, bo := anaAndBo(t)
 	logConsole(t, ana, "ana")
 	logConsole(t, bo, "bo")
 	say(t, ana, "helo wrld")
@@ -99,6 +99,13 @@ func TestEditReactReply(t *testing.T) {
 	clickIn(t, ana, "bo", "indeed", ".reply-msg")
 	do(t, ana, "×", chromedp.Click(chromedp.ID("reply-cancel")))
 	waitFor(t, ana, "the bar gone", `document.getElementById("reply-bar") === null`)
+
+	// Someone new gets it all from the history: the last text, edited,
+	// the reaction, the quote.
+	cy := newPage(t, newBrowser(t))
+	signUp(t, cy, app.URL, "cy")
+	waitFor(t, cy, "the history with its state", msgJS("ana", "hello world")+`?.querySelector(".edited") != null && `+
+		chipJS("ana", "hello world", "👍")+` === "1" && `+msgJS("bo", "indeed")+`?.querySelector(".quote-text")?.textContent === "hello world"`)
 }
 
 // TestTypingAndReadState: ana typing shows on bo's page and goes; ana's
