@@ -321,6 +321,24 @@ func (s *chatState) refusedAction(ev wire.Event) bool {
 	return true
 }
 
+// forgetActions gives up on the edits and reactions not answered when the
+// connection ends: an edit shown ahead of the server goes back to the text
+// stored, and if it was stored after all, the resumed join brings it.
+func (s *chatState) forgetActions() {
+	for id, a := range s.acting {
+		delete(s.acting, id)
+		if !a.edit {
+			continue
+		}
+		if r := s.rooms[a.room]; r != nil {
+			if it := r.item(a.target); it != nil {
+				it.Text, it.Edited = a.oldText, a.edited
+				r.rev++
+			}
+		}
+	}
+}
+
 // lastMine is the seq of one's newest message in a room, 0 for none.
 func (s *chatState) lastMine(name string) uint64 {
 	r := s.rooms[name]

@@ -87,6 +87,18 @@ func TestSendEditOptimisticAndRefused(t *testing.T) {
 	if it := s.cur().item(1); it.Text != "first" || !it.Edited.IsZero() || s.rooms["lobby"] == nil || s.lastError == "" {
 		t.Errorf("after refusal: %+v, error %q", it, s.lastError)
 	}
+	// An edit caught by a dropped connection is undone until the resume
+	// says otherwise.
+	s.sendEdit("lobby", 1, "third")
+	s.takeOut()
+	s.disconnected()
+	if it := s.cur().item(1); it.Text != "first" || len(s.acting) != 0 {
+		t.Errorf("after a drop: %+v, acting %v", it, s.acting)
+	}
+	s.connected()
+	s.apply(wire.Event{Type: wire.TypeWelcome, Name: "me", User: "u-me"})
+	s.apply(joined("lobby", 1))
+	s.takeOut()
 	// Unchanged text sends nothing.
 	if !s.sendEdit("lobby", 1, "first") || len(s.takeOut()) != 0 {
 		t.Error("an unchanged edit was sent")

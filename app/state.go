@@ -174,6 +174,7 @@ func (s *chatState) disconnected() {
 	s.updateStatus()
 	s.out = nil
 	s.joining = s.joining[:0]
+	s.forgetActions()
 	for _, r := range s.rooms {
 		r.disconnected(s.now())
 	}
@@ -456,6 +457,9 @@ func (s *chatState) rateLimited(ev wire.Event) {
 	s.pace.drain(s.now())
 	r := s.rooms[ev.Room]
 	switch {
+	case ev.ID != "" && s.refusedAction(ev):
+		// An edit or a reaction is not kept to go again: it is undone,
+		// and the person tries again.
 	case ev.ID != "":
 		if r, i := s.findPending(ev.ID); r != nil {
 			r.pending[i].Sent = false
