@@ -36,8 +36,11 @@ type chatPage struct {
 	me       user   // who the session is, once GET /api/me (or the cache) said
 	openRoom string // ?room=: the room to put on screen once the session is known
 
-	panel  roomPanel  // the room's settings and members
-	dialog roomDialog // "New private room", "New direct message"
+	panel       roomPanel    // the room's settings and members
+	dialog      roomDialog   // "New private room", "New direct message", the public rooms
+	publicRooms []publicRoom // GET /api/rooms/public, while the dialog lists them
+
+	msg msgUI // editing, the emoji picker, typing and read pacing
 
 	pwa pwaState
 }
@@ -69,6 +72,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	ctx.Handle(actionDiscard, p.onDiscard)
 	ctx.Handle(actionOlder, p.onOlder)
 	ctx.Handle(actionDelete, p.onDelete)
+	p.handleMessageActions(ctx)
 
 	// What the browser says of its network decides between "offline" and
 	// "server unreachable"; back online, try now rather than at the end of
@@ -92,6 +96,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 		}
 	})
 	p.listenComposer()
+	p.listenMessageKeys(ctx)
 	// Someone may have added this person to a room meanwhile: the list is
 	// asked again when the page comes back into view.
 	p.listen(app.Window().Get("document"), "visibilitychange", func(app.Value) {
@@ -151,6 +156,7 @@ func (p *chatPage) connect(ctx app.Context) {
 				return
 			}
 			p.panelFollowPresence(ctx)
+			p.afterEvents(ctx)
 			p.flush(ctx)
 		})
 	}
@@ -206,6 +212,9 @@ func (p *chatPage) listen(target app.Value, event string, f func(e app.Value)) {
 // comes back for the rest), keeps what changed in localStorage and brings
 // the window's title up to date.
 func (p *chatPage) flush(ctx app.Context) {
+	if wait, ok := p.st.takeReads(&p.msg.readSent); ok {
+		p.flushIn(ctx, wait)
+	}
 	frames := p.st.takeFrames()
 	if p.sess != nil {
 		for _, frame := range frames {
@@ -321,6 +330,12 @@ func (p *chatPage) Render() app.UI {
 					NoOlder:   cur.noOlder,
 					Me:        p.st.user,
 					DeleteAny: p.st.deletesAny(cur.name),
+					CanReact:  p.st.user != "",
+					Editing:   p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
+					Picking:   p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
+					Unread:    p.st.firstUnread(),
+					Names:     cur.names,
+					MeName:    p.st.name,
 				},
 			),
 			p.renderComposer(),

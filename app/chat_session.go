@@ -219,6 +219,7 @@ func (p *chatPage) onEscape(ctx app.Context) {
 	switch {
 	case p.dialog.kind != "":
 		p.closeDialog(ctx)
+	case p.escapeMessage():
 	case p.panel.open:
 		p.closePanel(ctx)
 	default:

@@ -15,6 +15,9 @@ func (p *chatPage) renderComposer() app.UI {
 		invalid = "true"
 	}
 	return app.Footer().Class("composer-bar").Body(
+		p.renderTyping(),
+		app.Div().Class("reply-slot").Body(renderReplyBar(p.st.replyFor(p.st.current), p.onReplyCancel)),
+		app.Div().Class("mention-slot").Body(p.renderMentions()),
 		app.P().
 			ID("error").
 			Class("error").
@@ -52,6 +55,7 @@ func (p *chatPage) onSend(ctx app.Context, e app.Event) {
 	}
 	input.Set("value", "")
 	fitComposer(input)
+	p.msg.suggest = nil
 	p.flush(ctx)
 }
 
@@ -105,7 +109,9 @@ func (p *chatPage) listenComposer() {
 		if field.Get("id").String() != "composer-text" || field.Get("tagName").String() != "TEXTAREA" ||
 			e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("altKey").Bool() ||
 			// An input method composing a word takes its own Enter.
-			e.Get("isComposing").Bool() || e.Get("keyCode").Int() == 229 {
+			e.Get("isComposing").Bool() || e.Get("keyCode").Int() == 229 ||
+			// Enter picks the name offered (listenMessageKeys).
+			len(p.msg.suggest) > 0 {
 			return
 		}
 		e.Call("preventDefault")

@@ -71,13 +71,7 @@ func (s *chatState) applyDelete(ev wire.Event) {
 		r.rev++
 		s.dirtyRooms[r.name] = true
 	}
-	if ev.Seq > 0 {
-		r.lastSeq = max(r.lastSeq, ev.Seq)
-		s.dirtyRooms[r.name] = true
-		if r.joined && !r.caughtUp && ev.Seq >= r.head {
-			r.catchUp()
-		}
-	}
+	s.streamEvent(r, ev.Seq)
 }
 
 // noAccessText is what a person is told of a room they may not see.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"time"
 	"unicode"
@@ -53,8 +54,14 @@ type messageList struct {
 	Loading bool   // older history was asked for
 	NoOlder bool   // there is nothing older to ask for
 
-	Me        string // the viewer's user id: their own messages can be deleted
-	DeleteAny bool   // the viewer may delete anyone's message here (an admin, the room's owner)
+	Me        string   // the viewer's user id: their own messages can be deleted
+	DeleteAny bool     // the viewer may delete anyone's message here (an admin, the room's owner)
+	CanReact  bool     // the viewer has a session, which reacting takes
+	Editing   uint64   // the seq of the message being edited here, 0 for none
+	Picking   uint64   // the seq of the message whose emoji picker is open
+	Unread    uint64   // the first unread message, which the "new messages" line stands above
+	Names     []string // the people in the room, whose @names are marked
+	MeName    string   // the viewer's name: their mentions stand out
 
 	// What the last render showed, to tell what changed: go-app copies the
 	// exported fields only, so these survive an update.
@@ -62,6 +69,8 @@ type messageList struct {
 	shownLast    uint64
 	shownPending int
 	newBelow     bool // messages came in below while the reader was up the list
+	seenLast     uint64
+	seenRoom     string // the newest message the page was told is on screen, and its room
 
 	// confirming is the seq of the message whose delete waits for "Yes,
 	// delete" (in that room): one at a time, and a click elsewhere on the
@@ -79,10 +88,11 @@ type messageList struct {
 	stuck bool
 	size  [3]float64
 
-	timeline app.Value
-	onScroll app.Func
-	onResize app.Func
-	resizes  app.Value // the ResizeObserver on the list and its content
+	timeline  app.Value
+	onScroll  app.Func
+	onResize  app.Func
+	onVisible app.Func
+	resizes   app.Value // the ResizeObserver on the list and its content
 }
 
 func (l *messageList) OnMount(ctx app.Context) {
@@ -113,10 +123,21 @@ func (l *messageList) OnMount(ctx app.Context) {
 		}
 		l.stuck = true
 		scrollToEnd()
+		// Coming back to the page is seeing what came meanwhile.
+		l.onVisible = app.FuncOf(func(app.Value, []app.Value) any {
+			l.noteSeen(ctx)
+			return nil
+		})
+		app.Window().Get("document").Call("addEventListener", "visibilitychange", l.onVisible)
 	})
 }
 
 func (l *messageList) OnDismount() {
+	if l.onVisible != nil {
+		app.Window().Get("document").Call("removeEventListener", "visibilitychange", l.onVisible)
+		l.onVisible.Release()
+		l.onVisible = nil
+	}
 	if l.onScroll != nil {
 		l.timeline.Call("removeEventListener", "scroll", l.onScroll)
 		l.onScroll.Release()
@@ -165,6 +186,7 @@ func (l *messageList) scrolled(ctx app.Context) {
 	if l.newBelow && atEnd() {
 		ctx.Dispatch(func(app.Context) { l.newBelow = false })
 	}
+	l.noteSeen(ctx)
 	if !l.Loading && !l.NoOlder && l.Linked && len(l.Items) > 0 &&
 		l.timeline.Get("scrollTop").Float() < loadOlderAt {
 		ctx.NewActionWithValue(actionOlder, l.Room)
@@ -203,6 +225,16 @@ func (l *messageList) Render() app.UI {
 	_, l.shownLast, _ = bounds(l.Items)
 	l.shownPending = len(l.Pending)
 	rows := timelineRows(l.Items, now)
+	if l.Unread != 0 {
+		if i := slices.IndexFunc(rows, func(r timelineRow) bool {
+			return r.Kind == rowMessage && l.Items[r.Item].Seq == l.Unread
+		}); i >= 0 {
+			rows = slices.Insert(rows, i, timelineRow{Kind: rowUnread})
+			if i+1 < len(rows) {
+				rows[i+1].Cont = false
+			}
+		}
+	}
 	return app.Div().Class("timeline-wrap").Body(
 		app.Div().
 			ID("timeline").
@@ -220,6 +252,8 @@ func (l *messageList) Render() app.UI {
 							return renderDay(row.Day)
 						case rowSystem:
 							return renderSystem(l.Items[row.Item])
+						case rowUnread:
+							return app.Li().ID("unread-line").Class("unread-line").Body(app.Span().Text("New messages"))
 						}
 						return l.renderMessage(l.Items[row.Item], row.Cont)
 					}),
@@ -312,6 +346,10 @@ func (l *messageList) renderMessage(m chatItem, cont bool) app.UI {
 	if cont {
 		class += " cont"
 	}
+	if m.Fetched {
+		class += " fetched"
+	}
+	editing := l.Editing == m.Seq && m.Seq != 0
 	deletable := (m.User != "" && m.User == l.Me) || l.DeleteAny
 	confirming := deletable && l.confirming == m.Seq && l.confirmingRoom == l.Room
 	return app.Li().
@@ -326,12 +364,20 @@ func (l *messageList) renderMessage(m chatItem, cont bool) app.UI {
 					app.Span().Class("from").Text(m.From),
 					app.If(m.Guest, guestBadge),
 				),
-				renderText(m.Text),
-				renderTime(m.TS),
+				l.renderQuote(m),
+				app.If(!editing, func() app.UI { return renderMessageText(m.Text, l.Names, l.MeName) }).
+					Else(func() app.UI { return l.renderEditor(m) }),
+				app.Div().Class("meta").Body(
+					renderEdited(m),
+					renderTime(m.TS),
+				),
+				l.renderReactions(m),
+				l.renderPicker(m),
 			),
 			// A slot of its own, last: the buttons come and go.
 			app.Div().Class("msg-tools").Body(
-				app.If(deletable && !confirming, func() app.UI {
+				l.renderActions(m),
+				app.If(deletable && !confirming && !editing, func() app.UI {
 					return app.Button().Type("button").Class("icon-button small delete-msg").
 						DataSet("seq", m.Seq).Title("Delete message").Aria("label", "Delete message").
 						Disabled(!l.Linked).OnClick(l.onDeleteAsk).Body(trashIcon())

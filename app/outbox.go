@@ -39,6 +39,11 @@ func (s *chatState) sendTyped(typed string) error {
 	}
 	s.lastError, s.composerRefused = "", false
 	s.queue(newClientID(), text)
+	if rd := s.replyFor(s.current); rd != nil {
+		r := s.cur()
+		r.pending[len(r.pending)-1].Reply = rd.Seq
+		s.reply = nil
+	}
 	return nil
 }
 
@@ -107,7 +112,9 @@ func (s *chatState) takeOut() []wire.Event {
 				return out
 			}
 			p.Sent = true
-			out = append(out, sendEvent(r.name, p.ID, p.Text))
+			ev := sendEvent(r.name, p.ID, p.Text)
+			ev.Reply = p.Reply
+			out = append(out, ev)
 		}
 	}
 	return out
@@ -150,7 +157,11 @@ func (s *chatState) ack(r *room, id string, seq uint64) {
 	for _, p := range r.pending {
 		if p.ID == id {
 			s.removePending(r, id)
-			r.addMessage(chatItem{Seq: seq, ID: id, From: s.name, User: s.user, Guest: s.guest, Text: p.Text, TS: s.now(), Mine: true}, false)
+			it := chatItem{Seq: seq, ID: id, From: s.name, User: s.user, Guest: s.guest, Text: p.Text, TS: s.now(), Mine: true, Reply: p.Reply}
+			if o := r.item(p.Reply); o != nil && p.Reply != 0 {
+				it.Quote = &wire.Quote{From: o.From, User: o.User, Text: o.Text}
+			}
+			r.addMessage(it, false)
 			s.dirtyRooms[r.name] = true
 			return
 		}

@@ -1,8 +1,11 @@
 package app
 
 import (
+	"slices"
 	"sort"
 	"time"
+
+	"chat/wire"
 )
 
 // maxItems bounds one room's list in memory and in the DOM. New messages
@@ -37,6 +40,12 @@ type chatItem struct {
 	TS     time.Time `json:"ts"`
 	System bool      `json:"-"` // never stored: it is about this visit
 	Mine   bool      `json:"m,omitempty"`
+
+	Edited    time.Time       `json:"e,omitzero"`   // when its text last changed
+	Reactions []wire.Reaction `json:"r,omitempty"`  // as the server last said
+	Reply     uint64          `json:"rp,omitempty"` // the seq it answers
+	Quote     *wire.Quote     `json:"q,omitempty"`  // what it shows of that one
+	Fetched   bool            `json:"x,omitempty"`  // fetched alone (the original of a reply): there may be a hole after it
 }
 
 // pendingSend is a message typed here that the server has not confirmed
@@ -46,6 +55,7 @@ type chatItem struct {
 type pendingSend struct {
 	ID     string
 	Text   string
+	Reply  uint64 // the seq it answers, 0 for none
 	Failed string // the server's reason once it refused the message; empty while in flight
 	Sent   bool   // sent on the current connection; false while it waits for one
 
@@ -66,12 +76,25 @@ type room struct {
 	deleted map[uint64]bool   // seqs deleted while this page was open: a copy that comes later (older history in flight) stays out
 	lastSeq uint64            // highest seq received from the room's stream: where a resume starts
 	pending []pendingSend
-	unread  int
-	online  int       // people in the room, from the last presence event
-	names   []string  // their names, from the same event
-	seenAt  time.Time // when online and names were last known to be true: now while presenceLive, else the end of the connection
-	noOlder bool      // the server said there is nothing before items[0], or the list is full
-	keep    int       // how many of its last messages are kept in storage: keepItems, less when storage is full
+	// read is how far the person has read the room, on any device (the
+	// server's read events, joined's read, and this page's own marks);
+	// readSent is what this page last told the server, and marker the
+	// read seq when the room came on screen: the "new messages" line
+	// stands above the first message after it.
+	read     uint64
+	readSent uint64
+	marker   uint64
+	// typing is who the server last said is typing here (names, count),
+	// and when.
+	typing      []string
+	typingCount int
+	typingAt    time.Time
+	fetching    map[uint64]bool // originals of replies asked for with fetch
+	online      int             // people in the room, from the last presence event
+	names       []string        // their names, from the same event
+	seenAt      time.Time       // when online and names were last known to be true: now while presenceLive, else the end of the connection
+	noOlder     bool            // the server said there is nothing before items[0], or the list is full
+	keep        int             // how many of its last messages are kept in storage: keepItems, less when storage is full
 
 	joined       bool   // joined on this connection
 	head         uint64 // the room's last seq when it was joined (joined.seq)
@@ -88,7 +111,7 @@ type room struct {
 }
 
 func newRoom(name string) *room {
-	return &room{name: name, ids: make(map[string]uint64), deleted: make(map[uint64]bool), keep: keepItems}
+	return &room{name: name, ids: make(map[string]uint64), deleted: make(map[uint64]bool), fetching: make(map[uint64]bool), keep: keepItems}
 }
 
 // addMessage inserts a message in seq order unless it is already there, and
@@ -113,8 +136,10 @@ func (r *room) addMessage(it chatItem, fromStream bool) bool {
 			r.lastSeq = max(r.lastSeq, it.Seq)
 			// The stored copy is the truth: an ack's stand-in had the
 			// local clock and the name asked for.
-			if old := &r.items[i-1]; old.From != it.From || !old.TS.Equal(it.TS) || old.User != it.User || old.Guest != it.Guest {
+			if old := &r.items[i-1]; old.From != it.From || !old.TS.Equal(it.TS) || old.User != it.User || old.Guest != it.Guest ||
+				old.Text != it.Text || !old.Edited.Equal(it.Edited) || !sameReactions(old.Reactions, it.Reactions) || old.Reply != it.Reply {
 				old.From, old.TS, old.User, old.Guest = it.From, it.TS, it.User, it.Guest
+				old.Text, old.Edited, old.Reactions, old.Reply, old.Quote = it.Text, it.Edited, it.Reactions, it.Reply, it.Quote
 				r.rev++
 			}
 		}
@@ -179,10 +204,11 @@ func (r *room) trim() {
 }
 
 // oldestSeq is the seq of the first message held, 0 for none: where a
-// request for older history starts.
+// request for older history starts. A message fetched alone is not one: the
+// history between it and the rest is still to come.
 func (r *room) oldestSeq() uint64 {
 	for _, it := range r.items {
-		if !it.System {
+		if !it.System && !it.Fetched {
 			return it.Seq
 		}
 	}
@@ -223,7 +249,7 @@ func (r *room) resetHistory(head uint64, now time.Time) {
 	clear(r.ids)
 	r.lastSeq = head
 	r.noOlder = false
-	r.unread = 0
+	r.read, r.readSent, r.marker = head, head, head
 	r.addSystem(head, "The server's history was reset; older messages are no longer shown.", now)
 }
 
@@ -264,4 +290,11 @@ func (r *room) disconnected(now time.Time) {
 			r.rev++
 		}
 	}
+}
+
+// sameReactions reports whether two lists of reactions say the same.
+func sameReactions(a, b []wire.Reaction) bool {
+	return slices.EqualFunc(a, b, func(x, y wire.Reaction) bool {
+		return x.Emoji == y.Emoji && slices.Equal(x.Users, y.Users) && slices.Equal(x.Names, y.Names)
+	})
 }

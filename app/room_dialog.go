@@ -23,8 +23,11 @@ func (p *chatPage) onNewRoom(ctx app.Context, e app.Event) {
 
 func (p *chatPage) closeDialog(ctx app.Context) {
 	opener := "new-private"
-	if p.dialog.kind == kindDirect {
+	switch p.dialog.kind {
+	case kindDirect:
 		opener = "new-direct"
+	case kindBrowse:
+		opener = "browse-rooms"
 	}
 	p.dialog = roomDialog{}
 	focusAfterRender(opener)
@@ -76,8 +79,11 @@ func (p *chatPage) onDialogSubmit(ctx app.Context, e app.Event) {
 
 // renderDialog is #room-dialog, a modal over the page, when open.
 func (p *chatPage) renderDialog() app.UI {
-	if p.dialog.kind == "" {
+	switch p.dialog.kind {
+	case "":
 		return nil
+	case kindBrowse:
+		return p.renderBrowse()
 	}
 	title, label, hint, button := "New private room", "Title", "Only the people you add or invite can see it.", "Create room"
 	if p.dialog.kind == kindDirect {

@@ -43,11 +43,10 @@ func (s *chatState) switchTo(name string) {
 	if s.current != name {
 		s.current = name
 		s.listDirty = true
+		// The "new messages" line stands where the reading stopped.
+		r.marker = r.read
 	}
-	if r.unread != 0 {
-		r.unread = 0
-		s.dirtyRooms[name] = true
-	}
+	s.seen(name, r.newest())
 }
 
 // leave leaves a room for good, dropping what it held, its outbox too. The
@@ -108,8 +107,8 @@ func (s *chatState) requestOlder() {
 // rooms button on a phone.
 func (s *chatState) unreadTotal() int {
 	n := 0
-	for _, r := range s.rooms {
-		n += r.unread
+	for name := range s.rooms {
+		n += s.unread(name)
 	}
 	return n
 }

@@ -77,24 +77,24 @@ func TestUnreadCounts(t *testing.T) {
 	// history is not news.
 	s.apply(msgIn("design", 1, "d1", "bo", "old"))
 	s.apply(msgIn("design", 2, "d2", "bo", "old"))
-	if n := s.rooms["design"].unread; n != 0 {
+	if n := s.unread("design"); n != 0 {
 		t.Fatalf("first history counted as unread: %d", n)
 	}
 	s.apply(msgIn("design", 4, "d4", "bo", "new"))
 	s.apply(msgIn("design", 5, "d5", "me", "mine, from another tab"))
 	s.apply(msgIn("design", 4, "d4", "bo", "new")) // a replay
 	s.apply(msg(6, "l6", "bo", "on screen"))
-	if n := s.rooms["design"].unread; n != 1 {
+	if n := s.unread("design"); n != 1 {
 		t.Errorf("design unread = %d, want 1", n)
 	}
-	if n := s.rooms["lobby"].unread; n != 0 {
+	if n := s.unread("lobby"); n != 0 {
 		t.Errorf("lobby is on screen, unread = %d", n)
 	}
 	if s.unreadTotal() != 1 {
 		t.Errorf("total = %d", s.unreadTotal())
 	}
 	s.switchTo("design")
-	if n := s.rooms["design"].unread; n != 0 || !s.dirtyRooms["design"] {
+	if n := s.unread("design"); n != 0 || !s.dirtyRooms["design"] {
 		t.Errorf("switching did not clear and save: %d", n)
 	}
 }
@@ -104,13 +104,14 @@ func TestResumedHistoryIsNews(t *testing.T) {
 	s.join("design")
 	s.apply(joined("design", 0))
 	s.apply(msgIn("design", 5, "a", "bo", "seen"))
+	s.seen("design", 5) // on screen
 	s.switchTo("lobby")
 	s.disconnected()
 	s.connected()
 	s.apply(joined("design", 7))
 	s.apply(msgIn("design", 6, "b", "bo", "missed"))
 	s.apply(msgIn("design", 7, "c", "bo", "missed"))
-	if n := s.rooms["design"].unread; n != 2 {
+	if n := s.unread("design"); n != 2 {
 		t.Errorf("messages missed while away: unread %d, want 2", n)
 	}
 }
@@ -162,7 +163,7 @@ func TestRequestOlder(t *testing.T) {
 		s.apply(msg(seq, "m"+strconv.FormatUint(seq, 10), "bo", ""))
 	}
 	s.apply(wire.Event{Type: wire.TypeHistory, Room: "lobby", Before: 21, Seq: 1, Count: 50}) // as if a full page
-	if r.loadingOlder || r.noOlder || len(r.items) != 120 || r.items[0].Seq != 1 || r.unread != 0 {
+	if r.loadingOlder || r.noOlder || len(r.items) != 120 || r.items[0].Seq != 1 || s.unread(r.name) != 0 {
 		t.Fatalf("after the answer: loading %v noOlder %v len %d first %d", r.loadingOlder, r.noOlder, len(r.items), r.items[0].Seq)
 	}
 	s.requestOlder()

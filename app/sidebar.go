@@ -37,6 +37,7 @@ func (p *chatPage) renderRooms() app.UI {
 	return app.Nav().Class("rooms-nav").Aria("labelledby", "rooms-title").Body(
 		app.H2().ID("rooms-title").Class("side-title").Text("Rooms"),
 		p.renderRoomList("rooms", p.st.roomsOfKind(kindPublic)),
+		app.Button().ID("browse-rooms").Type("button").Class("button link browse-rooms").OnClick(p.onBrowseRooms).Text("Browse rooms"),
 	)
 }
 
@@ -46,10 +47,8 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 	return app.Ul().ID(id).Class("rooms").Body(
 		app.Range(names).Slice(func(i int) app.UI {
 			name := names[i]
-			unread := 0
-			if r := p.st.rooms[name]; r != nil {
-				unread = r.unread
-			}
+			unread := p.st.unread(name)
+			mentioned := p.st.mentionCount(name)
 			current := name == p.st.current
 			class := "room-item"
 			if current {
@@ -64,6 +63,9 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 			if unread > 0 {
 				label += ", " + strconv.Itoa(unread) + " unread"
 			}
+			if mentioned > 0 {
+				label += ", " + strconv.Itoa(mentioned) + " mentioning you"
+			}
 			link := app.Button().
 				Type("button").
 				Class("room-link").
@@ -75,6 +77,10 @@ func (p *chatPage) renderRoomList(id string, names []string) app.UI {
 					app.Span().Class("room-label").Text(title),
 					app.If(unread > 0, func() app.UI {
 						return app.Span().Class("unread").Aria("hidden", "true").Text(badgeText(unread))
+					}),
+					// Never without the unread badge before it: a mention is unread.
+					app.If(mentioned > 0, func() app.UI {
+						return app.Span().Class("mentioned").Aria("hidden", "true").Text("@" + badgeText(mentioned))
 					}),
 				)
 			if current {

@@ -49,6 +49,12 @@ type chatState struct {
 	// deleting holds the deletes sent and not answered, by their client
 	// id: an error for one is a refusal to delete, not to join.
 	deleting map[string]bool
+	// acting holds the edits and reactions sent and not answered, by
+	// their client id.
+	acting map[string]msgAction
+
+	reply *replyDraft // the message the composer answers, if any
+	jump  uint64      // a message a fetch brought in, to scroll to once shown
 
 	sessionEnded bool // the server ended this session (signed out elsewhere, revoked, banned)
 	noSession    bool // welcome came without a user: the cookie is gone, and a session must be got again
@@ -95,6 +101,7 @@ func newChatState(name string) *chatState {
 		outboxGone: make(map[string]bool),
 		info:       make(map[string]roomInfo),
 		deleting:   make(map[string]bool),
+		acting:     make(map[string]msgAction),
 		limitRate:  serverRate,
 		limitBurst: serverBurst,
 		now:        time.Now,
@@ -167,6 +174,7 @@ func (s *chatState) disconnected() {
 	s.updateStatus()
 	s.out = nil
 	s.joining = s.joining[:0]
+	s.forgetActions()
 	for _, r := range s.rooms {
 		r.disconnected(s.now())
 	}
@@ -230,13 +238,37 @@ func (s *chatState) apply(ev wire.Event) {
 		s.answered(ev.Room)
 		if r := s.rooms[ev.Room]; r != nil {
 			r.joinedAt(ev.Seq, s.now())
+			switch {
+			case ev.Read > 0:
+				s.applyRead(r.name, ev.Read)
+			case r.read == 0 && r.baseline == 0:
+				// Never read anywhere, and new here: what is there now is
+				// not news.
+				r.read = ev.Seq
+				r.readSent = ev.Seq
+			}
+			if r.name == s.current && r.marker == 0 {
+				r.marker = r.read
+			}
 		}
 		s.dirtyRooms[ev.Room] = true
 	case wire.TypeMsg:
 		s.addMessage(ev)
 	case wire.TypeDelete:
 		s.applyDelete(ev)
+	case wire.TypeEdit:
+		s.applyEdit(ev)
+	case wire.TypeReact:
+		s.applyReact(ev)
+	case wire.TypeTyping:
+		s.applyTyping(ev)
+	case wire.TypeRead:
+		s.applyRead(ev.Room, ev.Seq)
 	case wire.TypeAck:
+		if _, ok := s.acting[ev.ID]; ok {
+			delete(s.acting, ev.ID)
+			return // the edit or react event itself changes the message
+		}
 		if s.deleting[ev.ID] {
 			delete(s.deleting, ev.ID)
 			return // the delete event itself takes the message out, for everyone alike
@@ -305,13 +337,17 @@ func (s *chatState) addMessage(ev wire.Event) {
 		return
 	}
 	mine := s.confirm(r, ev.ID) || s.isMe(ev.User, ev.From)
-	// News is what comes after what this browser had seen when it joined;
-	// a room's first history (nothing seen before, still catching up) is
-	// not.
-	news := r.joined && ev.Seq > r.baseline && (r.baseline > 0 || r.caughtUp)
-	added := r.addMessage(chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS, Mine: mine}, true)
-	if added && news && !mine && r.name != s.current {
-		r.unread++
+	fetched := r.fetching[ev.Seq]
+	if fetched {
+		delete(r.fetching, ev.Seq)
+		s.jump = ev.Seq
+	}
+	it := chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS, Mine: mine,
+		Edited: ev.Edited, Reactions: ev.Reactions, Reply: ev.Reply, Quote: ev.Quote, Fetched: fetched && ev.Seq < r.oldestSeq()}
+	added := r.addMessage(it, !fetched)
+	if fetched {
+		s.dirtyRooms[r.name] = true
+		return
 	}
 	if r.joined && !r.caughtUp {
 		if added {
@@ -349,7 +385,12 @@ func (s *chatState) serverError(ev wire.Event) {
 		}
 		return
 	case wire.CodeForbidden:
-		s.forbidden(ev)
+		if !s.refusedAction(ev) {
+			s.forbidden(ev)
+		}
+		return
+	}
+	if s.refusedAction(ev) {
 		return
 	}
 	text := ev.Text
@@ -416,6 +457,9 @@ func (s *chatState) rateLimited(ev wire.Event) {
 	s.pace.drain(s.now())
 	r := s.rooms[ev.Room]
 	switch {
+	case ev.ID != "" && s.refusedAction(ev):
+		// An edit or a reaction is not kept to go again: it is undone,
+		// and the person tries again.
 	case ev.ID != "":
 		if r, i := s.findPending(ev.ID); r != nil {
 			r.pending[i].Sent = false

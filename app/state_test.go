@@ -1,6 +1,7 @@
 package app
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -112,7 +113,7 @@ func TestApplyKeepsFields(t *testing.T) {
 	s.apply(ev)
 	got := s.cur().items[0]
 	want := chatItem{Seq: 7, ID: "id7", From: "ana", Text: "<b>hi</b>", TS: ev.TS}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("item = %+v, want %+v", got, want)
 	}
 	s.apply(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})

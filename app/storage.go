@@ -28,7 +28,7 @@ type savedRooms struct {
 
 type savedRoom struct {
 	LastSeq uint64     `json:"last"`
-	Unread  int        `json:"unread,omitempty"`
+	Read    uint64     `json:"read,omitempty"`
 	NoOlder bool       `json:"all,omitempty"` // Items starts at the room's first kept message
 	Items   []chatItem `json:"items"`
 }
@@ -37,6 +37,7 @@ type savedSend struct {
 	Room   string `json:"room"`
 	ID     string `json:"id"`
 	Text   string `json:"text"`
+	Reply  uint64 `json:"reply,omitempty"`
 	Failed string `json:"failed,omitempty"`
 }
 
@@ -68,7 +69,7 @@ func (s *chatState) load(st app.BrowserStorage) {
 			app.Log("chat: reading room", name, err)
 			continue
 		}
-		r.lastSeq, r.unread, r.noOlder = saved.LastSeq, max(saved.Unread, 0), saved.NoOlder
+		r.lastSeq, r.read, r.readSent, r.noOlder = saved.LastSeq, saved.Read, saved.Read, saved.NoOlder
 		// Not as stream messages: the resume point is LastSeq, which an
 		// ack's stand-in may be ahead of.
 		for _, it := range saved.Items {
@@ -90,7 +91,7 @@ func (s *chatState) load(st app.BrowserStorage) {
 			}
 			r = s.addRoom(p.Room)
 		}
-		r.pending = append(r.pending, pendingSend{ID: p.ID, Text: p.Text, Failed: p.Failed})
+		r.pending = append(r.pending, pendingSend{ID: p.ID, Text: p.Text, Reply: p.Reply, Failed: p.Failed})
 		r.rev++
 	}
 	if s.rooms[list.Current] != nil {
@@ -209,7 +210,7 @@ func (s *chatState) savedOutbox() []savedSend {
 	var outbox []savedSend
 	for _, name := range s.order {
 		for _, p := range s.rooms[name].pending {
-			outbox = append(outbox, savedSend{Room: name, ID: p.ID, Text: p.Text, Failed: p.Failed})
+			outbox = append(outbox, savedSend{Room: name, ID: p.ID, Text: p.Text, Reply: p.Reply, Failed: p.Failed})
 		}
 	}
 	return outbox
@@ -301,7 +302,7 @@ func (r *room) saved() savedRoom {
 	}
 	slices.Reverse(items)
 	all := r.noOlder && len(items) == countMessages(r.items)
-	return savedRoom{LastSeq: r.lastSeq, Unread: r.unread, NoOlder: all, Items: items}
+	return savedRoom{LastSeq: r.lastSeq, Read: r.read, NoOlder: all, Items: items}
 }
 
 func countMessages(items []chatItem) int {

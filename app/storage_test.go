@@ -54,8 +54,8 @@ func TestSaveAndLoad(t *testing.T) {
 	if design.lastSeq != 152 || len(design.items) != 2 {
 		t.Errorf("design: lastSeq %d, %d items", design.lastSeq, len(design.items))
 	}
-	if design.unread != 0 || lobby.unread != 0 {
-		t.Errorf("unread lobby %d design %d", lobby.unread, design.unread)
+	if re.unread("design") != 0 || re.unread("lobby") != 0 {
+		t.Errorf("unread lobby %d design %d", re.unread("lobby"), re.unread("design"))
 	}
 	var ids []string
 	for _, name := range re.order {
@@ -91,8 +91,8 @@ func TestSaveKeepsUnreadAndDeletesLeftRooms(t *testing.T) {
 	s.save(st)
 	re := newChatState("me")
 	re.load(st)
-	if re.rooms["x"].unread != 1 {
-		t.Errorf("unread after reload = %d, want 1", re.rooms["x"].unread)
+	if re.unread("x") != 1 {
+		t.Errorf("unread after reload = %d, want 1", re.unread("x"))
 	}
 	s.leave("x")
 	s.save(st)

@@ -12,7 +12,8 @@ type rowKind uint8
 const (
 	rowMessage rowKind = iota
 	rowSystem
-	rowDay // a day separator: "Today", "Yesterday", "Monday 3 March"
+	rowDay    // a day separator: "Today", "Yesterday", "Monday 3 March"
+	rowUnread // the "new messages" line, above the first unread message
 )
 
 // timelineRow is one row of #messages. For a message, Item indexes the
