@@ -180,6 +180,12 @@ func (o testOutput) Write(p []byte) (int, error) {
 // gets its own browser context (own storage, like a separate person).
 func newBrowser(tb testing.TB) context.Context {
 	tb.Helper()
+	return newBrowserWith(tb)
+}
+
+// newBrowserWith is newBrowser with more Chromium flags.
+func newBrowserWith(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	tb.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(tb)),
 		chromedp.NoSandbox,
@@ -192,6 +198,7 @@ func newBrowser(tb testing.TB) context.Context {
 		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	tb.Cleanup(cancel)
 	browser, cancelBrowser := chromedp.NewContext(alloc)

@@ -110,26 +110,7 @@ func startAppTLS(tb testing.TB) (base, spki string) {
 // trustingBrowser is newBrowser with the test's CA trusted.
 func trustingBrowser(tb testing.TB, spki string) context.Context {
 	tb.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(tb)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("ignore-certificate-errors-spki-list", spki),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(tb.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	tb.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	tb.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil {
-		tb.Fatalf("start chromium: %v", err)
-	}
-	return browser
+	return newBrowserWith(tb, chromedp.Flag("ignore-certificate-errors-spki-list", spki))
 }
 
 // TestTwoPeopleChatOverHTTPS is the two-person browser test over HTTPS:

@@ -235,50 +235,7 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 		}
 	})
 
-	var got []int
-	nextPong := 0
-	for len(got) < messages || nextPong < pings {
-		op, p, err := slow.readFrame()
-		if err != nil {
-			t.Fatalf("after %d messages and %d pongs: %v (%+v)", len(got), nextPong, err, s.Hub().Stats())
-		}
-		switch op {
-		case 0x1:
-			for line := range wire.Lines(p) {
-				ev, err := wire.Decode(line)
-				if err != nil {
-					t.Fatalf("a data frame is not whole events: %v in %.80q", err, line)
-				}
-				if ev.Type == wire.TypeMsg && ev.Room == "big" {
-					var n int
-					fmt.Sscan(ev.Text, &n)
-					got = append(got, n)
-					received.Add(1)
-				}
-			}
-		case 0xA:
-			if want := fmt.Sprint("ping-", nextPong); string(p) != want {
-				t.Fatalf("pong %q, want %q: a control frame was lost or cut", p, want)
-			}
-			nextPong++
-		default:
-			t.Fatalf("unexpected frame opcode %#x (%d bytes): the stream is corrupt", op, len(p))
-		}
-	}
-	wg.Wait()
-	for i, n := range got {
-		if n != i {
-			t.Fatalf("message %d is %d: out of order or lost", i, n)
-		}
-	}
-	st := s.Hub().Stats()
-	if st.SlowConsumers != 0 || st.WriteTimeouts != 0 {
-		t.Errorf("the slow reader was dropped: %+v", st)
-	}
-	if st.SocketFull == 0 {
-		t.Errorf("no write found the socket full: the test did not write frames in pieces (%+v)", st)
-	}
-	t.Logf("%d messages and %d pongs whole and in order; %d writes found the socket full", len(got), nextPong, st.SocketFull)
+	readWholeFrames(t, s, slow, messages, pings, &received, &wg)
 }
 
 // handshakeRaw completes a WebSocket handshake on c by hand.
@@ -326,4 +283,57 @@ func (t *throttled) Read(p []byte) (int, error) {
 func slowReaderTolerated(c *Config) {
 	fastSenders(c)
 	c.Hub = &hub.Options{WriteTimeout: 30 * time.Second}
+}
+
+// readWholeFrames reads what the slow reader gets, until every message and
+// every pong has come, and checks it: each data frame whole events, the
+// messages of room "big" once each and in order, each pong for its ping;
+// nobody dropped, and some write found the socket full (the frames did go
+// in pieces). The senders are in wg.
+func readWholeFrames(t *testing.T, s *Server, slow *rawClient, messages, pings int, received *atomic.Int64, wg *sync.WaitGroup) {
+	t.Helper()
+	var got []int
+	nextPong := 0
+	for len(got) < messages || nextPong < pings {
+		op, p, err := slow.readFrame()
+		if err != nil {
+			t.Fatalf("after %d messages and %d pongs: %v (%+v)", len(got), nextPong, err, s.Hub().Stats())
+		}
+		switch op {
+		case 0x1:
+			for line := range wire.Lines(p) {
+				ev, err := wire.Decode(line)
+				if err != nil {
+					t.Fatalf("a data frame is not whole events: %v in %.80q", err, line)
+				}
+				if ev.Type == wire.TypeMsg && ev.Room == "big" {
+					var n int
+					fmt.Sscan(ev.Text, &n)
+					got = append(got, n)
+					received.Add(1)
+				}
+			}
+		case 0xA:
+			if want := fmt.Sprint("ping-", nextPong); string(p) != want {
+				t.Fatalf("pong %q, want %q: a control frame was lost or cut", p, want)
+			}
+			nextPong++
+		default:
+			t.Fatalf("unexpected frame opcode %#x (%d bytes): the stream is corrupt", op, len(p))
+		}
+	}
+	wg.Wait()
+	for i, n := range got {
+		if n != i {
+			t.Fatalf("message %d is %d: out of order or lost", i, n)
+		}
+	}
+	st := s.Hub().Stats()
+	if st.SlowConsumers != 0 || st.WriteTimeouts != 0 {
+		t.Errorf("the slow reader was dropped: %+v", st)
+	}
+	if st.SocketFull == 0 {
+		t.Errorf("no write found the socket full: the test did not write frames in pieces (%+v)", st)
+	}
+	t.Logf("%d messages and %d pongs whole and in order; %d writes found the socket full", len(got), nextPong, st.SocketFull)
 }

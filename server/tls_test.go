@@ -296,47 +296,5 @@ func TestTLSFramesStayWholeWithPartialWrites(t *testing.T) {
 			}
 		}
 	})
-	var got []int
-	nextPong := 0
-	for len(got) < messages || nextPong < pings {
-		op, p, err := slow.readFrame()
-		if err != nil {
-			t.Fatalf("after %d messages and %d pongs: %v (%+v)", len(got), nextPong, err, s.Hub().Stats())
-		}
-		switch op {
-		case 0x1:
-			for line := range wire.Lines(p) {
-				ev, err := wire.Decode(line)
-				if err != nil {
-					t.Fatalf("a data frame is not whole events: %v in %.80q", err, line)
-				}
-				if ev.Type == wire.TypeMsg && ev.Room == "big" {
-					var n int
-					fmt.Sscan(ev.Text, &n)
-					got = append(got, n)
-					received.Add(1)
-				}
-			}
-		case 0xA:
-			if want := fmt.Sprint("ping-", nextPong); string(p) != want {
-				t.Fatalf("pong %q, want %q", p, want)
-			}
-			nextPong++
-		default:
-			t.Fatalf("unexpected frame opcode %#x: the stream is corrupt", op)
-		}
-	}
-	wg.Wait()
-	for i, n := range got {
-		if n != i {
-			t.Fatalf("message %d is %d: out of order or lost", i, n)
-		}
-	}
-	st := s.Hub().Stats()
-	if st.SlowConsumers != 0 || st.WriteTimeouts != 0 {
-		t.Errorf("the slow reader was dropped: %+v", st)
-	}
-	if st.SocketFull == 0 {
-		t.Errorf("no write left ciphertext pending: the test did not exercise the wire (%+v)", st)
-	}
+	readWholeFrames(t, s, slow, messages, pings, &received, &wg)
 }
