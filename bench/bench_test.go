@@ -24,6 +24,14 @@ import (
 // startChat runs the real chat server in this process.
 func startChat(t *testing.T) (*server.Server, string) {
 	t.Helper()
+	s, hs := startChatOn(t, httptest.NewServer)
+	return s, hs.URL
+}
+
+// startChatOn runs the real chat server behind the test server start
+// makes (httptest.NewServer, or NewTLSServer).
+func startChatOn(t *testing.T, start func(http.Handler) *httptest.Server) (*server.Server, *httptest.Server) {
+	t.Helper()
 	cfg := server.DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -33,14 +41,14 @@ func startChat(t *testing.T) (*server.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(s.Handler())
+	hs := start(s.Handler())
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		s.Shutdown(ctx)
 	})
-	return s, hs.URL
+	return s, hs
 }
 
 func wsOf(httpURL string) string { return "ws" + strings.TrimPrefix(httpURL, "http") + "/ws" }
@@ -315,22 +323,7 @@ func chatAgainst(t *testing.T, h http.Handler, conns int, timeout time.Duration)
 // TestBenchOverTLS: the same loads over wss:// and https://, trusting the
 // server's certificate from a PEM file as `chat bench -ca` does.
 func TestBenchOverTLS(t *testing.T) {
-	cfg := server.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := server.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewTLSServer(s.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
+	_, hs := startChatOn(t, httptest.NewTLSServer)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)

@@ -221,12 +221,17 @@ func (s *Server) apiCreateRoom(w http.ResponseWriter, r *http.Request) {
 		apiError(w, err)
 		return
 	}
+	s.answerRoom(w, r, sess, rm, http.StatusCreated)
+}
+
+// answerRoom answers with rm as sess sees it.
+func (s *Server) answerRoom(w http.ResponseWriter, r *http.Request, sess auth.Session, rm rooms.Room, status int) {
 	ar, err := s.describeRoom(r.Context(), sess, rm)
 	if err != nil {
 		apiError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]apiRoom{"room": ar})
+	writeJSON(w, status, map[string]apiRoom{"room": ar})
 }
 
 func (s *Server) apiRoom(w http.ResponseWriter, r *http.Request) {
@@ -424,12 +429,7 @@ func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request) {
 		apiError(w, err)
 		return
 	}
-	ar, err := s.describeRoom(r.Context(), sess, rm)
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]apiRoom{"room": ar})
+	s.answerRoom(w, r, sess, rm, http.StatusOK)
 }
 
 func rankName(role, name string) string {

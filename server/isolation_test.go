@@ -187,7 +187,19 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 	slow := handshakeRaw(t, c, hs.Listener.Addr().String())
 	slow.send(frame(true, 0, 0x1, true, wire.Encode(wire.Event{Type: wire.TypeJoin, Room: "big"}), -1))
 
-	const messages, pings = 300, 400
+	loadSlowReader(t, s, sender, slow, c, 400, time.Millisecond)
+}
+
+// loadSlowReader is the partial-write load on slow, a client over conn
+// that reads 1 KB every 200 µs at most: pings every pingEvery from one
+// goroutine (the server answers them while its data frames to this client
+// are half written), and from sender, bursts of 200 KB of messages, more
+// than the server's socket holds (its 64 KB send buffer, doubled by the
+// kernel) and under the client's queue cap beside it, the next burst once
+// the reader has nearly caught up. Then readWholeFrames checks what came.
+func loadSlowReader(t *testing.T, s *Server, sender *client, slow *rawClient, conn net.Conn, pings int, pingEvery time.Duration) {
+	t.Helper()
+	const messages = 300
 	text := strings.Repeat("m", 3900)
 	var received atomic.Int64
 	var wg sync.WaitGroup
@@ -196,8 +208,6 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 	stop := make(chan struct{})
 	defer func() { close(stop); wg.Wait() }()
 	wg.Go(func() {
-		// Pings all along, from another goroutine: the server answers
-		// them while its data frames to this client are half written.
 		for i := range pings {
 			select {
 			case <-stop:
@@ -205,17 +215,11 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 			default:
 			}
 			slow.send(frame(true, 0, 0x9, true, fmt.Appendf(nil, "ping-%d", i), -1))
-			time.Sleep(time.Millisecond)
+			time.Sleep(pingEvery)
 		}
 	})
-	// The reader takes its time: 1 KB every 200 µs at most.
-	slowReader := bufio.NewReaderSize(&throttled{r: c, chunk: 1024, pause: 200 * time.Microsecond}, 1024)
-	slow.br = slowReader
+	slow.br = bufio.NewReaderSize(&throttled{r: conn, chunk: 1024, pause: 200 * time.Microsecond}, 1024)
 	wg.Go(func() {
-		// Bursts of 200 KB, more than the server's socket holds (its 64 KB
-		// send buffer, doubled by the kernel) and under the client's queue
-		// cap beside it; the next one waits until the reader has nearly
-		// caught up.
 		for i := range messages {
 			select {
 			case <-stop:
@@ -234,7 +238,6 @@ func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
 			}
 		}
 	})
-
 	readWholeFrames(t, s, slow, messages, pings, &received, &wg)
 }
 

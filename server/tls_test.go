@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -11,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -19,8 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,47 +250,5 @@ func TestTLSFramesStayWholeWithPartialWrites(t *testing.T) {
 	tc := tls.Client(dialSmall(t, addr, 2048), &tls.Config{RootCAs: ca.pool, ServerName: "127.0.0.1"})
 	slow := handshakeRaw(t, tc, addr)
 	slow.send(frame(true, 0, 0x1, true, wire.Encode(wire.Event{Type: wire.TypeJoin, Room: "big"}), -1))
-	const messages, pings = 300, 200
-	text := strings.Repeat("m", 3900)
-	var received atomic.Int64
-	var sendMu sync.Mutex // the raw client's writes, from two goroutines
-	var wg sync.WaitGroup
-	// The goroutines end with the test, whichever way it ends: one still
-	// sending after a failure would fail a test that is over.
-	stop := make(chan struct{})
-	defer func() { close(stop); wg.Wait() }()
-	wg.Go(func() {
-		for i := range pings {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			sendMu.Lock()
-			slow.send(frame(true, 0, 0x9, true, fmt.Appendf(nil, "ping-%d", i), -1))
-			sendMu.Unlock()
-			time.Sleep(2 * time.Millisecond)
-		}
-	})
-	slow.br = bufio.NewReaderSize(&throttled{r: tc, chunk: 1024, pause: 200 * time.Microsecond}, 1024)
-	wg.Go(func() {
-		for i := range messages {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			sender.send(wire.Event{Type: wire.TypeSend, Room: "big", ID: fmt.Sprint("m", i), Text: fmt.Sprint(i, " ", text)})
-			if i%50 == 49 {
-				for deadline := time.Now().Add(10 * time.Second); received.Load() < int64(i-5) && time.Now().Before(deadline); {
-					select {
-					case <-stop:
-						return
-					case <-time.After(time.Millisecond):
-					}
-				}
-			}
-		}
-	})
-	readWholeFrames(t, s, slow, messages, pings, &received, &wg)
+	loadSlowReader(t, s, sender, slow, tc, 200, 2*time.Millisecond)
 }
