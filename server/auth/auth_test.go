@@ -69,18 +69,23 @@ func TestUnknownNameCostsWhatAWrongPasswordDoes(t *testing.T) {
 	if _, err := s.SignUp(ctx, "ana", "correct horse", "", false, "10.1.1.1"); err != nil {
 		t.Fatal(err)
 	}
-	timeOf := func(name string) time.Duration {
-		var best time.Duration
-		for i := range 5 {
-			start := time.Now()
-			_, _ = s.SignIn(ctx, name, "wrong horse", fmt.Sprint("10.0.0.", i))
-			if d := time.Since(start); best == 0 || d < best {
-				best = d
-			}
-		}
-		return best
+	// The two are measured in turns, best of seven each, so that a burst
+	// of load on a shared machine (CI runs packages side by side) falls on
+	// both rather than on whichever ran first.
+	attempt := func(name string, i int) time.Duration {
+		start := time.Now()
+		_, _ = s.SignIn(ctx, name, "wrong horse", fmt.Sprint("10.0.", len(name), ".", i))
+		return time.Since(start)
 	}
-	known, unknown := timeOf("ana"), timeOf("nobody-at-all")
+	var known, unknown time.Duration
+	for i := range 7 {
+		if d := attempt("ana", i); known == 0 || d < known {
+			known = d
+		}
+		if d := attempt("nobody-at-all", i); unknown == 0 || d < unknown {
+			unknown = d
+		}
+	}
 	if r := float64(unknown) / float64(known); r < 0.6 || r > 1.6 {
 		t.Errorf("a wrong password takes %v, an unknown name %v: the difference tells who exists", known, unknown)
 	}
