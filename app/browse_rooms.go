@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -15,9 +16,9 @@ const kindBrowse = "browse"
 
 // publicRoom is a room of GET /api/rooms/public.
 type publicRoom struct {
-	Name     string `json:"name"`
-	Messages int    `json:"messages"`
-	Online   int    `json:"online"`
+	Name   string    `json:"name"`
+	Active time.Time `json:"active"` // its last message or change
+	Online int       `json:"online"`
 }
 
 func fetchPublicRooms(ctx context.Context) ([]publicRoom, error) {
@@ -93,7 +94,7 @@ func (p *chatPage) renderBrowse() app.UI {
 						return app.Li().Class("public-room").DataSet("room", r.Name).Body(
 							app.Div().Class("public-what").Body(
 								app.Span().Class("public-name").Text("#"+r.Name),
-								app.Span().Class("public-counts").Text(plural(r.Online, "online", "online")+" · "+plural(r.Messages, "message", "messages")),
+								app.Span().Class("public-counts").Text(plural(r.Online, "online", "online")+" · "+activeAgo(r.Active, time.Now())),
 							),
 							app.Button().Type("button").Class("button small "+map[bool]string{true: "secondary", false: "primary"}[joined]).
 								DataSet("room", r.Name).Aria("label", label+" #"+r.Name).
@@ -113,4 +114,21 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// activeAgo says how long ago a room was last active, as a directory
+// shows it: "active now", "active 5 min ago", "active 3 h ago", then
+// days, then the date.
+func activeAgo(at, now time.Time) string {
+	switch d := now.Sub(at); {
+	case d < time.Minute:
+		return "active now"
+	case d < time.Hour:
+		return "active " + strconv.Itoa(int(d/time.Minute)) + " min ago"
+	case d < 24*time.Hour:
+		return "active " + strconv.Itoa(int(d/time.Hour)) + " h ago"
+	case d < 30*24*time.Hour:
+		return "active " + plural(int(d/(24*time.Hour)), "day", "days") + " ago"
+	}
+	return "active " + at.Local().Format("2 Jan 2006")
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,5 +63,26 @@ func TestTimelineGroupsBySenderAndDay(t *testing.T) {
 func TestTimelineEmpty(t *testing.T) {
 	if rows := timelineRows(nil, time.Now()); len(rows) != 0 {
 		t.Errorf("rows = %v", rows)
+	}
+}
+
+func TestActiveAgo(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		ago  time.Duration
+		want string
+	}{
+		{10 * time.Second, "active now"},
+		{5 * time.Minute, "active 5 min ago"},
+		{3*time.Hour + 59*time.Minute, "active 3 h ago"},
+		{24 * time.Hour, "active 1 day ago"},
+		{6 * 24 * time.Hour, "active 6 days ago"},
+	} {
+		if got := activeAgo(now.Add(-c.ago), now); got != c.want {
+			t.Errorf("%v ago: %q, want %q", c.ago, got, c.want)
+		}
+	}
+	if got := activeAgo(now.AddDate(0, -3, 0), now); !strings.HasPrefix(got, "active ") || !strings.Contains(got, "2026") {
+		t.Errorf("3 months ago: %q, want the date", got)
 	}
 }

@@ -15,7 +15,7 @@ func TestBrowseRooms(t *testing.T) {
 	waitMessage(t, ana, "ana", "the plan")
 
 	do(t, bo, "Browse rooms", chromedp.Click(chromedp.ID("browse-rooms")))
-	waitFor(t, bo, "plans listed", `document.querySelector('#public-rooms li[data-room="plans"] .public-counts')?.textContent === "1 online · 1 message"`)
+	waitFor(t, bo, "plans listed", `document.querySelector('#public-rooms li[data-room="plans"] .public-counts')?.textContent === "1 online · active now"`)
 	if got := eval[string](t, bo, `document.querySelector('#public-rooms li[data-room="plans"] button').textContent`); got != "Join" {
 		t.Errorf("the button says %q, want Join", got)
 	}

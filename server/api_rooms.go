@@ -124,13 +124,13 @@ func (s *Server) apiMyRooms(w http.ResponseWriter, r *http.Request) {
 
 // publicRoom is a public room in the directory.
 type publicRoom struct {
-	Name     string `json:"name"`
-	Messages uint64 `json:"messages"` // kept: messages and the changes to them
-	Online   int    `json:"online"`
+	Name   string    `json:"name"`
+	Active time.Time `json:"active"` // its last message, edit, reaction or delete
+	Online int       `json:"online"`
 }
 
-// apiPublicRooms lists the public rooms that keep messages, the busiest
-// first: what a newcomer browses instead of having to know a name. No
+// apiPublicRooms lists the public rooms that keep messages, those with
+// most people online first, then the most recently active: what a newcomer browses instead of having to know a name. No
 // private room or direct message is listed, whoever asks.
 func (s *Server) apiPublicRooms(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Access == AccessMembers {
@@ -138,24 +138,24 @@ func (s *Server) apiPublicRooms(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	counts, err := s.broker.Rooms(r.Context())
+	active, err := s.broker.Activity(r.Context())
 	if err != nil {
 		apiError(w, err)
 		return
 	}
-	out := make([]publicRoom, 0, len(counts))
-	for name, n := range counts {
+	out := make([]publicRoom, 0, len(active))
+	for name, at := range active {
 		if rooms.Reserved(name) {
 			continue
 		}
-		out = append(out, publicRoom{Name: name, Messages: n, Online: s.presence.current(name).Count})
+		out = append(out, publicRoom{Name: name, Active: at, Online: s.presence.current(name).Count})
 	}
 	slices.SortFunc(out, func(a, b publicRoom) int {
 		if a.Online != b.Online {
 			return b.Online - a.Online
 		}
-		if a.Messages != b.Messages {
-			return int(b.Messages) - int(a.Messages)
+		if c := b.Active.Compare(a.Active); c != 0 {
+			return c
 		}
 		return strings.Compare(a.Name, b.Name)
 	})

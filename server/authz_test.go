@@ -626,16 +626,27 @@ func TestPublicRoomDirectory(t *testing.T) {
 		olga.say(room, "hi-"+room, "hello")
 	}
 	olga.say("town", "again", "hello again")
-	code, out := newPerson(t, hs).call("GET", "/api/rooms/public", nil)
-	if code != http.StatusOK {
-		t.Fatalf("directory: %d %v", code, out)
+	directory := func() (names []string) {
+		t.Helper()
+		code, out := newPerson(t, hs).call("GET", "/api/rooms/public", nil)
+		if code != http.StatusOK {
+			t.Fatalf("directory: %d %v", code, out)
+		}
+		for _, r := range out["rooms"].([]any) {
+			r := r.(map[string]any)
+			if at, err := time.Parse(time.RFC3339Nano, r["active"].(string)); err != nil || time.Since(at) > time.Minute {
+				t.Errorf("room %v active %v (%v)", r["name"], r["active"], err)
+			}
+			names = append(names, r["name"].(string))
+		}
+		return names
 	}
-	var names []string
-	for _, r := range out["rooms"].([]any) {
-		names = append(names, r.(map[string]any)["name"].(string))
+	if names := directory(); !slices.Equal(names, []string{"town", "garden"}) {
+		t.Errorf("directory %v, want town (active last) then garden, nothing private", names)
 	}
-	if !slices.Equal(names, []string{"town", "garden"}) {
-		t.Errorf("directory %v, want town (busiest) then garden, nothing private", names)
+	olga.say("garden", "later", "hello garden")
+	if names := directory(); !slices.Equal(names, []string{"garden", "town"}) {
+		t.Errorf("directory %v, want garden (active last) then town", names)
 	}
 	_, mhs := startServer(t, func(c *Config) { c.Access = AccessMembers })
 	if code, _ := newPerson(t, mhs).call("GET", "/api/rooms/public", nil); code != http.StatusUnauthorized {

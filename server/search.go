@@ -77,12 +77,12 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		}
 		targets = []string{room}
 	} else {
-		counts, err := s.broker.Rooms(ctx)
+		names, err := s.broker.RoomNames(ctx)
 		if err != nil {
 			apiError(w, err)
 			return
 		}
-		for name := range counts {
+		for _, name := range names {
 			if !rooms.Reserved(name) {
 				targets = append(targets, name)
 			}

@@ -119,6 +119,8 @@ type directGetRequest struct {
 	Seq     uint64 `json:"seq,omitempty"`
 	NextFor string `json:"next_by_subj,omitempty"`
 	Batch   int    `json:"batch,omitempty"`
+	// MultiLast asks for the last message of each of these subjects.
+	MultiLast []string `json:"multi_last,omitempty"`
 }
 
 // directGet sends one batched direct get and collects the replies until the
@@ -181,6 +183,12 @@ func (b *NATS) directGet(ctx context.Context, req directGetRequest) (msgs []wire
 			ev.Type = wire.TypeMsg
 		}
 		ev.Seq = seq
+		if len(req.MultiLast) > 0 { // the replies are of several rooms
+			ev.Room = strings.TrimPrefix(m.Header.Get("Nats-Subject"), roomSubject)
+			if ev.TS.IsZero() {
+				ev.TS, _ = time.Parse(time.RFC3339Nano, m.Header.Get("Nats-Time-Stamp"))
+			}
+		}
 		msgs = append(msgs, ev)
 	}
 	return nil, 0, 0, errors.New("history read: the batch ended without its end marker")
@@ -208,16 +216,47 @@ func (r *directReplies) add(m *nats.Msg) {
 	}
 }
 
-// Rooms lists the rooms that keep messages, with how many events each
-// keeps (messages and the edits, reactions and deletes about them).
-func (b *NATS) Rooms(ctx context.Context) (map[string]uint64, error) {
+// RoomNames lists the rooms that keep messages (their stream subjects).
+func (b *NATS) RoomNames(ctx context.Context) ([]string, error) {
 	info, err := b.stream.Info(ctx, jetstream.WithSubjectFilter(roomWildcard))
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]uint64, len(info.State.Subjects))
-	for subj, n := range info.State.Subjects {
-		out[strings.TrimPrefix(subj, roomSubject)] = n
+	out := make([]string, 0, len(info.State.Subjects))
+	for subj := range info.State.Subjects {
+		out = append(out, strings.TrimPrefix(subj, roomSubject))
+	}
+	return out, nil
+}
+
+// activityBatch is how many rooms one multi_last request asks for (the
+// server answers at most 1,024 a request).
+const activityBatch = 1000
+
+// Activity says, for every room that keeps messages, when its last event
+// (a message, or an edit, reaction or delete) was stored: the rooms'
+// last events by batched multi_last direct gets, a request per
+// activityBatch rooms rather than one each.
+func (b *NATS) Activity(ctx context.Context) (map[string]time.Time, error) {
+	names, err := b.RoomNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Time, len(names))
+	for len(names) > 0 {
+		n := min(len(names), activityBatch)
+		subjects := make([]string, n)
+		for i, name := range names[:n] {
+			subjects[i] = roomSubject + name
+		}
+		last, _, _, err := b.directGet(ctx, directGetRequest{MultiLast: subjects, Batch: n})
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range last {
+			out[ev.Room] = ev.TS
+		}
+		names = names[n:]
 	}
 	return out, nil
 }
