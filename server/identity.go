@@ -87,7 +87,9 @@ func (b *signedIn) add(ss *session) {
 		b.keys = make(map[string]map[*session]struct{})
 		b.users = make(map[string]map[*session]struct{})
 	}
-	addTo(b.keys, ss.sessKey, ss)
+	if ss.sessKey != "" { // a connection token has no session to end
+		addTo(b.keys, ss.sessKey, ss)
+	}
 	addTo(b.users, ss.user, ss)
 }
 
@@ -108,7 +110,9 @@ func removeFrom(m map[string]map[*session]struct{}, key string, ss *session) {
 func (b *signedIn) remove(ss *session) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	removeFrom(b.keys, ss.sessKey, ss)
+	if ss.sessKey != "" {
+		removeFrom(b.keys, ss.sessKey, ss)
+	}
 	removeFrom(b.users, ss.user, ss)
 }
 

@@ -247,7 +247,7 @@ func (ss *session) end() {
 	if ss.expiry != nil {
 		ss.expiry.Stop()
 	}
-	if ss.sessKey != "" {
+	if ss.user != "" {
 		ss.srv.signedIn.remove(ss)
 	}
 	ss.srv.hub.Unregister(ss.client)

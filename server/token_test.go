@@ -113,6 +113,13 @@ func TestConnectionTokens(t *testing.T) {
 	if w2 := again.next(wire.TypeWelcome); w2.User != w.User {
 		t.Errorf("same sub, another id: %s vs %s", w2.User, w.User)
 	}
+	// and a read mark on one reaches the other: the person's, not the device's.
+	again.joinAfter("town", 0)
+	seq := ws.say("town", "t2", "read me")
+	ws.send(wire.Event{Type: wire.TypeRead, Room: "town", Seq: seq})
+	if r := again.next(wire.TypeRead); r.Room != "town" || r.Seq != seq {
+		t.Errorf("the other connection's read mark: %+v, want town %d", r, seq)
+	}
 	// The socket ends when the token does.
 	short := dialURL(t, url+"?token="+signToken(t, jwt.SigningMethodHS256, key, claims("site-user-2", "bo", time.Second)), nil)
 	start := time.Now()

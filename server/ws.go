@@ -98,10 +98,14 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	name := wire.GuestName()
 	if sess.Key != "" {
 		ss.user, ss.sessKey, ss.account, ss.admin, name = sess.User, sess.Key, !sess.Guest, sess.Admin, sess.Name
-		s.signedIn.add(ss)
 	}
 	if tok.user != "" {
 		ss.user, ss.account, ss.tokenRooms, name = tok.user, true, tok.rooms, tok.name
+	}
+	if ss.user != "" {
+		// Known by person too, for what concerns all their devices: read
+		// marks, their rooms, a removal (and by session for its end).
+		s.signedIn.add(ss)
 	}
 	s.hub.Attach(&ss.seat, &ss.t, name)
 	if ss.user != "" {
