@@ -722,3 +722,40 @@ func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSearchForgetsWhatRetentionDropped: messages the store's retention
+// drops (here the per-room cap) leave the search index at its next prune,
+// though no live event says they went.
+func TestSearchForgetsWhatRetentionDropped(t *testing.T) {
+	srv, hs := startServer(t, func(c *Config) { c.HistoryPerRoom = 3 })
+	w := newAuthzWorld(t, srv, hs)
+	olga := socket(t, w.olga, hs)
+	olga.joinAfter("town", 0)
+	count := func() int {
+		t.Helper()
+		code, out := w.olga.call("GET", "/api/search?q=note", nil)
+		if code != http.StatusOK {
+			t.Fatalf("search: %d %v", code, out)
+		}
+		return len(out["results"].([]any))
+	}
+	olga.say("town", "a0", "note a")
+	olga.say("town", "a1", "note b")
+	if n := count(); n != 2 { // the room is indexed now
+		t.Fatalf("%d results, want 2", n)
+	}
+	for i := range 3 {
+		olga.say("town", fmt.Sprint("b", i), fmt.Sprint("note ", i))
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for count() != 5 { // all five live, though the store keeps three
+		if time.Now().After(deadline) {
+			t.Fatal("the live feed did not reach the index")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.searchIdx.prune(context.Background(), srv.broker.First)
+	if n := count(); n != 3 {
+		t.Errorf("after a prune: %d results, want the 3 the store keeps", n)
+	}
+}

@@ -39,6 +39,9 @@ const (
 	// searchIdle is how long a room not searched stays in it.
 	searchIndexBytes = 256 << 20
 	searchIdle       = 30 * time.Minute
+	// searchPruneEvery is how often the index drops what retention
+	// dropped from the store.
+	searchPruneEvery = 5 * time.Minute
 )
 
 type searchResult struct {

@@ -15,7 +15,8 @@ import (
 // room reads it once, and the live feed keeps it in step (new messages,
 // edits, deletes), as it does the recent cache. Rooms not searched for a
 // while, or past the memory bound, the least recently searched first, are
-// dropped and read again when next searched.
+// dropped and read again when next searched; what the store's retention
+// drops is pruned every few minutes (prune).
 type searchIndex struct {
 	load     func(ctx context.Context, room string) ([]wire.Event, error) // a room's messages, as they read now
 	maxBytes int
@@ -182,6 +183,57 @@ func (x *searchIndex) trim(keep string) {
 		}
 		x.bytes -= x.rooms[oldest].bytes
 		delete(x.rooms, oldest)
+	}
+}
+
+// run prunes the index every `every` until ctx ends.
+func (x *searchIndex) run(ctx context.Context, every time.Duration, first func(ctx context.Context, room string) (uint64, error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			x.prune(ctx, first)
+		}
+	}
+}
+
+// prune drops from each indexed room the messages the store no longer
+// keeps: retention by age, bytes or count drops a room's oldest messages
+// from the stream and no live event says so, so the index asks the store
+// for each room's first kept seq (one direct get a room) and drops what
+// is older.
+func (x *searchIndex) prune(ctx context.Context, first func(ctx context.Context, room string) (uint64, error)) {
+	x.mu.Lock()
+	last := make(map[string]uint64, len(x.rooms))
+	for name, r := range x.rooms {
+		if r.loading == nil {
+			last[name] = r.last
+		}
+	}
+	x.mu.Unlock()
+	for name, seen := range last {
+		f, err := first(ctx, name)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			continue // kept until the next round
+		}
+		if f == 0 { // none kept: of what was indexed before asking
+			f = seen + 1
+		}
+		x.mu.Lock()
+		if r := x.rooms[name]; r != nil && r.loading == nil {
+			n, _ := slices.BinarySearchFunc(r.msgs, f, func(m indexedMsg, t uint64) int { return cmpSeq(m.seq, t) })
+			for _, m := range r.msgs[:n] {
+				x.resize(r, -m.size())
+			}
+			r.msgs = slices.Delete(r.msgs, 0, n)
+		}
+		x.mu.Unlock()
 	}
 }
 

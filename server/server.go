@@ -218,6 +218,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	go s.typing.run(pctx)
 	go s.reads.Run(pctx)
+	go s.searchIdx.run(pctx, searchPruneEvery, s.broker.First)
 	go func() {
 		defer close(s.presenceDone)
 		s.presence.run(pctx)
