@@ -96,6 +96,9 @@ type Event struct {
 	// react).
 	Emoji     string     `json:"emoji,omitempty"`
 	Reactions []Reaction `json:"reactions,omitempty"`
+	// Files, on a send, are the ids of files uploaded for it (POST
+	// /api/rooms/{room}/files); on its msg, what the server knows of each.
+	Files []File `json:"files,omitempty"`
 	ID        string     `json:"id,omitempty"`
 	From      string     `json:"from,omitempty"`
 	// User is the stable id of whoever From is: an account's or a guest
@@ -123,6 +126,24 @@ type Quote struct {
 	User string `json:"user,omitempty"`
 	Text string `json:"text"` // at most MaxQuoteRunes
 }
+
+// File is an attachment of a message, as the server describes it (a
+// send names only ID). Its bytes are at /files/{id}; an image's thumbnail,
+// TW by TH pixels, at /files/{id}/thumb; W and H are an image's size, so
+// that a page can lay it out before it loads.
+type File struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	Type string `json:"type,omitempty"` // found from the bytes, not taken from the uploader
+	Size int64  `json:"size,omitempty"`
+	W    int    `json:"w,omitempty"`
+	H    int    `json:"h,omitempty"`
+	TW   int    `json:"tw,omitempty"`
+	TH   int    `json:"th,omitempty"`
+}
+
+// MaxFiles is how many files one message may carry.
+const MaxFiles = 10
 
 // Reaction is one emoji on a message and who put it there (user ids, and
 // their names in the same order).

@@ -1,0 +1,224 @@
+package files
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"chat/internal/natstest"
+)
+
+func openStore(t testing.TB, o *Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), natstest.JetStream(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// pngOf is a w×h opaque PNG.
+func pngOf(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// bombPNG is a PNG whose header claims w×h pixels followed by no real
+// data: a few dozen bytes that would decode to w*h*4 bytes.
+func bombPNG(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6 // 8 bits, RGBA
+	chunk := func(typ string, data []byte) {
+		_ = binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		b.WriteString(typ)
+		b.Write(data)
+		_ = binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	chunk("IHDR", ihdr)
+	chunk("IEND", nil)
+	return b.Bytes()
+}
+
+func TestImagesGetThumbnailsAndKeepTheirSize(t *testing.T) {
+	s := openStore(t, nil)
+	ctx := context.Background()
+	big, err := s.Put(ctx, "town", "u1", "../../etc/shot.png", bytes.NewReader(pngOf(t, 1600, 900)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if big.Name != "shot.png" || big.Type != "image/png" || big.W != 1600 || big.H != 900 || big.TW != ThumbMax || big.TH != 360 {
+		t.Errorf("a big image: %+v", big.File)
+	}
+	got, err := s.Stat(ctx, big.ID)
+	if err != nil || got.File != big.File || got.Room != "town" || got.Owner != "u1" || got.Seq != 0 {
+		t.Errorf("stat: %+v %v, want %+v", got, err, big)
+	}
+	th, err := s.Open(ctx, got, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer th.Close()
+	cfg, format, err := image.DecodeConfig(th)
+	if err != nil || format != "jpeg" || th.Type != "image/jpeg" || cfg.Width != ThumbMax || cfg.Height != 360 {
+		t.Errorf("thumbnail: %s %s %dx%d %v", format, th.Type, cfg.Width, cfg.Height, err)
+	}
+	small, err := s.Put(ctx, "town", "u1", "dot.png", bytes.NewReader(pngOf(t, 30, 20)))
+	if err != nil || small.TW != 30 || small.TH != 20 {
+		t.Fatalf("a small image: %+v %v", small, err)
+	}
+	own, err := s.Open(ctx, small, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	if b, _ := io.ReadAll(own); !bytes.Equal(b, pngOf(t, 30, 20)) || own.Type != "image/png" {
+		t.Errorf("a small image's thumbnail is not itself (%s, %d bytes)", own.Type, len(b))
+	}
+	// One message carries a file.
+	if err := s.Attach(ctx, big.ID, 7); err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := s.Stat(ctx, big.ID); in.Seq != 7 {
+		t.Errorf("attached: seq %d", in.Seq)
+	}
+	if err := s.Attach(ctx, big.ID, 8); err == nil {
+		t.Error("a file attached to a second message")
+	}
+	// Deleted with its thumbnail, and off the owner's usage.
+	before, _ := s.Usage(ctx, "u1")
+	if err := s.Delete(ctx, big.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(ctx, big.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("stat after delete: %v", err)
+	}
+	if _, err := s.Open(ctx, big, true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("thumbnail after delete: %v", err)
+	}
+	if after, _ := s.Usage(ctx, "u1"); after != before-big.Size {
+		t.Errorf("usage %d after deleting %d of %d", after, big.Size, before)
+	}
+}
+
+func TestActiveDocumentsAreStoredAsBytes(t *testing.T) {
+	s := openStore(t, nil)
+	for name, body := range map[string]string{
+		"x.svg":  `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`,
+		"x.html": `<!DOCTYPE html><html><script>alert(1)</script></html>`,
+		"x.png":  `<html><body onload=alert(1)>`, // a name does not make a type
+		"x.xml":  `<?xml version="1.0"?><x/>`,
+	} {
+		in, err := s.Put(context.Background(), "town", "u1", name, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Type != "application/octet-stream" || in.W != 0 {
+			t.Errorf("%s stored as %s", name, in.Type)
+		}
+	}
+	in, _ := s.Put(context.Background(), "town", "u1", "notes.txt", strings.NewReader("just text\n"))
+	if in.Type != "text/plain" {
+		t.Errorf("text: %s", in.Type)
+	}
+}
+
+func TestLimitsAreCrossedWithAClearError(t *testing.T) {
+	s := openStore(t, &Options{MaxFile: 64 << 10, MaxPerPerson: 150 << 10, MaxPixels: 4_000_000})
+	ctx := context.Background()
+	if _, err := s.Put(ctx, "town", "u1", "big.bin", bytes.NewReader(make([]byte, 64<<10+1))); !errors.Is(err, ErrTooBig) || !strings.Contains(err.Error(), "64 KiB") {
+		t.Errorf("one byte past the file limit: %v", err)
+	}
+	if _, err := s.Put(ctx, "town", "u1", "empty", strings.NewReader("")); !errors.Is(err, ErrEmptyFile) {
+		t.Errorf("an empty file: %v", err)
+	}
+	for _, bomb := range [][]byte{bombPNG(100_000, 100_000), bombPNG(3000, 3000), bombPNG(1, 30_000)} {
+		if _, err := s.Put(ctx, "town", "u1", "bomb.png", bytes.NewReader(bomb)); !errors.Is(err, ErrBadImage) || !strings.Contains(err.Error(), "pixels") {
+			t.Errorf("a %d-byte decompression bomb: %v", len(bomb), err)
+		}
+	}
+	if _, err := s.Put(ctx, "town", "u1", "broken.png", bytes.NewReader(pngOf(t, 10, 10)[:40])); !errors.Is(err, ErrBadImage) {
+		t.Errorf("a broken image: %v", err)
+	}
+	// The person's quota: two files of 60 KiB fit in 150, a third does not,
+	// a second person's does; deleting one makes room.
+	var ids []string
+	for range 2 {
+		in, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 60<<10)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, in.ID)
+	}
+	if _, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 60<<10))); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "150 KiB") {
+		t.Errorf("past the quota: %v", err)
+	}
+	if _, err := s.Put(ctx, "town", "u2", "a.bin", bytes.NewReader(make([]byte, 60<<10))); err != nil {
+		t.Errorf("another person's file: %v", err)
+	}
+	if err := s.Delete(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 60<<10))); err != nil {
+		t.Errorf("after a delete: %v", err)
+	}
+}
+
+func TestQuotaCountsUploadsAtOnce(t *testing.T) {
+	s := openStore(t, &Options{MaxPerPerson: 100 << 10, Concurrent: 8})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for range 8 {
+		wg.Go(func() {
+			if _, err := s.Put(context.Background(), "town", "u1", "a.bin", bytes.NewReader(make([]byte, 30<<10))); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			} else if !errors.Is(err, ErrQuota) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 3 {
+		t.Errorf("%d uploads of 30 KiB taken at once within 100 KiB, want 3", ok)
+	}
+}
+
+func TestTheStoreBoundRefusesWithErrFull(t *testing.T) {
+	s := openStore(t, &Options{MaxTotal: 1 << 20, MaxFile: 600 << 10})
+	ctx := context.Background()
+	if _, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 600<<10))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Put(ctx, "town", "u2", "b.bin", bytes.NewReader(make([]byte, 600<<10)))
+	if !errors.Is(err, ErrFull) {
+		t.Errorf("past the store's bound: %v", err)
+	}
+	if n, _ := s.Usage(ctx, "u2"); n != 0 {
+		t.Errorf("a refused file still counts %d bytes", n)
+	}
+}
