@@ -46,6 +46,7 @@ const (
 // apiThrottles are the limits above, per person.
 type apiThrottles struct {
 	rooms, invites, adds *throttle.Throttle
+	uploads              *throttle.Throttle // api_files.go
 }
 
 func newAPIThrottles() apiThrottles {
@@ -53,6 +54,7 @@ func newAPIThrottles() apiThrottles {
 		rooms:   throttle.New(roomsPerHour, time.Hour),
 		invites: throttle.New(invitesPerHour, time.Hour),
 		adds:    throttle.New(addsPerHour, time.Hour),
+		uploads: newUploadThrottle(),
 	}
 }
 

@@ -18,8 +18,8 @@ import (
 // long selects the soak-size versions of the tests that have one (make soak).
 var long = flag.Bool("long", false, "run soak-size tests: 5,000 connect/close cycles")
 
-// openFiles counts this process's file descriptors.
-func openFiles(t *testing.T) int {
+// openFileCount counts this process's file descriptors.
+func openFileCount(t *testing.T) int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
@@ -34,7 +34,7 @@ func settle(t *testing.T, goroutines, files int) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		g, f := runtime.NumGoroutine(), openFiles(t)
+		g, f := runtime.NumGoroutine(), openFileCount(t)
 		if g <= goroutines+5 && f <= files+5 {
 			t.Logf("back to %d goroutines (from %d) and %d open files (from %d)", g, goroutines, f, files)
 			return
@@ -63,7 +63,7 @@ func TestConnectCloseChurnLeaksNothing(t *testing.T) {
 	warm.c.Close(websocket.StatusNormalClosure, "")
 	waitClients(t, s, 0)
 	time.Sleep(200 * time.Millisecond)
-	g0, f0 := runtime.NumGoroutine(), openFiles(t)
+	g0, f0 := runtime.NumGoroutine(), openFileCount(t)
 
 	ctx := context.Background()
 	for i := range cycles {

@@ -87,8 +87,14 @@ type Config struct {
 	HistoryMaxAge time.Duration
 	// StoreMax bounds what the embedded NATS stores on disk in all; past it
 	// messages are refused with a store_full error instead of the disk
-	// filling up. HistoryMaxBytes + 1 GiB.
+	// filling up. HistoryMaxBytes + FilesMaxBytes + 1 GiB.
 	StoreMax int64
+	// FileMax bounds one attached file; 25 MiB.
+	FileMax int64
+	// FilesPerPerson bounds the bytes one person's files keep; 1 GiB.
+	FilesPerPerson int64
+	// FilesMaxBytes bounds all files together (NATS reserves it); 4 GiB.
+	FilesMaxBytes int64
 	// Replicas is how many NATS servers keep each message (the stream's
 	// replicas); 0, the default, is 1 embedded and as many of 3 as an
 	// external cluster has.
@@ -180,6 +186,9 @@ func DefaultConfig() Config {
 		HistoryPerRoom:  1_000_000,
 		HistoryMaxBytes: 1 << 30,
 		HistoryMaxAge:   90 * 24 * time.Hour,
+		FileMax:         25 << 20,
+		FilesPerPerson:  1 << 30,
+		FilesMaxBytes:   4 << 30,
 		HistoryOnJoin:   100,
 		PresenceNames:   50,
 		PresenceEvery:   time.Second,

@@ -8,6 +8,7 @@ import (
 
 	"chat/server/auth"
 	"chat/server/broker"
+	"chat/server/files"
 	"chat/server/hub"
 	"chat/server/msgstate"
 	"chat/server/reads"
@@ -64,6 +65,19 @@ func openStates(ctx context.Context, b *broker.NATS) (st *msgstate.Store, err er
 func openReads(ctx context.Context, b *broker.NATS) (st *reads.Store, err error) {
 	err = openRetry(ctx, "read marks", func(ctx context.Context) (err error) {
 		st, err = reads.Open(ctx, b.JetStream(), b.Replicas())
+		return err
+	})
+	return st, err
+}
+
+// openFiles opens the attachments, bounded as cfg says, kept as long as
+// the history.
+func openFiles(ctx context.Context, b *broker.NATS, cfg Config) (st *files.Store, err error) {
+	err = openRetry(ctx, "files", func(ctx context.Context) (err error) {
+		st, err = files.Open(ctx, b.JetStream(), &files.Options{
+			MaxFile: cfg.FileMax, MaxPerPerson: cfg.FilesPerPerson, MaxTotal: cfg.FilesMaxBytes,
+			TTL: cfg.HistoryMaxAge, Replicas: b.Replicas(),
+		})
 		return err
 	})
 	return st, err

@@ -31,6 +31,7 @@ type metrics struct {
 	fanout     prometheus.Histogram
 	messagesIn atomic.Uint64 // messages stored through this node
 	deletes    atomic.Uint64 // messages deleted through this node
+	uploads    atomic.Uint64 // files taken in by this node
 	eventsIn   atomic.Uint64 // client events read
 	controlIn  atomic.Uint64 // pings and pongs read
 	busy       atomic.Uint64 // messages refused because the fan-out was behind
@@ -98,6 +99,7 @@ func newMetrics(hubStats func() hub.Stats) *metrics {
 		hubCounter("chat_ping_timeouts_total", "Clients closed because they did not answer a ping.", func(s hub.Stats) uint64 { return s.PingTimeouts }),
 		ownCounter("chat_messages_in_total", "Chat messages stored through this node.", &m.messagesIn),
 		ownCounter("chat_messages_deleted_total", "Messages deleted (by their authors, room owners or admins) through this node.", &m.deletes),
+		ownCounter("chat_files_uploaded_total", "Files uploaded through this node.", &m.uploads),
 		ownCounter("chat_events_in_total", "Client events read by this node.", &m.eventsIn),
 		ownCounter("chat_busy_refusals_total", "Messages refused with a busy error because this node's fan-out of stored messages was behind.", &m.busy),
 		ownCounter("chat_control_frames_in_total", "Pings and pongs read from clients (they count against the event rate).", &m.controlIn),

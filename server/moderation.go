@@ -58,6 +58,11 @@ func (ss *session) deleteMessage(ev wire.Event) error {
 		ss.srv.log.Warn("deleted message not erased", "room", ev.Room, "seq", ev.Target, "err", err)
 		return wire.Errorf(wire.CodeUnavailable, "deleted for everyone, but not yet from the store (%v); send the delete again", err)
 	}
+	for _, f := range m.Files {
+		if err := ss.srv.files.Delete(ctx, f.ID); err != nil {
+			ss.srv.log.Warn("deleted message's file not deleted", "room", ev.Room, "seq", ev.Target, "file", f.ID, "err", err)
+		}
+	}
 	if err := ss.srv.states.Forget(ctx, ev.Room, ev.Target); err != nil {
 		ss.srv.log.Warn("deleted message's edits and reactions not forgotten", "room", ev.Room, "seq", ev.Target, "err", err)
 	}

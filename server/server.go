@@ -9,6 +9,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 
 	"chat/server/auth"
 	"chat/server/broker"
+	"chat/server/files"
 	"chat/server/hub"
 	"chat/server/msgstate"
 	"chat/server/reads"
@@ -48,6 +50,7 @@ type Server struct {
 	rooms      *rooms.Store
 	states     *msgstate.Store // messages' edits and reactions
 	reads      *reads.Store    // how far each person has read each room
+	files      *files.Store    // attachments
 	typing     *typingRooms
 	searchIdx  *searchIndex
 	tokens     *tokenVerifier // nil without -jwt-key
@@ -118,7 +121,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		HistoryPerRoom:  cfg.HistoryPerRoom,
 		HistoryMaxBytes: cfg.HistoryMaxBytes,
 		HistoryMaxAge:   cfg.HistoryMaxAge,
-		StoreMax:        cfg.StoreMax,
+		StoreMax:        cmp.Or(cfg.StoreMax, cfg.HistoryMaxBytes+cfg.FilesMaxBytes+1<<30),
 		SyncAlways:      cfg.SyncAlways,
 		Replicas:        cfg.Replicas,
 		Logger:          cfg.Logger,
@@ -141,6 +144,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.reads, err = openReads(ctx, b); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if s.files, err = openFiles(ctx, b, cfg); err != nil {
 		b.Close()
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"chat/server/broker"
+	"chat/server/files"
 	"chat/server/hub"
 	"chat/wire"
 )
@@ -411,8 +412,10 @@ func (ss *session) send(ev wire.Event) error {
 	if err := wire.ValidID(ev.ID); err != nil {
 		return err
 	}
-	if err := wire.ValidText(ev.Text); err != nil {
-		return err
+	if len(ev.Files) == 0 || ev.Text != "" { // files may go without words
+		if err := wire.ValidText(ev.Text); err != nil {
+			return err
+		}
 	}
 	if lag := ss.srv.deliveries.lag(); lag > ss.srv.cfg.MaxDeliveryLag {
 		ss.srv.metrics.busy.Add(1)
@@ -435,6 +438,16 @@ func (ss *session) send(ev wire.Event) error {
 		}
 		m.Reply, m.Quote = ev.Reply, q
 	}
+	var attached []files.Info
+	if len(ev.Files) > 0 {
+		var err error
+		if attached, err = ss.attach(ctx, ev.Room, ev.ID, ev.Files); err != nil {
+			return err
+		}
+		for _, in := range attached {
+			m.Files = append(m.Files, in.File)
+		}
+	}
 	seq, dup, err := ss.srv.broker.Store(ctx, ev.Room, ss.sender(), m)
 	if errors.Is(err, broker.ErrStoreFull) {
 		ss.srv.log.Warn("store full: message refused", "room", ev.Room, "err", err)
@@ -446,6 +459,13 @@ func (ss *session) send(ev wire.Event) error {
 	}
 	if !dup {
 		ss.srv.metrics.messagesIn.Add(1)
+	}
+	for _, in := range attached {
+		if in.Seq == 0 {
+			if err := ss.srv.files.Attach(ctx, in.ID, seq); err != nil {
+				ss.srv.log.Warn("file not marked as sent", "file", in.ID, "seq", seq, "err", err)
+			}
+		}
 	}
 	// The stored message also comes back to the sender through the same
 	// fan-out as everyone's copy; the ack says "stored" even when this send
