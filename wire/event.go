@@ -99,8 +99,8 @@ type Event struct {
 	// Files, on a send, are the ids of files uploaded for it (POST
 	// /api/rooms/{room}/files); on its msg, what the server knows of each.
 	Files []File `json:"files,omitempty"`
-	ID        string     `json:"id,omitempty"`
-	From      string     `json:"from,omitempty"`
+	ID    string `json:"id,omitempty"`
+	From  string `json:"from,omitempty"`
 	// User is the stable id of whoever From is: an account's or a guest
 	// session's, stamped by the server (never taken from a client).
 	User string `json:"user,omitempty"`
