@@ -21,6 +21,7 @@ type Account struct {
 	Name     string    `json:"name"`
 	Hash     string    `json:"hash"`
 	Admin    bool      `json:"admin,omitempty"`
+	Bot      bool      `json:"bot,omitempty"` // a bot (bots.go): no password, never signs in
 	Banned   bool      `json:"banned,omitempty"`
 	BannedBy string    `json:"banned_by,omitempty"` // the admin's id
 	BannedAt time.Time `json:"banned_at,omitzero"`
@@ -174,7 +175,7 @@ func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Accoun
 	if err := s.hash(ctx, func() { ok, _ = checkPassword(phc, password) }); err != nil {
 		return Account{}, err
 	}
-	if !ok || a.ID == "" {
+	if !ok || a.ID == "" || a.Bot {
 		return Account{}, ErrBadCredentials
 	}
 	if a.Banned {
