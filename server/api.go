@@ -53,6 +53,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/bans", s.apiBans)
 	mux.HandleFunc("DELETE /api/bans/{user}", s.sameSite(s.apiUnban))
 	s.roomRoutes(mux)
+	s.botRoutes(mux)
 }
 
 // apiUser is what the API says of a person.
