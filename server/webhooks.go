@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -71,7 +72,7 @@ const (
 // webhookBody is what a webhook receives.
 type webhookBody struct {
 	Reason string    `json:"reason"` // "mention" or "direct"
-	Bot    apiBot    `json:"bot"`
+	Bot    hookBot   `json:"bot"`
 	Room   string    `json:"room"`
 	Seq    uint64    `json:"seq"`
 	ID     string    `json:"id,omitempty"`
@@ -80,6 +81,12 @@ type webhookBody struct {
 	Guest  bool      `json:"guest,omitempty"`
 	Text   string    `json:"text"`
 	TS     time.Time `json:"ts"`
+}
+
+// hookBot names the bot a call is for.
+type hookBot struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // webhooks is a node's part of the webhook consumer.
@@ -94,7 +101,10 @@ type webhooks struct {
 
 	mu   sync.Mutex
 	bots map[string]auth.Bot // live bots with a webhook, by id
-	wake chan struct{}       // the bots changed: start or stop consuming
+	wake chan struct{}       // the bots changed, or the consumer was lost
+	// lost says the consumer went (deleted, or gone with a NATS server's
+	// state): run makes it again and reads it anew.
+	lost atomic.Bool
 }
 
 // startWebhooks watches the bots and reads the webhook consumer while
@@ -177,6 +187,10 @@ func (h *webhooks) run(ctx context.Context) {
 		case <-h.wake:
 		}
 		want := len(h.hooked()) > 0
+		if h.lost.Swap(false) && cc != nil {
+			cc.Stop()
+			cc = nil
+		}
 		switch {
 		case want && cc == nil:
 			var err error
@@ -222,6 +236,10 @@ func (h *webhooks) consume(ctx context.Context) (jetstream.ConsumeContext, error
 		}()
 	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		h.log.Warn("webhooks: consumer", "err", err)
+		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrNoHeartbeat) {
+			h.lost.Store(true)
+			h.poke()
+		}
 	}))
 }
 
@@ -334,7 +352,7 @@ type permanentError struct{ error }
 // call posts ev to t's webhook, signed with the bot's secret.
 func (h *webhooks) call(ctx context.Context, t webhookTarget, ev wire.Event, attempt int) error {
 	body, _ := json.Marshal(webhookBody{
-		Reason: t.reason, Bot: apiBot{ID: t.bot.ID, Name: t.bot.Name},
+		Reason: t.reason, Bot: hookBot{ID: t.bot.ID, Name: t.bot.Name},
 		Room: ev.Room, Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS,
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.bot.Webhook, bytes.NewReader(body))
