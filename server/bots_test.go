@@ -195,6 +195,14 @@ func TestBotAdminCalls(t *testing.T) {
 	if code, out, _ := postAsBot(t, hs, token, "town", map[string]string{"text": "new"}); code != http.StatusCreated {
 		t.Errorf("the new token: %d %v", code, out)
 	}
+	// Banned like a person, a bot's token stops too.
+	bannedID, banned, _ := w.admin.makeBot("banme", "")
+	if code, _ := w.admin.call("POST", "/api/bans", map[string]string{"user": bannedID}); code != http.StatusNoContent {
+		t.Fatalf("ban a bot: %d", code)
+	}
+	if code, _, _ := postAsBot(t, hs, banned, "town", map[string]string{"text": "banned"}); code != http.StatusUnauthorized {
+		t.Errorf("a banned bot's token: %d, want 401", code)
+	}
 	if code, _ := w.admin.call("DELETE", "/api/bots/nosuchbot", nil); code != http.StatusNotFound {
 		t.Errorf("DELETE of no bot: %d, want 404", code)
 	}

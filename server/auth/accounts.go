@@ -216,6 +216,12 @@ func (s *Store) Ban(ctx context.Context, id, admin string) error {
 	if err := s.putAccount(ctx, a); err != nil {
 		return err
 	}
+	if a.Bot {
+		// A bot has no sessions: its token is what must stop.
+		if err := s.accounts.Delete(ctx, botPrefix+id); err != nil {
+			return err
+		}
+	}
 	return s.RevokeAll(ctx, id)
 }
 
