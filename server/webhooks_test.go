@@ -299,7 +299,8 @@ func TestWebhookSlowReceiverDoesNotDelayTheRoom(t *testing.T) {
 		olga.send(wire.Event{Type: wire.TypeSend, Room: "town", ID: "s" + strconv.Itoa(i), Text: "@slow are you there"})
 	}
 	mia.msgs("town", n)
-	if d := time.Since(start); d > 2*time.Second {
+	// On the hub's path, each would wait out the 10 s call timeout.
+	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("%d messages took %v to reach a member while their webhook hung", n, d)
 	}
 }
