@@ -43,10 +43,10 @@ import (
 // sees it first) and starts at new messages; while no bot has one, no
 // node reads it, and NATS drops it after webhookIdle.
 //
-// Delivery is at least once: a retry calls again every bot the message
-// was for (a message rarely names two), and a node that dies mid-call
-// leaves the message to be redelivered; X-Chat-Delivery lets a receiver
-// drop a repeat. Messages posted by bots call no webhook, so that two bots
+// Delivery is at least once: a node that dies mid-call leaves the message
+// to be redelivered, and X-Chat-Delivery lets a receiver drop a repeat. A
+// retry of a message that was for several bots calls only those not yet
+// called (webhookCalledBucket). Messages posted by bots call no webhook, so that two bots
 // cannot answer each other forever.
 
 const (
@@ -59,6 +59,11 @@ const (
 	webhookAckWait = 30 * time.Second
 	// webhookParallel bounds the calls in flight on a node.
 	webhookParallel = 8
+	// webhookCalledBucket remembers, for a message that is for several
+	// bots, which were called, so that a retry for one that failed does
+	// not call the others again; longer than all the attempts take.
+	webhookCalledBucket = "chat_webhook_calls"
+	webhookCalledTTL    = time.Hour
 )
 
 // Headers of a webhook call.
@@ -92,6 +97,8 @@ type hookBot struct {
 // webhooks is a node's part of the webhook consumer.
 type webhooks struct {
 	js       jetstream.JetStream
+	replicas int
+	called   jetstream.KeyValue // see webhookCalledBucket; made with the consumer
 	rooms    *rooms.Store
 	log      *slog.Logger
 	client   *outgoing.Client
@@ -113,6 +120,7 @@ func (s *Server) startWebhooks(ctx context.Context) error {
 	def := DefaultConfig()
 	h := &webhooks{
 		js:       s.broker.JetStream(),
+		replicas: s.broker.Replicas(),
 		rooms:    s.rooms,
 		log:      s.log,
 		client:   outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.WebhookAllowPrivate}),
@@ -210,6 +218,16 @@ func (h *webhooks) run(ctx context.Context) {
 func (h *webhooks) consume(ctx context.Context) (jetstream.ConsumeContext, error) {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	if h.called == nil {
+		kv, err := h.js.CreateOrUpdateKeyValue(cctx, jetstream.KeyValueConfig{
+			Bucket: webhookCalledBucket, Description: "webhooks called for messages that were for several bots",
+			History: 1, TTL: webhookCalledTTL, Storage: jetstream.FileStorage, Replicas: max(h.replicas, 1),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("KV bucket %s: %w", webhookCalledBucket, err)
+		}
+		h.called = kv // before Consume: the calls' goroutines start after it
+	}
 	cons, err := h.js.CreateOrUpdateConsumer(cctx, broker.StreamName, jetstream.ConsumerConfig{
 		Durable:           webhookConsumer,
 		Description:       "bots' webhooks: each message once, across the cluster",
@@ -269,9 +287,16 @@ func (h *webhooks) deliver(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	var failed error
+	several := len(targets) > 1
 	for i, t := range targets {
 		if i > 0 {
 			_ = m.InProgress()
+		}
+		key := fmt.Sprintf("c.%d.%s", ev.Seq, t.bot.ID)
+		if several && meta.NumDelivered > 1 {
+			if _, err := h.called.Get(ctx, key); err == nil {
+				continue // called on an earlier attempt
+			}
 		}
 		err := h.call(ctx, t, ev, int(meta.NumDelivered))
 		var perm permanentError
@@ -281,6 +306,12 @@ func (h *webhooks) deliver(ctx context.Context, m jetstream.Msg) {
 		case err != nil:
 			failed = err
 			h.log.Warn("webhook failed", "bot", t.bot.Name, "room", ev.Room, "seq", ev.Seq, "attempt", meta.NumDelivered, "err", err)
+			continue
+		}
+		if several {
+			if _, err := h.called.Put(ctx, key, nil); err != nil {
+				h.log.Warn("webhook call not remembered: a retry may call it again", "bot", t.bot.Name, "err", err)
+			}
 		}
 	}
 	if failed != nil {

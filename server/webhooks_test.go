@@ -175,7 +175,8 @@ func TestWebhookCalledOnceAcrossTwoNodes(t *testing.T) {
 
 // TestWebhookRetriedWithBackoff: a 500 is tried again after the backoff
 // and stops once answered 200; a receiver that keeps failing is tried
-// WebhookAttempts times and no more; a 400 is not tried again.
+// WebhookAttempts times and no more; a 400 is not tried again; a message
+// for two bots, one of which failed, is retried for that one only.
 func TestWebhookRetriedWithBackoff(t *testing.T) {
 	const backoff = 150 * time.Millisecond
 	srv, hs := startServer(t, func(c *Config) {
@@ -184,14 +185,14 @@ func TestWebhookRetriedWithBackoff(t *testing.T) {
 	w := newBotWorld(t, srv, hs)
 	rc := newReceiver(t, func(path string, n int) int {
 		switch {
-		case path == "/flaky" && n == 1, path == "/down":
+		case path == "/flaky" && n == 1, path == "/flaky2" && n == 1, path == "/down":
 			return http.StatusInternalServerError
 		case path == "/picky":
 			return http.StatusBadRequest
 		}
 		return http.StatusOK
 	})
-	for _, name := range []string{"flaky", "down", "picky"} {
+	for _, name := range []string{"flaky", "down", "picky", "flaky2", "steady"} {
 		w.admin.makeBot(name, rc.URL+"/"+name)
 	}
 	waitWebhookReaders(t, srv, 1)
@@ -200,11 +201,13 @@ func TestWebhookRetriedWithBackoff(t *testing.T) {
 	for _, name := range []string{"flaky", "down", "picky"} {
 		mia.say("town", name, "@"+name+" run")
 	}
+	// For two bots, one failing once: the retry calls only that one.
+	mia.say("town", "both", "@steady @flaky2 run")
 	byPath := map[string][]hookCall{}
 	for _, c := range rc.collect(3 * time.Second) {
 		byPath[c.path] = append(byPath[c.path], c)
 	}
-	for path, n := range map[string]int{"/flaky": 2, "/down": 3, "/picky": 1} {
+	for path, n := range map[string]int{"/flaky": 2, "/down": 3, "/picky": 1, "/flaky2": 2, "/steady": 1} {
 		calls := byPath[path]
 		if len(calls) != n {
 			t.Errorf("%s called %d times, want %d", path, len(calls), n)
