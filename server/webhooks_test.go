@@ -335,3 +335,23 @@ func TestWebhookConsumerMadeAgainWhenDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookConsumerOnlyWithAWebhook: bots without webhooks cost the
+// stream no consumer; the first webhook makes it.
+func TestWebhookConsumerOnlyWithAWebhook(t *testing.T) {
+	srv, hs := startServer(t, func(c *Config) { c.WebhookAllowPrivate = true })
+	w := newBotWorld(t, srv, hs)
+	_, ci, _ := w.admin.makeBot("ci", "")
+	if code, out, _ := postAsBot(t, hs, ci, "town", map[string]string{"text": "@ci hello"}); code != http.StatusCreated {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	time.Sleep(300 * time.Millisecond) // what a node takes to see a bot, many times over
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, webhookConsumer); err == nil {
+		t.Fatal("a webhook consumer exists with no webhook")
+	}
+	rc := newReceiver(t, nil)
+	w.admin.makeBot("hooked", rc.URL)
+	waitWebhookReaders(t, srv, 1)
+}

@@ -150,3 +150,18 @@ func TestWebhookClientBoundsTheReply(t *testing.T) {
 		t.Fatalf("cut off after %v, want about 2 s", d)
 	}
 }
+
+// TestWebhookDialerChecksTheAddressDialed: the dialer's Control, which
+// sees the address the socket really connects to, refuses what the
+// policy refuses whatever the resolution before it said.
+func TestWebhookDialerChecksTheAddressDialed(t *testing.T) {
+	c := New(nil)
+	for _, addr := range []string{"127.0.0.1:80", "[::1]:443", "[::ffff:10.0.0.1]:80", "169.254.169.254:80", "not an address"} {
+		if err := c.control("tcp", addr, nil); !errors.Is(err, ErrRefused) {
+			t.Errorf("control(%s) = %v, want ErrRefused", addr, err)
+		}
+	}
+	if err := c.control("tcp", "8.8.8.8:443", nil); err != nil {
+		t.Errorf("control(8.8.8.8:443) = %v, want nil", err)
+	}
+}
