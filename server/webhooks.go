@@ -252,13 +252,17 @@ func (h *webhooks) consume(ctx context.Context) (jetstream.ConsumeContext, error
 			defer func() { <-h.calls }()
 			h.deliver(ctx, m)
 		}()
-	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		h.log.Warn("webhooks: consumer", "err", err)
-		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrNoHeartbeat) {
-			h.lost.Store(true)
-			h.poke()
-		}
-	}))
+	},
+		// Fetch no more than can be called soon: a message that waited in
+		// this node's buffer past AckWait would be given to another node too.
+		jetstream.PullMaxMessages(webhookParallel),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			h.log.Warn("webhooks: consumer", "err", err)
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrNoHeartbeat) {
+				h.lost.Store(true)
+				h.poke()
+			}
+		}))
 }
 
 // webhookTarget is a bot a message is for, and why.
