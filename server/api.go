@@ -29,6 +29,7 @@ import (
 //	DELETE /api/sessions/{id}  the account's holder: one of their own
 //	POST /api/invites     an admin; a room's owner (see api_rooms.go)
 //	POST /api/bans        an admin; GET /api/bans and DELETE /api/bans/{user}, an admin
+//	/api/bots...          an admin; a bot's post by its token (see api_bots.go)
 //
 // Every call that changes something is refused from another site
 // (Sec-Fetch-Site, else Origin) and needs a JSON body, so that a page
@@ -54,6 +55,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/bans/{user}", s.sameSite(s.apiUnban))
 	s.roomRoutes(mux)
 	s.fileRoutes(mux)
+	s.botRoutes(mux)
 }
 
 // apiUser is what the API says of a person.

@@ -115,6 +115,20 @@ type Config struct {
 	// taken out of presence everywhere (a node that died); 30 s.
 	PresenceExpiry time.Duration
 
+	// BotRate and BotBurst bound what one bot posts through the HTTP API
+	// (messages a second, per node; 429 past it); 1 a second, bursts of 20.
+	BotRate  float64
+	BotBurst int
+	// WebhookAllowPrivate lets bots' webhooks reach loopback, private and
+	// link-local addresses (-webhook-allow-private); off, such a webhook
+	// is never called, so a bot cannot point the server at its own network.
+	WebhookAllowPrivate bool
+	// WebhookAttempts is how many times a webhook call is tried before it
+	// is given up (5); WebhookBackoff the wait before the first retry,
+	// doubled each time (1 s).
+	WebhookAttempts int
+	WebhookBackoff  time.Duration
+
 	Hub *hub.Options // nil: the hub's defaults
 
 	Version string       // build version (git commit); the UI's version adds app.wasm's hash
@@ -193,6 +207,10 @@ func DefaultConfig() Config {
 		PresenceNames:   50,
 		PresenceEvery:   time.Second,
 		PresenceExpiry:  30 * time.Second,
+		BotRate:         1,
+		BotBurst:        20,
+		WebhookAttempts: 5,
+		WebhookBackoff:  time.Second,
 		Version:         "dev",
 	}
 }

@@ -56,6 +56,7 @@ type Server struct {
 	tokens     *tokenVerifier // nil without -jwt-key
 	throttles  apiThrottles   // what one person may make an hour
 	signedIn   signedIn       // this node's connections, by their sign-in session and user
+	botRates   botRates       // what each bot may post (api_bots.go)
 	lobbyHolds *lobbyHolds
 	conns      atomic.Int64  // open WebSocket connections, for MaxConns
 	perIP      *perIP        // nil unless MaxConnsPerIP
@@ -204,6 +205,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err == nil {
 		err = s.reads.Watch(pctx, s.signedIn.readChanged)
+	}
+	if err == nil {
+		err = s.startWebhooks(pctx)
 	}
 	if err != nil {
 		cancel()

@@ -106,7 +106,10 @@ type Event struct {
 	User string `json:"user,omitempty"`
 	// Guest marks a message (or a welcome) from someone without an
 	// account, for the UI to show.
-	Guest   bool      `json:"guest,omitempty"`
+	Guest bool `json:"guest,omitempty"`
+	// Bot marks a message a bot posted through the HTTP API (stamped by
+	// the server, like User), for the UI to show.
+	Bot     bool      `json:"bot,omitempty"`
 	Text    string    `json:"text,omitempty"`
 	TS      time.Time `json:"ts,omitzero"`
 	Count   int       `json:"count,omitempty"`

@@ -21,6 +21,7 @@ type Account struct {
 	Name     string    `json:"name"`
 	Hash     string    `json:"hash"`
 	Admin    bool      `json:"admin,omitempty"`
+	Bot      bool      `json:"bot,omitempty"` // a bot (bots.go): no password, never signs in
 	Banned   bool      `json:"banned,omitempty"`
 	BannedBy string    `json:"banned_by,omitempty"` // the admin's id
 	BannedAt time.Time `json:"banned_at,omitzero"`
@@ -174,7 +175,7 @@ func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Accoun
 	if err := s.hash(ctx, func() { ok, _ = checkPassword(phc, password) }); err != nil {
 		return Account{}, err
 	}
-	if !ok || a.ID == "" {
+	if !ok || a.ID == "" || a.Bot {
 		return Account{}, ErrBadCredentials
 	}
 	if a.Banned {
@@ -214,6 +215,12 @@ func (s *Store) Ban(ctx context.Context, id, admin string) error {
 	a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
 	if err := s.putAccount(ctx, a); err != nil {
 		return err
+	}
+	if a.Bot {
+		// A bot has no sessions: its token is what must stop.
+		if err := s.accounts.Delete(ctx, botPrefix+id); err != nil {
+			return err
+		}
 	}
 	return s.RevokeAll(ctx, id)
 }

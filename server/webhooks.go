@@ -1,0 +1,459 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"chat/server/auth"
+	"chat/server/broker"
+	"chat/server/outgoing"
+	"chat/server/rooms"
+	"chat/wire"
+)
+
+// Webhooks: a bot with a webhook is called when a message mentions it
+// (@name, in a room it may read) or is sent in a direct message it is in.
+//
+// Once per message across a cluster, not once per node: every node reads
+// one durable JetStream pull consumer on the chat stream, so each message
+// goes to one node, which calls the webhooks it is for and acks it. A
+// failed call is retried by NATS: NakWithDelay with a doubling delay,
+// bounded by the consumer's MaxDeliver. This is off the fan-out path:
+// the live feed and the hub never wait for it, and a node that is slow
+// calling webhooks only takes fewer of them.
+//
+// The consumer is made when a bot first has a webhook (by whichever node
+// sees it first) and starts at new messages; while no bot has one, no
+// node reads it, and NATS drops it after webhookIdle.
+//
+// Delivery is at least once: a node that dies mid-call leaves the message
+// to be redelivered, and X-Chat-Delivery lets a receiver drop a repeat. A
+// retry of a message that was for several bots calls only those not yet
+// called (webhookCalledBucket). Messages posted by bots call no webhook, so that two bots
+// cannot answer each other forever.
+
+const (
+	webhookConsumer = "chat_webhooks"
+	webhookSubjects = "chat.room.*" // the broker's stream subjects: every room
+	webhookIdle     = time.Hour
+	// webhookAckWait bounds a message's calls before NATS hands it to
+	// another node; a call is bounded by the client's 10 s timeout, and
+	// InProgress renews it between calls.
+	webhookAckWait = 30 * time.Second
+	// webhookParallel bounds the calls in flight on a node.
+	webhookParallel = 8
+	// webhookCalledBucket remembers, for a message that is for several
+	// bots, which were called, so that a retry for one that failed does
+	// not call the others again; longer than all the attempts take.
+	webhookCalledBucket = "chat_webhook_calls"
+	webhookCalledTTL    = time.Hour
+)
+
+// Headers of a webhook call.
+const (
+	webhookTimestampHeader = "X-Chat-Timestamp" // unix seconds
+	webhookSignatureHeader = "X-Chat-Signature" // sha256=<hex HMAC-SHA256 of timestamp "." body>
+	webhookDeliveryHeader  = "X-Chat-Delivery"  // room.seq.bot: the same on a retry
+	webhookAttemptHeader   = "X-Chat-Attempt"   // 1, 2, ...
+)
+
+// webhookBody is what a webhook receives.
+type webhookBody struct {
+	Reason string    `json:"reason"` // "mention" or "direct"
+	Bot    hookBot   `json:"bot"`
+	Room   string    `json:"room"`
+	Seq    uint64    `json:"seq"`
+	ID     string    `json:"id,omitempty"`
+	From   string    `json:"from"`
+	User   string    `json:"user,omitempty"`
+	Guest  bool      `json:"guest,omitempty"`
+	Text   string    `json:"text"`
+	TS     time.Time `json:"ts"`
+}
+
+// hookBot names the bot a call is for.
+type hookBot struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// webhooks is a node's part of the webhook consumer.
+type webhooks struct {
+	js       jetstream.JetStream
+	replicas int
+	called   jetstream.KeyValue // see webhookCalledBucket; made with the consumer
+	rooms    *rooms.Store
+	log      *slog.Logger
+	client   *outgoing.Client
+	attempts int
+	backoff  time.Duration
+	calls    chan struct{} // a slot per call in flight
+
+	mu   sync.Mutex
+	bots map[string]auth.Bot // live bots with a webhook, by id
+	wake chan struct{}       // the bots changed, or the consumer was lost
+	// lost says the consumer went (deleted, or gone with a NATS server's
+	// state): run makes it again and reads it anew.
+	lost atomic.Bool
+}
+
+// startWebhooks watches the bots and reads the webhook consumer while
+// any has a webhook, until ctx ends.
+func (s *Server) startWebhooks(ctx context.Context) error {
+	def := DefaultConfig()
+	h := &webhooks{
+		js:       s.broker.JetStream(),
+		replicas: s.broker.Replicas(),
+		rooms:    s.rooms,
+		log:      s.log,
+		client:   outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.WebhookAllowPrivate}),
+		attempts: s.cfg.WebhookAttempts,
+		backoff:  s.cfg.WebhookBackoff,
+		calls:    make(chan struct{}, webhookParallel),
+		bots:     make(map[string]auth.Bot),
+		wake:     make(chan struct{}, 1),
+	}
+	if h.attempts <= 0 {
+		h.attempts = def.WebhookAttempts
+	}
+	if h.backoff <= 0 {
+		h.backoff = def.WebhookBackoff
+	}
+	err := s.auth.WatchBots(ctx, h.changed, h.gone)
+	if err != nil {
+		return err
+	}
+	go h.run(ctx)
+	return nil
+}
+
+func (h *webhooks) changed(b auth.Bot) {
+	h.mu.Lock()
+	if b.Webhook != "" {
+		h.bots[b.ID] = b
+	} else {
+		delete(h.bots, b.ID)
+	}
+	h.mu.Unlock()
+	h.poke()
+}
+
+func (h *webhooks) gone(id string) {
+	h.mu.Lock()
+	delete(h.bots, id)
+	h.mu.Unlock()
+	h.poke()
+}
+
+func (h *webhooks) poke() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// hooked is the bots with a webhook now.
+func (h *webhooks) hooked() []auth.Bot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]auth.Bot, 0, len(h.bots))
+	for _, b := range h.bots {
+		out = append(out, b)
+	}
+	return out
+}
+
+// run consumes while some bot has a webhook.
+func (h *webhooks) run(ctx context.Context) {
+	var cc jetstream.ConsumeContext
+	defer func() {
+		if cc != nil {
+			cc.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		}
+		want := len(h.hooked()) > 0
+		if h.lost.Swap(false) && cc != nil {
+			cc.Stop()
+			cc = nil
+		}
+		switch {
+		case want && cc == nil:
+			var err error
+			if cc, err = h.consume(ctx); err != nil {
+				h.log.Warn("webhooks: no consumer yet; trying again", "err", err)
+				time.AfterFunc(time.Second, h.poke)
+			}
+		case !want && cc != nil:
+			cc.Stop()
+			cc = nil
+		}
+	}
+}
+
+// consume makes the shared consumer if it is missing (idempotent: every
+// node asks for the same one) and reads it.
+func (h *webhooks) consume(ctx context.Context) (jetstream.ConsumeContext, error) {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if h.called == nil {
+		kv, err := h.js.CreateOrUpdateKeyValue(cctx, jetstream.KeyValueConfig{
+			Bucket: webhookCalledBucket, Description: "webhooks called for messages that were for several bots",
+			History: 1, TTL: webhookCalledTTL, Storage: jetstream.FileStorage, Replicas: max(h.replicas, 1),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("KV bucket %s: %w", webhookCalledBucket, err)
+		}
+		h.called = kv // before Consume: the calls' goroutines start after it
+	}
+	cons, err := h.js.CreateOrUpdateConsumer(cctx, broker.StreamName, jetstream.ConsumerConfig{
+		Durable:           webhookConsumer,
+		Description:       "bots' webhooks: each message once, across the cluster",
+		FilterSubject:     webhookSubjects,
+		DeliverPolicy:     jetstream.DeliverNewPolicy,
+		AckPolicy:         jetstream.AckExplicitPolicy,
+		AckWait:           webhookAckWait,
+		MaxDeliver:        h.attempts,
+		MaxAckPending:     1024,
+		InactiveThreshold: webhookIdle,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cons.Consume(func(m jetstream.Msg) {
+		select {
+		case h.calls <- struct{}{}:
+		case <-ctx.Done():
+			return // not acked: another node, or this one after a restart, takes it
+		}
+		go func() {
+			defer func() { <-h.calls }()
+			h.deliver(ctx, m)
+		}()
+	},
+		// Fetch no more than can be called soon: a message that waited in
+		// this node's buffer past AckWait would be given to another node too.
+		jetstream.PullMaxMessages(webhookParallel),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			h.log.Warn("webhooks: consumer", "err", err)
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrNoHeartbeat) {
+				h.lost.Store(true)
+				h.poke()
+			}
+		}))
+}
+
+// webhookTarget is a bot a message is for, and why.
+type webhookTarget struct {
+	bot    auth.Bot
+	reason string
+}
+
+// deliver calls the webhooks a stored event is for, and acks it, or asks
+// NATS for it again later when a call failed and may work next time.
+func (h *webhooks) deliver(ctx context.Context, m jetstream.Msg) {
+	meta, err := m.Metadata()
+	if err != nil {
+		_ = m.Term()
+		return
+	}
+	ev, err := wire.Decode(m.Data())
+	if err != nil || ev.Type != wire.TypeMsg || ev.Bot {
+		_ = m.Ack()
+		return
+	}
+	ev.Room, ev.Seq = strings.TrimPrefix(m.Subject(), "chat.room."), meta.Sequence.Stream
+	targets, err := h.targets(ctx, ev)
+	if err != nil {
+		h.retry(m, meta, fmt.Errorf("room %s: %w", ev.Room, err))
+		return
+	}
+	var failed error
+	several := len(targets) > 1
+	for i, t := range targets {
+		if i > 0 {
+			_ = m.InProgress()
+		}
+		key := fmt.Sprintf("c.%d.%s", ev.Seq, t.bot.ID)
+		if several && meta.NumDelivered > 1 {
+			if _, err := h.called.Get(ctx, key); err == nil {
+				continue // called on an earlier attempt
+			}
+		}
+		err := h.call(ctx, t, ev, int(meta.NumDelivered))
+		var perm permanentError
+		switch {
+		case errors.As(err, &perm):
+			h.log.Warn("webhook refused: not retried", "bot", t.bot.Name, "room", ev.Room, "seq", ev.Seq, "err", err)
+		case err != nil:
+			failed = err
+			h.log.Warn("webhook failed", "bot", t.bot.Name, "room", ev.Room, "seq", ev.Seq, "attempt", meta.NumDelivered, "err", err)
+			continue
+		}
+		if several {
+			if _, err := h.called.Put(ctx, key, nil); err != nil {
+				h.log.Warn("webhook call not remembered: a retry may call it again", "bot", t.bot.Name, "err", err)
+			}
+		}
+	}
+	if failed != nil {
+		h.retry(m, meta, failed)
+		return
+	}
+	_ = m.Ack()
+}
+
+// retry hands the message back to NATS for a later attempt, the delay
+// doubling each time, until the attempts run out.
+func (h *webhooks) retry(m jetstream.Msg, meta *jetstream.MsgMetadata, err error) {
+	n := int(meta.NumDelivered)
+	if n >= h.attempts {
+		h.log.Warn("webhook given up", "subject", m.Subject(), "attempts", n, "err", err)
+		_ = m.Term()
+		return
+	}
+	_ = m.NakWithDelay(h.backoff << min(n-1, 10))
+}
+
+// targets are the bots with a webhook that ev is for: mentioned in a room
+// they may read, or in the direct message it was sent in. A bot never
+// hears a message it could not read in its room, nor one older than
+// itself.
+func (h *webhooks) targets(ctx context.Context, ev wire.Event) ([]webhookTarget, error) {
+	bots := h.hooked()
+	if len(bots) == 0 {
+		return nil, nil
+	}
+	direct := false
+	if rooms.Reserved(ev.Room) {
+		rm, ok, err := h.rooms.Get(ctx, ev.Room)
+		if err != nil {
+			return nil, err
+		}
+		direct = ok && rm.Kind == rooms.Direct
+	}
+	var out []webhookTarget
+	for _, b := range bots {
+		if b.ID == ev.User || ev.TS.Before(b.Created) {
+			continue
+		}
+		reason := ""
+		switch {
+		case mentions(ev.Text, b.Name):
+			reason = "mention"
+		case direct:
+			reason = "direct"
+		default:
+			continue
+		}
+		err := h.rooms.Can(ctx, rooms.Who{User: b.ID, Account: true}, rooms.Join, ev.Room)
+		if errors.Is(err, rooms.ErrForbidden) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, webhookTarget{bot: b, reason: reason})
+	}
+	return out, nil
+}
+
+// permanentError is a call that will fail the same way again: an address
+// refused, a URL that cannot be, a 4xx answer other than 429.
+type permanentError struct{ error }
+
+// call posts ev to t's webhook, signed with the bot's secret.
+func (h *webhooks) call(ctx context.Context, t webhookTarget, ev wire.Event, attempt int) error {
+	body, _ := json.Marshal(webhookBody{
+		Reason: t.reason, Bot: hookBot{ID: t.bot.ID, Name: t.bot.Name},
+		Room: ev.Room, Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS,
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.bot.Webhook, bytes.NewReader(body))
+	if err != nil {
+		return permanentError{err}
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "chat-webhook")
+	req.Header.Set(webhookTimestampHeader, ts)
+	req.Header.Set(webhookSignatureHeader, signWebhook(t.bot.Secret, ts, body))
+	req.Header.Set(webhookDeliveryHeader, fmt.Sprintf("%s.%d.%s", ev.Room, ev.Seq, t.bot.ID))
+	req.Header.Set(webhookAttemptHeader, strconv.Itoa(attempt))
+	reply, err := h.client.Do(req)
+	switch {
+	case errors.Is(err, outgoing.ErrRefused):
+		return permanentError{err}
+	case err != nil:
+		return err
+	case reply.Status >= 200 && reply.Status < 300:
+		return nil
+	case reply.Status == http.StatusTooManyRequests || reply.Status >= 500:
+		return fmt.Errorf("answered %d", reply.Status)
+	default:
+		return permanentError{fmt.Errorf("answered %d", reply.Status)}
+	}
+}
+
+// signWebhook is the signature header's value: HMAC-SHA256 with the bot's
+// secret over the timestamp, a dot and the body, so that a receiver can
+// tell the call is the server's and refuse an old one replayed.
+func signWebhook(secret, ts string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// mentions reports whether text mentions @name (any case): after the
+// start, a space or punctuation, and not continued by a letter, digit, -
+// or _ (the app marks mentions the same way).
+func mentions(text, name string) bool {
+	for i := 0; i+1+len(name) <= len(text); {
+		at := strings.IndexByte(text[i:], '@')
+		if at < 0 {
+			return false
+		}
+		at += i
+		i = at + 1
+		if at > 0 {
+			if prev, _ := utf8.DecodeLastRuneInString(text[:at]); isNameRune(prev) {
+				continue // an address, not a mention
+			}
+		}
+		end := at + 1 + len(name)
+		if end > len(text) || !strings.EqualFold(text[at+1:end], name) {
+			continue
+		}
+		if next, _ := utf8.DecodeRuneInString(text[end:]); end == len(text) || !isNameRune(next) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNameRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-'
+}
