@@ -106,8 +106,8 @@ func (s *Server) checkWebhookURL(raw string) error {
 	case u.Hostname() == "":
 		return errors.New("the webhook's URL has no host")
 	}
-	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !s.cfg.WebhookAllowPrivate && !outgoing.Public(ip) {
-		return errors.New("the webhook's address is this server's machine or network, which webhooks may not call (see -webhook-allow-private)")
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !s.cfg.OutgoingAllowPrivate && !outgoing.Public(ip) {
+		return errors.New("the webhook's address is this server's machine or network, which webhooks may not call (see -outgoing-allow-private)")
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func postAsBot(t *testing.T, hs *httptest.Server, token, room string, body any) 
 // lists, rotates and revokes bots; everyone else is refused, and the list
 // never holds a token or a secret.
 func TestBotAdminCalls(t *testing.T) {
-	srv, hs := startServer(t, func(c *Config) { c.WebhookAllowPrivate = true })
+	srv, hs := startServer(t, func(c *Config) { c.OutgoingAllowPrivate = true })
 	w := newBotWorld(t, srv, hs)
 	id, token, secret := w.admin.makeBot("ci", "http://127.0.0.1:9/hook")
 	if token == "" || secret == "" {

@@ -119,10 +119,11 @@ type Config struct {
 	// (messages a second, per node; 429 past it); 1 a second, bursts of 20.
 	BotRate  float64
 	BotBurst int
-	// WebhookAllowPrivate lets bots' webhooks reach loopback, private and
-	// link-local addresses (-webhook-allow-private); off, such a webhook
-	// is never called, so a bot cannot point the server at its own network.
-	WebhookAllowPrivate bool
+	// OutgoingAllowPrivate lets bots' webhooks and Web Push endpoints
+	// reach loopback, private and link-local addresses
+	// (-outgoing-allow-private); off, such a URL is never called, so that
+	// a person cannot point the server at its own network.
+	OutgoingAllowPrivate bool
 	// WebhookAttempts is how many times a webhook call is tried before it
 	// is given up (5); WebhookBackoff the wait before the first retry,
 	// doubled each time (1 s).

@@ -123,7 +123,7 @@ func (s *Server) startWebhooks(ctx context.Context) error {
 		replicas: s.broker.Replicas(),
 		rooms:    s.rooms,
 		log:      s.log,
-		client:   outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.WebhookAllowPrivate}),
+		client:   outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.OutgoingAllowPrivate}),
 		attempts: s.cfg.WebhookAttempts,
 		backoff:  s.cfg.WebhookBackoff,
 		calls:    make(chan struct{}, webhookParallel),

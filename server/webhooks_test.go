@@ -118,7 +118,7 @@ func checkSigned(t *testing.T, c hookCall, secret string) {
 // room it is not in, or its own message.
 func TestWebhookCalledOnceAcrossTwoNodes(t *testing.T) {
 	_, url := startNATS(t, t.TempDir(), 0)
-	srvs, hs := startNodes(t, url, 2, func(c *Config) { c.WebhookAllowPrivate = true })
+	srvs, hs := startNodes(t, url, 2, func(c *Config) { c.OutgoingAllowPrivate = true })
 	w := newBotWorld(t, srvs[0], hs[0])
 	rc := newReceiver(t, nil)
 	ciID, ci, secret := w.admin.makeBot("ci", rc.URL+"/hook")
@@ -180,7 +180,7 @@ func TestWebhookCalledOnceAcrossTwoNodes(t *testing.T) {
 func TestWebhookRetriedWithBackoff(t *testing.T) {
 	const backoff = 150 * time.Millisecond
 	srv, hs := startServer(t, func(c *Config) {
-		c.WebhookAllowPrivate, c.WebhookAttempts, c.WebhookBackoff = true, 3, backoff
+		c.OutgoingAllowPrivate, c.WebhookAttempts, c.WebhookBackoff = true, 3, backoff
 	})
 	w := newBotWorld(t, srv, hs)
 	rc := newReceiver(t, func(path string, n int) int {
@@ -229,7 +229,7 @@ func TestWebhookRetriedWithBackoff(t *testing.T) {
 	}
 }
 
-// TestWebhookRefusedForThisMachineByDefault: without -webhook-allow-private
+// TestWebhookRefusedForThisMachineByDefault: without -outgoing-allow-private
 // a webhook at a loopback address is refused when the bot is made, and
 // one at a name that resolves to loopback is never called: the message is
 // dealt with (the consumer acks it) and the receiver hears nothing.
@@ -280,7 +280,7 @@ func splitPort(t *testing.T, rawURL string) (host, port string) {
 // answers holds up nothing in the room: every message mentioning its bot
 // reaches the members at once.
 func TestWebhookSlowReceiverDoesNotDelayTheRoom(t *testing.T) {
-	srv, hs := startServer(t, func(c *Config) { c.WebhookAllowPrivate = true })
+	srv, hs := startServer(t, func(c *Config) { c.OutgoingAllowPrivate = true })
 	w := newBotWorld(t, srv, hs)
 	release := make(chan struct{})
 	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -312,7 +312,7 @@ func TestWebhookSlowReceiverDoesNotDelayTheRoom(t *testing.T) {
 // under the nodes (an operator, or a NATS that lost its state) is made
 // again, and webhooks are called again for the messages after it.
 func TestWebhookConsumerMadeAgainWhenDeleted(t *testing.T) {
-	srv, hs := startServer(t, func(c *Config) { c.WebhookAllowPrivate = true })
+	srv, hs := startServer(t, func(c *Config) { c.OutgoingAllowPrivate = true })
 	w := newBotWorld(t, srv, hs)
 	rc := newReceiver(t, nil)
 	w.admin.makeBot("ci", rc.URL)
@@ -339,7 +339,7 @@ func TestWebhookConsumerMadeAgainWhenDeleted(t *testing.T) {
 // TestWebhookConsumerOnlyWithAWebhook: bots without webhooks cost the
 // stream no consumer; the first webhook makes it.
 func TestWebhookConsumerOnlyWithAWebhook(t *testing.T) {
-	srv, hs := startServer(t, func(c *Config) { c.WebhookAllowPrivate = true })
+	srv, hs := startServer(t, func(c *Config) { c.OutgoingAllowPrivate = true })
 	w := newBotWorld(t, srv, hs)
 	_, ci, _ := w.admin.makeBot("ci", "")
 	if code, out, _ := postAsBot(t, hs, ci, "town", map[string]string{"text": "@ci hello"}); code != http.StatusCreated {

@@ -32,7 +32,7 @@ var ErrRefused = errors.New("outgoing: address not allowed")
 // Options tunes New. A nil *Options or zero field means the default.
 type Options struct {
 	// AllowPrivate lets calls reach loopback, private and link-local
-	// addresses (-webhook-allow-private: tests, and servers whose bots run
+	// addresses (-outgoing-allow-private: tests, and servers whose bots run
 	// beside them on purpose). Off by default.
 	AllowPrivate bool
 	// Timeout bounds a whole call, reply included; 10 s.
@@ -84,6 +84,11 @@ func New(o *Options) *Client {
 	}
 	return c
 }
+
+// HTTP is the checked *http.Client itself, for a library that makes its
+// own requests (webpush-go); the caller closes the replies' bodies, and
+// reads them bounded.
+func (c *Client) HTTP() *http.Client { return c.hc }
 
 // Reply is what a call got back.
 type Reply struct {
