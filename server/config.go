@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -124,6 +125,9 @@ type Config struct {
 	// (-outgoing-allow-private); off, such a URL is never called, so that
 	// a person cannot point the server at its own network.
 	OutgoingAllowPrivate bool
+	// OutgoingTLS is the TLS configuration of those calls; nil: the
+	// system's roots (tests give their own servers' root).
+	OutgoingTLS *tls.Config
 	// WebhookAttempts is how many times a webhook call is tried before it
 	// is given up (5); WebhookBackoff the wait before the first retry,
 	// doubled each time (1 s).

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -14,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -22,7 +22,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"chat/server/auth"
-	"chat/server/broker"
 	"chat/server/outgoing"
 	"chat/server/rooms"
 	"chat/wire"
@@ -51,7 +50,6 @@ import (
 
 const (
 	webhookConsumer = "chat_webhooks"
-	webhookSubjects = "chat.room.*" // the broker's stream subjects: every room
 	webhookIdle     = time.Hour
 	// webhookAckWait bounds a message's calls before NATS hands it to
 	// another node; a call is bounded by the client's 10 s timeout, and
@@ -96,22 +94,15 @@ type hookBot struct {
 
 // webhooks is a node's part of the webhook consumer.
 type webhooks struct {
-	js       jetstream.JetStream
-	replicas int
-	called   jetstream.KeyValue // see webhookCalledBucket; made with the consumer
+	consumer *sharedConsumer
+	called   jetstream.KeyValue // see webhookCalledBucket; made before the first read
 	rooms    *rooms.Store
 	log      *slog.Logger
 	client   *outgoing.Client
-	attempts int
 	backoff  time.Duration
-	calls    chan struct{} // a slot per call in flight
 
 	mu   sync.Mutex
 	bots map[string]auth.Bot // live bots with a webhook, by id
-	wake chan struct{}       // the bots changed, or the consumer was lost
-	// lost says the consumer went (deleted, or gone with a NATS server's
-	// state): run makes it again and reads it anew.
-	lost atomic.Bool
 }
 
 // startWebhooks watches the bots and reads the webhook consumer while
@@ -119,28 +110,34 @@ type webhooks struct {
 func (s *Server) startWebhooks(ctx context.Context) error {
 	def := DefaultConfig()
 	h := &webhooks{
-		js:       s.broker.JetStream(),
-		replicas: s.broker.Replicas(),
-		rooms:    s.rooms,
-		log:      s.log,
-		client:   outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.OutgoingAllowPrivate}),
-		attempts: s.cfg.WebhookAttempts,
-		backoff:  s.cfg.WebhookBackoff,
-		calls:    make(chan struct{}, webhookParallel),
-		bots:     make(map[string]auth.Bot),
-		wake:     make(chan struct{}, 1),
+		rooms:   s.rooms,
+		log:     s.log,
+		client:  outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.OutgoingAllowPrivate, TLS: s.cfg.OutgoingTLS}),
+		backoff: cmp.Or(s.cfg.WebhookBackoff, def.WebhookBackoff),
+		bots:    make(map[string]auth.Bot),
 	}
-	if h.attempts <= 0 {
-		h.attempts = def.WebhookAttempts
+	c := newSharedConsumer(s.broker.JetStream(), webhookConsumer, "bots' webhooks: each message once, across the cluster", webhookParallel, s.log)
+	c.attempts = cmp.Or(max(s.cfg.WebhookAttempts, 0), def.WebhookAttempts)
+	c.ackWait, c.idle = webhookAckWait, webhookIdle
+	c.wanted = func() bool { return len(h.hooked()) > 0 }
+	c.handle = h.deliver
+	replicas := s.broker.Replicas()
+	c.prepare = func(ctx context.Context) error {
+		kv, err := c.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: webhookCalledBucket, Description: "webhooks called for messages that were for several bots",
+			History: 1, TTL: webhookCalledTTL, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
+		})
+		if err != nil {
+			return fmt.Errorf("KV bucket %s: %w", webhookCalledBucket, err)
+		}
+		h.called = kv
+		return nil
 	}
-	if h.backoff <= 0 {
-		h.backoff = def.WebhookBackoff
-	}
-	err := s.auth.WatchBots(ctx, h.changed, h.gone)
-	if err != nil {
+	h.consumer = c
+	if err := s.auth.WatchBots(ctx, h.changed, h.gone); err != nil {
 		return err
 	}
-	go h.run(ctx)
+	go c.run(ctx)
 	return nil
 }
 
@@ -152,21 +149,14 @@ func (h *webhooks) changed(b auth.Bot) {
 		delete(h.bots, b.ID)
 	}
 	h.mu.Unlock()
-	h.poke()
+	h.consumer.poke()
 }
 
 func (h *webhooks) gone(id string) {
 	h.mu.Lock()
 	delete(h.bots, id)
 	h.mu.Unlock()
-	h.poke()
-}
-
-func (h *webhooks) poke() {
-	select {
-	case h.wake <- struct{}{}:
-	default:
-	}
+	h.consumer.poke()
 }
 
 // hooked is the bots with a webhook now.
@@ -178,91 +168,6 @@ func (h *webhooks) hooked() []auth.Bot {
 		out = append(out, b)
 	}
 	return out
-}
-
-// run consumes while some bot has a webhook.
-func (h *webhooks) run(ctx context.Context) {
-	var cc jetstream.ConsumeContext
-	defer func() {
-		if cc != nil {
-			cc.Stop()
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-h.wake:
-		}
-		want := len(h.hooked()) > 0
-		if h.lost.Swap(false) && cc != nil {
-			cc.Stop()
-			cc = nil
-		}
-		switch {
-		case want && cc == nil:
-			var err error
-			if cc, err = h.consume(ctx); err != nil {
-				h.log.Warn("webhooks: no consumer yet; trying again", "err", err)
-				time.AfterFunc(time.Second, h.poke)
-			}
-		case !want && cc != nil:
-			cc.Stop()
-			cc = nil
-		}
-	}
-}
-
-// consume makes the shared consumer if it is missing (idempotent: every
-// node asks for the same one) and reads it.
-func (h *webhooks) consume(ctx context.Context) (jetstream.ConsumeContext, error) {
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if h.called == nil {
-		kv, err := h.js.CreateOrUpdateKeyValue(cctx, jetstream.KeyValueConfig{
-			Bucket: webhookCalledBucket, Description: "webhooks called for messages that were for several bots",
-			History: 1, TTL: webhookCalledTTL, Storage: jetstream.FileStorage, Replicas: max(h.replicas, 1),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("KV bucket %s: %w", webhookCalledBucket, err)
-		}
-		h.called = kv // before Consume: the calls' goroutines start after it
-	}
-	cons, err := h.js.CreateOrUpdateConsumer(cctx, broker.StreamName, jetstream.ConsumerConfig{
-		Durable:           webhookConsumer,
-		Description:       "bots' webhooks: each message once, across the cluster",
-		FilterSubject:     webhookSubjects,
-		DeliverPolicy:     jetstream.DeliverNewPolicy,
-		AckPolicy:         jetstream.AckExplicitPolicy,
-		AckWait:           webhookAckWait,
-		MaxDeliver:        h.attempts,
-		MaxAckPending:     1024,
-		InactiveThreshold: webhookIdle,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return cons.Consume(func(m jetstream.Msg) {
-		select {
-		case h.calls <- struct{}{}:
-		case <-ctx.Done():
-			return // not acked: another node, or this one after a restart, takes it
-		}
-		go func() {
-			defer func() { <-h.calls }()
-			h.deliver(ctx, m)
-		}()
-	},
-		// Fetch no more than can be called soon: a message that waited in
-		// this node's buffer past AckWait would be given to another node too.
-		jetstream.PullMaxMessages(webhookParallel),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			h.log.Warn("webhooks: consumer", "err", err)
-			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrNoHeartbeat) {
-				h.lost.Store(true)
-				h.poke()
-			}
-		}))
 }
 
 // webhookTarget is a bot a message is for, and why.
@@ -325,16 +230,9 @@ func (h *webhooks) deliver(ctx context.Context, m jetstream.Msg) {
 	_ = m.Ack()
 }
 
-// retry hands the message back to NATS for a later attempt, the delay
-// doubling each time, until the attempts run out.
+// retry hands the message back to NATS for a later attempt.
 func (h *webhooks) retry(m jetstream.Msg, meta *jetstream.MsgMetadata, err error) {
-	n := int(meta.NumDelivered)
-	if n >= h.attempts {
-		h.log.Warn("webhook given up", "subject", m.Subject(), "attempts", n, "err", err)
-		_ = m.Term()
-		return
-	}
-	_ = m.NakWithDelay(h.backoff << min(n-1, 10))
+	h.consumer.retryLater(m, meta, h.backoff, err)
 }
 
 // targets are the bots with a webhook that ev is for: mentioned in a room

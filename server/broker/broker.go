@@ -11,11 +11,14 @@ import (
 	"chat/wire"
 )
 
+// RoomWildcard is the stream's subjects: every room's.
+const RoomWildcard = "chat.room.*"
+
 // Subjects. Room names are validated by wire.ValidRoom, so each is one token.
 const (
 	StreamName       = "CHAT"
-	roomSubject      = "chat.room."     // + room: stored messages
-	roomWildcard     = "chat.room.*"    // the stream's subjects
+	roomSubject      = "chat.room." // + room: stored messages
+	roomWildcard     = RoomWildcard
 	broadcastSubject = "chat.broadcast" // GET /benchmark, to every node
 	presenceSubject  = "chat.presence"  // nodes' local presence snapshots
 	healthSubject    = "chat.health."   // + node id: /healthz round trip

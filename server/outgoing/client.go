@@ -15,6 +15,7 @@ package outgoing
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ type Options struct {
 	MaxReply int64
 	// Resolver looks hosts up; net.DefaultResolver.
 	Resolver *net.Resolver
+	// TLS is the TLS configuration of calls; nil: the system's roots
+	// (tests give the root of their own servers).
+	TLS *tls.Config
 }
 
 // Client calls users' URLs safely (see the package comment).
@@ -76,6 +80,7 @@ func New(o *Options) *Client {
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       30 * time.Second,
 		ForceAttemptHTTP2:     true,
+		TLSClientConfig:       opts.TLS,
 	}
 	c.hc = &http.Client{
 		Transport:     tr,
