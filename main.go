@@ -119,6 +119,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.DurationVar(&cfg.MaxDeliveryLag, "max-delivery-lag", cfg.MaxDeliveryLag, "how far behind this node's fan-out of stored messages may fall before new messages are refused with busy (the sender sends again a moment later)")
 	fs.Float64Var(&cfg.AcceptRate, "accept-rate", 0, "new WebSocket connections per second; more get 503 with Retry-After (0: no cap), to spread a reconnect storm")
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "WebSocket connections from one client address; more get 429 (0: no cap, so that load tests and NATed users work)")
+	fs.StringVar(&cfg.PushContact, "push-contact", "", "the contact push services are given with each Web Push (mailto: or https:); default the -acme-email, else admin@ the first -acme-domain")
 	fs.BoolVar(&cfg.OutgoingAllowPrivate, "outgoing-allow-private", false, "let bots' webhooks and push endpoints be loopback, private and link-local addresses (off: such a URL is refused, so that a person cannot point the server at its own network)")
 	fs.StringVar(&extra.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off by default")
 	fs.StringVar(&cfg.WebDir, "web", "", "serve the UI (app.wasm, icons, CSS) from this directory instead of the copy embedded in the binary, e.g. web for work on the UI")

@@ -56,6 +56,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.roomRoutes(mux)
 	s.fileRoutes(mux)
 	s.botRoutes(mux)
+	s.pushRoutes(mux)
 }
 
 // apiUser is what the API says of a person.

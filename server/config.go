@@ -125,6 +125,12 @@ type Config struct {
 	// (-outgoing-allow-private); off, such a URL is never called, so that
 	// a person cannot point the server at its own network.
 	OutgoingAllowPrivate bool
+	// PushContact is the contact a Web Push service is given in each
+	// push's VAPID token (mailto: or https:); -push-contact, else the
+	// ACME contact, else admin@ the first ACME name.
+	PushContact string
+	// PushEvery spaces pushes to one device about one room; 30 s.
+	PushEvery time.Duration
 	// OutgoingTLS is the TLS configuration of those calls; nil: the
 	// system's roots (tests give their own servers' root).
 	OutgoingTLS *tls.Config
@@ -215,6 +221,7 @@ func DefaultConfig() Config {
 		BotRate:         1,
 		BotBurst:        20,
 		WebhookAttempts: 5,
+		PushEvery:       30 * time.Second,
 		WebhookBackoff:  time.Second,
 		Version:         "dev",
 	}

@@ -11,6 +11,7 @@ import (
 	"chat/server/files"
 	"chat/server/hub"
 	"chat/server/msgstate"
+	"chat/server/push"
 	"chat/server/reads"
 	"chat/server/rooms"
 	"chat/wire"
@@ -83,12 +84,23 @@ func openFiles(ctx context.Context, b *broker.NATS, cfg Config) (st *files.Store
 	return st, err
 }
 
+// openPush opens the Web Push keys, subscriptions and choices.
+func openPush(ctx context.Context, b *broker.NATS, every time.Duration) (st *push.Store, err error) {
+	err = openRetry(ctx, "push", func(ctx context.Context) (err error) {
+		st, err = push.Open(ctx, b.JetStream(), b.Replicas(), every)
+		return err
+	})
+	return st, err
+}
+
 // signedIn finds this node's connections by the sign-in session they came
 // with, so that a session that ends (signed out, revoked, banned) closes
 // them within a second, on every node (each watches the sessions bucket);
 // and by user, so that a person taken out of a room leaves it on every
 // device at once.
 type signedIn struct {
+	online *onlineUsers // set by New, before the first connection
+
 	mu    sync.Mutex
 	keys  map[string]map[*session]struct{}
 	users map[string]map[*session]struct{}
@@ -105,6 +117,7 @@ func (b *signedIn) add(ss *session) {
 		addTo(b.keys, ss.sessKey, ss)
 	}
 	addTo(b.users, ss.user, ss)
+	b.online.add(ss.user)
 }
 
 func addTo(m map[string]map[*session]struct{}, key string, ss *session) {
@@ -128,6 +141,7 @@ func (b *signedIn) remove(ss *session) {
 		removeFrom(b.keys, ss.sessKey, ss)
 	}
 	removeFrom(b.users, ss.user, ss)
+	b.online.remove(ss.user)
 }
 
 // of lists the connections under key in *m, b.keys or b.users: their

@@ -28,6 +28,7 @@ import (
 	"chat/server/files"
 	"chat/server/hub"
 	"chat/server/msgstate"
+	"chat/server/push"
 	"chat/server/reads"
 	"chat/server/rooms"
 	"chat/wire"
@@ -51,6 +52,7 @@ type Server struct {
 	states     *msgstate.Store // messages' edits and reactions
 	reads      *reads.Store    // how far each person has read each room
 	files      *files.Store    // attachments
+	push       *push.Store     // Web Push keys, subscriptions, choices
 	typing     *typingRooms
 	searchIdx  *searchIndex
 	tokens     *tokenVerifier // nil without -jwt-key
@@ -132,6 +134,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.cfg, s.log, s.broker = cfg, cfg.Logger, b
+	s.signedIn.online = newOnlineUsers(b.Conn())
 	if s.auth, err = openAuth(ctx, b); err != nil {
 		b.Close()
 		return nil, err
@@ -149,6 +152,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.files, err = openFiles(ctx, b, cfg); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if s.push, err = openPush(ctx, b, cmp.Or(cfg.PushEvery, 30*time.Second)); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -208,6 +215,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err == nil {
 		err = s.startWebhooks(pctx)
+	}
+	if err == nil {
+		err = s.startPushes(pctx)
 	}
 	if err != nil {
 		cancel()

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,7 @@ type Store struct {
 	kv, sent jetstream.KeyValue
 	public   string // VAPID public key, base64url (what a page subscribes with)
 	private  string
+	every    time.Duration
 }
 
 type vapidKeys struct {
@@ -82,12 +84,12 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, every time.
 	}
 	sent, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: SentBucket, Description: "Web Push: recent pushes per device and room", History: 1,
-		TTL: every, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
+		TTL: max(2*every, time.Minute), Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("KV bucket %s: %w", SentBucket, err)
 	}
-	s := &Store{kv: kv, sent: sent}
+	s := &Store{kv: kv, sent: sent, every: every}
 	keys, err := s.vapid(ctx)
 	if err != nil {
 		return nil, err
@@ -295,13 +297,54 @@ func (s *Store) Chose(ctx context.Context, room string, level Level) ([]string, 
 	return out, nil
 }
 
-// Claim takes the right to push to device about room now: false when a
-// push about it went to the device within the last Every (on any node:
-// the mark is a KV create, refused while the last one lives).
-func (s *Store) Claim(ctx context.Context, device, room string) (bool, error) {
-	_, err := s.sent.Create(ctx, device+"."+room, nil)
-	if errors.Is(err, jetstream.ErrKeyExists) {
+// Claim takes the right to push to device about room at now: false when
+// a push about it went to the device less than Every before, on any node.
+// The mark holds the time of the last push and changes by compare-and-set,
+// so that two nodes cannot both take it; the bucket's TTL only clears
+// marks long past (JetStream expires keys a little late, too late to be
+// the spacing itself).
+func (s *Store) Claim(ctx context.Context, device, room string, now time.Time) (bool, error) {
+	key := device + "." + room
+	val := []byte(strconv.FormatInt(now.UnixNano(), 10))
+	e, err := s.sent.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		_, err = s.sent.Create(ctx, key, val)
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return false, nil // another node took it just now
+		}
+		return err == nil, err
+	}
+	if err != nil {
+		return false, err
+	}
+	last, _ := strconv.ParseInt(string(e.Value()), 10, 64)
+	if now.Sub(time.Unix(0, last)) < s.every {
 		return false, nil
 	}
+	_, err = s.sent.Update(ctx, key, val, e.Revision())
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+		return false, nil // another node took it just now
+	}
 	return err == nil, err
+}
+
+// WatchDevices tells changed of every device subscribed now, then of each
+// subscription and unsubscription on any node, until ctx ends (the key
+// names person and device).
+func (s *Store) WatchDevices(ctx context.Context, changed func(key string, subscribed bool)) error {
+	w, err := s.kv.Watch(ctx, "sub.>")
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer func() { _ = w.Stop() }()
+		for e := range w.Updates() {
+			if e == nil {
+				continue // the end of what was there at the start
+			}
+			changed(e.Key(), e.Operation() == jetstream.KeyValuePut)
+		}
+	}()
+	return nil
 }

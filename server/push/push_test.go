@@ -143,17 +143,34 @@ func TestSubscriptionsChoicesAndSpacing(t *testing.T) {
 		t.Errorf("who hears all of town: %v", who)
 	}
 	// One push per device and room a second.
-	if ok, _ := s.Claim(ctx, "d1", "town"); !ok {
+	now := time.Now()
+	if ok, _ := s.Claim(ctx, "d1", "town", now); !ok {
 		t.Error("the first claim was refused")
 	}
-	if ok, _ := s.Claim(ctx, "d1", "town"); ok {
+	if ok, _ := s.Claim(ctx, "d1", "town", now.Add(900*time.Millisecond)); ok {
 		t.Error("a second claim within the interval was granted")
 	}
-	if ok, _ := s.Claim(ctx, "d1", "garden"); !ok {
+	if ok, _ := s.Claim(ctx, "d1", "garden", now); !ok {
 		t.Error("another room's claim was refused")
 	}
-	time.Sleep(1500 * time.Millisecond)
-	if ok, err := s.Claim(ctx, "d1", "town"); !ok {
+	if ok, err := s.Claim(ctx, "d1", "town", now.Add(time.Second)); !ok {
 		t.Errorf("a claim after the interval: %v", err)
+	}
+	// Two nodes at once: one gets it.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	granted := 0
+	for range 4 {
+		wg.Go(func() {
+			if ok, _ := s.Claim(ctx, "d2", "town", now); ok {
+				mu.Lock()
+				granted++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if granted != 1 {
+		t.Errorf("%d claims granted at once, want 1", granted)
 	}
 }
