@@ -240,6 +240,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	go s.typing.run(pctx)
 	go s.reads.Run(pctx)
 	go s.searchIdx.run(pctx, searchPruneEvery, s.broker.First)
+	go s.files.RunSweeps(pctx, time.Hour, func(err error) { s.log.Warn("unsent files not swept", "err", err) })
 	go func() {
 		defer close(s.presenceDone)
 		s.presence.run(pctx)

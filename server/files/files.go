@@ -264,3 +264,48 @@ func validID(id string) bool {
 	}
 	return true
 }
+
+// Unsent is how long a file uploaded for a message that was never sent
+// is kept (a tab closed mid-compose) before Sweep takes it away.
+const Unsent = 24 * time.Hour
+
+// Sweep deletes the files no message carries that were uploaded more than
+// Unsent before now, and their thumbnails; it returns how many went.
+// Every node may sweep: a delete of what another node deleted is no error.
+func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
+	infos, err := s.obj.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, oi := range infos {
+		if !validID(oi.Name) || oi.Metadata[mdSeq] != "" || now.Sub(oi.ModTime) < Unsent {
+			continue
+		}
+		if err := s.Delete(ctx, oi.Name); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// RunSweeps sweeps every `every` until ctx ends, telling failed of a
+// sweep that failed.
+func (s *Store) RunSweeps(ctx context.Context, every time.Duration, failed func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := s.Sweep(ctx, now); err != nil && ctx.Err() == nil {
+				failed(err)
+			}
+		}
+	}
+}

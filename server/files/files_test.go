@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"chat/internal/natstest"
 )
@@ -220,5 +221,41 @@ func TestTheStoreBoundRefusesWithErrFull(t *testing.T) {
 	}
 	if n, _ := s.Usage(ctx, "u2"); n != 0 {
 		t.Errorf("a refused file still counts %d bytes", n)
+	}
+}
+
+func TestSweepTakesUnsentFilesAway(t *testing.T) {
+	s := openStore(t, nil)
+	ctx := context.Background()
+	sent, err := s.Put(ctx, "town", "u1", "sent.png", bytes.NewReader(pngOf(t, 800, 800)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Attach(ctx, sent.ID, 5); err != nil {
+		t.Fatal(err)
+	}
+	unsent, err := s.Put(ctx, "town", "u1", "unsent.png", bytes.NewReader(pngOf(t, 800, 800)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Sweep(ctx, time.Now()); err != nil || n != 0 {
+		t.Errorf("a sweep now: %d gone, %v; want none (too young)", n, err)
+	}
+	if n, err := s.Sweep(ctx, time.Now().Add(Unsent+time.Minute)); err != nil || n != 1 {
+		t.Errorf("a sweep a day later: %d gone, %v; want the unsent one", n, err)
+	}
+	if _, err := s.Stat(ctx, unsent.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the unsent file: %v", err)
+	}
+	if _, err := s.Stat(ctx, sent.ID); err != nil {
+		t.Errorf("the sent file: %v", err)
+	}
+	if th, err := s.Open(ctx, sent, true); err != nil {
+		t.Errorf("the sent file's thumbnail: %v", err)
+	} else {
+		th.Close()
+	}
+	if n, _ := s.Usage(ctx, "u1"); n != sent.Size {
+		t.Errorf("usage %d, want the sent file's %d", n, sent.Size)
 	}
 }
