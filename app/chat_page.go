@@ -302,6 +302,7 @@ func (p *chatPage) Render() app.UI {
 		class += " panel-open"
 	}
 	cur := p.st.cur()
+	unread, unreadMore := p.st.unreadStart()
 	// go-app matches children by position: a child that comes and goes
 	// sits last or in a wrapper of its own, or everything after it would
 	// be rebuilt (and lose the focus and the scroll position).
@@ -319,23 +320,25 @@ func (p *chatPage) Render() app.UI {
 			app.Div().Class("offline-slot").Body(p.renderOffline()),
 			app.Main().Class("main").Body(
 				&messageList{
-					Room:      cur.name,
-					Heading:   p.st.roomHeading(cur.name),
-					Items:     cur.items,
-					Pending:   cur.pending,
-					Rev:       cur.rev,
-					Linked:    p.st.linked,
-					Queued:    queuedNote(p.st.status),
-					Loading:   cur.loadingOlder,
-					NoOlder:   cur.noOlder,
-					Me:        p.st.user,
-					DeleteAny: p.st.deletesAny(cur.name),
-					CanReact:  p.st.user != "",
-					Editing:   p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
-					Picking:   p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
-					Unread:    p.st.firstUnread(),
-					Names:     cur.names,
-					MeName:    p.st.name,
+					Room:       cur.name,
+					Heading:    p.st.roomHeading(cur.name),
+					Items:      cur.items,
+					Pending:    cur.pending,
+					Rev:        cur.rev,
+					Linked:     p.st.linked,
+					Queued:     queuedNote(p.st.status),
+					Loading:    cur.loadingOlder,
+					NoOlder:    cur.noOlder,
+					Me:         p.st.user,
+					DeleteAny:  p.st.deletesAny(cur.name),
+					CanReact:   p.st.user != "",
+					Editing:    p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
+					Picking:    p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
+					Unread:     unread,
+					UnreadMore: unreadMore,
+					Seeking:    cur.seekingUnread,
+					Names:      cur.names,
+					MeName:     p.st.name,
 				},
 			),
 			p.renderComposer(),

@@ -88,14 +88,20 @@ func (p *chatPage) handleMessageActions(ctx app.Context) {
 		if !ok || ref.Room != p.st.current {
 			return
 		}
-		if p.st.cur().item(ref.Seq) != nil {
-			jumpTo(ref.Seq)
+		if p.st.cur().item(ref.Seq) == nil && !p.st.linked {
+			p.st.lastError = "Not connected: the message answered can be shown once the connection is back."
 			return
 		}
-		if !p.st.fetchOriginal(ref.Room, ref.Seq) && !p.st.linked {
-			p.st.lastError = "Not connected: the message answered can be shown once the connection is back."
-		}
+		p.st.seekMessage(ref.Room, ref.Seq)
+		p.showSought()
 		p.flush(ctx)
+	})
+	ctx.Handle(actionUnread, func(ctx app.Context, a app.Action) {
+		if room, _ := a.Value.(string); room == p.st.current {
+			p.st.seekUnread()
+			p.showSought()
+			p.flush(ctx)
+		}
 	})
 	ctx.Handle(actionSeen, func(ctx app.Context, a app.Action) {
 		if ref, ok := a.Value.(msgRef); ok && ref.Room == p.st.current {
@@ -256,17 +262,30 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 }
 
 // afterEvents runs after the server's events are applied: it shows what a
-// fetch brought and keeps the typing line from outliving its word.
+// fetch brought or a seek waited for, and keeps the typing line from
+// outliving its word.
 func (p *chatPage) afterEvents(ctx app.Context) {
-	if seq := p.st.takeJump(); seq != 0 {
-		jumpTo(seq)
-	}
+	p.showSought()
 	if p.st.typingLine(p.st.current) != "" && !p.msg.typingWake {
 		p.msg.typingWake = true
 		ctx.After(typingFor+100*time.Millisecond, func(ctx app.Context) {
 			p.msg.typingWake = false
 			p.afterEvents(ctx)
 		})
+	}
+}
+
+// showSought scrolls to the message sought (a quote's original, a search
+// result) or to the first unread, once the state holds it (seek.go).
+func (p *chatPage) showSought() {
+	if seq := p.st.takeJump(); seq != 0 {
+		jumpTo(seq)
+	}
+	if seq := p.st.takeSeek(); seq != 0 {
+		jumpTo(seq)
+	}
+	if p.st.takeUnreadSeek() {
+		jumpToUnread()
 	}
 }
 
