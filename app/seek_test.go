@@ -106,4 +106,3 @@ func TestSeekUnreadLoadsOlderPages(t *testing.T) {
 		t.Error("held: no jump at once, or history asked for")
 	}
 }
-
