@@ -40,7 +40,8 @@ type chatPage struct {
 	dialog      roomDialog   // "New private room", "New direct message", the public rooms
 	publicRooms []publicRoom // GET /api/rooms/public, while the dialog lists them
 
-	msg msgUI // editing, the emoji picker, typing and read pacing
+	msg    msgUI    // editing, the emoji picker, typing and read pacing
+	search searchUI // the search panel
 
 	pwa pwaState
 }
@@ -87,12 +88,17 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.listen(app.Window(), "offline", func(app.Value) {
 		ctx.Dispatch(func(app.Context) { p.st.network(false) })
 	})
-	// Escape closes the dialog, else the panel, else the drawer. A raw
+	// Escape closes the dialog, else the search, else the panel, else the
+	// drawer; Ctrl+K and "/" open the search (search.go). A raw
 	// listener, so that other keys (all the typing) do not re-render the
 	// page.
 	p.listen(app.Window(), "keydown", func(e app.Value) {
-		if e.Get("key").String() == "Escape" {
+		switch {
+		case e.Get("key").String() == "Escape":
 			ctx.Dispatch(p.onEscape)
+		case searchKey(e):
+			e.Call("preventDefault")
+			ctx.Dispatch(p.openSearch)
 		}
 	})
 	p.listenComposer()
@@ -344,6 +350,7 @@ func (p *chatPage) Render() app.UI {
 			p.renderComposer(),
 		),
 		app.Div().Class("panel-slot").Body(p.renderPanel()),
+		app.Div().Class("search-slot").Body(p.renderSearch()),
 		app.Div().Class("dialog-slot").Body(p.renderDialog()),
 		p.renderUpdateBanner(),
 	)
@@ -381,6 +388,7 @@ func (p *chatPage) renderTopbar() app.UI {
 				return app.P().ID("room-topic").Class("room-topic").Title(topic).Text(topic)
 			}),
 		),
+		p.renderSearchButton(),
 		p.renderInstall(),
 		p.renderStatus(),
 		// Each button in a slot of its own: go-app keeps a node's first

@@ -207,6 +207,7 @@ func (l *messageList) noteSeen(ctx app.Context) {
 // render under way has put it in the page.
 func jumpTo(seq uint64) {
 	whenInPage(seqSelector(seq), func(el app.Value) {
+		tellJump()
 		el.Call("scrollIntoView", map[string]any{"block": "center", "behavior": "smooth"})
 		el.Get("classList").Call("add", "flash")
 		var unflash app.Func
@@ -222,15 +223,23 @@ func jumpTo(seq uint64) {
 // jumpToUnread scrolls to the "new messages" line, at the top of the list.
 func jumpToUnread() {
 	whenInPage("#unread-line", func(el app.Value) {
+		tellJump()
 		el.Call("scrollIntoView", map[string]any{"block": "start"})
 	})
 }
 
+// tellJump tells the list that the reader is being taken somewhere (a
+// jump event on #timeline): a list that followed its end would otherwise
+// take them back there at the next change of size.
+func tellJump() {
+	if tl := app.Window().GetElementByID("timeline"); tl.Truthy() {
+		tl.Call("dispatchEvent", app.Window().Get("Event").New(jumpEvent))
+	}
+}
+
 // whenInPage runs do on the element the selector names once the render
 // under way has put it in the page (it tries a few times, a frame apart,
-// and gives up quietly). It tells the list first that the reader is being
-// taken somewhere (a "jump" event on #timeline): a list that followed its
-// end would otherwise take them back there at the next change of size.
+// and gives up quietly).
 func whenInPage(selector string, do func(el app.Value)) {
 	tries := 0
 	var fn app.Func
@@ -241,9 +250,6 @@ func whenInPage(selector string, do func(el app.Value)) {
 		switch {
 		case el.Truthy():
 			fn.Release()
-			if tl := doc.Call("getElementById", "timeline"); tl.Truthy() {
-				tl.Call("dispatchEvent", app.Window().Get("Event").New(jumpEvent))
-			}
 			do(el)
 		case tries >= 20:
 			fn.Release()

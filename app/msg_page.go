@@ -199,6 +199,10 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 		field := e.Get("target")
 		key := e.Get("key").String()
 		plain := !e.Get("shiftKey").Bool() && !e.Get("altKey").Bool() && !e.Get("ctrlKey").Bool() && !e.Get("metaKey").Bool()
+		if plain && field.Get("classList").Call("contains", "pick").Bool() && movePickFocus(field, key) {
+			e.Call("preventDefault")
+			return
+		}
 		switch field.Get("id").String() {
 		case "edit-text":
 			if key == "Enter" && plain && !e.Get("isComposing").Bool() {
@@ -242,8 +246,12 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 	})
 	p.listen(doc, "input", func(e app.Value) {
 		field := e.Get("target")
-		if field.Get("id").String() == "edit-text" {
+		switch field.Get("id").String() {
+		case "edit-text":
 			fitComposer(field)
+			return
+		case "search-text":
+			p.searchTyped(ctx, field)
 			return
 		}
 		if field.Get("id").String() != "composer-text" {
@@ -259,6 +267,38 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 			}
 		})
 	})
+}
+
+// movePickFocus moves the focus along the emoji picker's buttons with the
+// arrows, Home and End, as in a toolbar (Tab goes along them too, and
+// Enter picks the one focused); it reports whether the key was one of
+// those. No render: the focus is the DOM's.
+func movePickFocus(pick app.Value, key string) bool {
+	picks := pick.Get("parentElement").Call("querySelectorAll", ".pick")
+	n := picks.Length()
+	if n == 0 {
+		return false
+	}
+	at := 0
+	for i := 0; i < n; i++ {
+		if picks.Index(i).Equal(pick) {
+			at = i
+		}
+	}
+	switch key {
+	case "ArrowRight", "ArrowDown":
+		at = (at + 1) % n
+	case "ArrowLeft", "ArrowUp":
+		at = (at + n - 1) % n
+	case "Home":
+		at = 0
+	case "End":
+		at = n - 1
+	default:
+		return false
+	}
+	picks.Index(at).Call("focus")
+	return true
 }
 
 // afterEvents runs after the server's events are applied: it shows what a
