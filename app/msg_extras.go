@@ -204,11 +204,14 @@ func (l *messageList) noteSeen(ctx app.Context) {
 }
 
 // jumpTo scrolls to a message and highlights it for a moment, once the
-// render under way has put it in the page.
+// render under way has put it in the page. At once, not smoothly: the
+// older history that comes in above it while a smooth scroll is under way
+// would stop the scroll half-way (the list keeps the reader's place by
+// setting scrollTop), and the highlight says where the reader landed.
 func jumpTo(seq uint64) {
 	whenInPage(seqSelector(seq), func(el app.Value) {
 		tellJump()
-		el.Call("scrollIntoView", map[string]any{"block": "center", "behavior": "smooth"})
+		el.Call("scrollIntoView", map[string]any{"block": "center", "behavior": "instant"})
 		el.Get("classList").Call("add", "flash")
 		var unflash app.Func
 		unflash = app.FuncOf(func(app.Value, []app.Value) any {
