@@ -43,6 +43,8 @@ type chatPage struct {
 	msg    msgUI    // editing, the emoji picker, typing and read pacing
 	search searchUI // the search panel
 
+	mentioned mentionedNames // the people present whom the room's messages mention
+
 	pwa pwaState
 }
 
@@ -307,8 +309,6 @@ func (p *chatPage) Render() app.UI {
 	if p.panel.open {
 		class += " panel-open"
 	}
-	cur := p.st.cur()
-	unread, unreadMore := p.st.unreadStart()
 	// go-app matches children by position: a child that comes and goes
 	// sits last or in a wrapper of its own, or everything after it would
 	// be rebuilt (and lose the focus and the scroll position).
@@ -325,27 +325,7 @@ func (p *chatPage) Render() app.UI {
 			p.renderTopbar(),
 			app.Div().Class("offline-slot").Body(p.renderOffline()),
 			app.Main().Class("main").Body(
-				&messageList{
-					Room:       cur.name,
-					Heading:    p.st.roomHeading(cur.name),
-					Items:      cur.items,
-					Pending:    cur.pending,
-					Rev:        cur.rev,
-					Linked:     p.st.linked,
-					Queued:     queuedNote(p.st.status),
-					Loading:    cur.loadingOlder,
-					NoOlder:    cur.noOlder,
-					Me:         p.st.user,
-					DeleteAny:  p.st.deletesAny(cur.name),
-					CanReact:   p.st.user != "",
-					Editing:    p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
-					Picking:    p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
-					Unread:     unread,
-					UnreadMore: unreadMore,
-					Seeking:    cur.seekingUnread,
-					Names:      cur.names,
-					MeName:     p.st.name,
-				},
+				p.messageListFor(),
 			),
 			p.renderComposer(),
 		),
@@ -354,6 +334,37 @@ func (p *chatPage) Render() app.UI {
 		app.Div().Class("dialog-slot").Body(p.renderDialog()),
 		p.renderUpdateBanner(),
 	)
+}
+
+// messageListFor is the message list of the room on screen, as the page
+// renders it. go-app compares each field with the last render's (by value,
+// slices deeply) and renders the list again only when one differs: what
+// changes with presence stays out of it, or a room of many people would
+// re-render every row at each coming and going.
+func (p *chatPage) messageListFor() *messageList {
+	cur := p.st.cur()
+	unread, unreadMore := p.st.unreadStart()
+	return &messageList{
+		Room:       cur.name,
+		Heading:    p.st.roomHeading(cur.name),
+		Items:      cur.items,
+		Pending:    cur.pending,
+		Rev:        cur.rev,
+		Linked:     p.st.linked,
+		Queued:     queuedNote(p.st.status),
+		Loading:    cur.loadingOlder,
+		NoOlder:    cur.noOlder,
+		Me:         p.st.user,
+		DeleteAny:  p.st.deletesAny(cur.name),
+		CanReact:   p.st.user != "",
+		Editing:    p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
+		Picking:    p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
+		Unread:     unread,
+		UnreadMore: unreadMore,
+		Seeking:    cur.seekingUnread,
+		Names:      p.mentioned.of(cur),
+		MeName:     p.st.name,
+	}
 }
 
 // renderTopbar is the room's header: the drawer button on a phone, the

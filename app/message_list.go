@@ -62,7 +62,7 @@ type messageList struct {
 	Unread     uint64   // the first unread message, which the "new messages" line stands above
 	UnreadMore bool     // there are unread messages older than those held
 	Seeking    bool     // older history is loading to reach the first unread message
-	Names      []string // the people in the room, whose @names are marked
+	Names      []string // the people in the room whom its messages mention: their @names are marked
 	MeName     string   // the viewer's name: their mentions stand out
 
 	// What the last render showed, to tell what changed: go-app copies the
