@@ -43,7 +43,9 @@ func search(tb testing.TB, page context.Context, q string) {
 // opened with unread messages far above shows "Jump to first unread",
 // which takes the reader to the new-messages line and goes. The emoji
 // picker works by keyboard (arrows, Tab, Enter) and the mention list by
-// arrows (then Enter or Tab inserts the name selected).
+// arrows (then Enter or Tab inserts the name selected). On a new device
+// with more unread than a join brings, the pill loads older history until
+// the first unread message is there.
 func TestSearchUnreadAndKeys(t *testing.T) {
 	start := time.Now()
 	app := startAppWith(t, func(c *server.Config) { c.EventRate, c.EventBurst = 10000, 10000 })
@@ -135,5 +137,23 @@ func TestSearchUnreadAndKeys(t *testing.T) {
 		do(t, ana, "pick", chromedp.KeyEvent(pick))
 		waitFor(t, ana, "@bob inserted", `document.getElementById("composer-text").value === "hi @bob " && document.getElementById("mention-list") === null`)
 	}
+	// On a new device, more unread than a join brings: the pill loads
+	// the older pages until the line is there, and takes bo to it.
+	switchRoom(t, bo, "side")
+	bot.say("lobby", "later", 1, 130)
+	waitFor(t, bo, "99+ unread", `document.querySelector('#rooms li[data-room="lobby"] .unread')?.textContent === "99+"`)
+	bo2 := newPage(t, browser)
+	logConsole(t, bo2, "bo2")
+	signIn(t, bo2, app.URL+"login", "bo")
+	waitConnected(t, bo2)
+	waitMessage(t, bo2, "bob", "later 130")
+	if n := eval[int](t, bo2, messagesJS("bob", "later 1")); n != 0 {
+		t.Fatalf("the first unread is loaded already (%d): nothing to load on demand", n)
+	}
+	waitFor(t, bo2, "the pill, no line yet", `document.getElementById("jump-unread") !== null && document.getElementById("unread-line") === null`)
+	do(t, bo2, "jump", chromedp.Click(chromedp.ID("jump-unread")))
+	waitFor(t, bo2, "loaded, the line in view above later 1, the pill gone", inViewJS(`document.getElementById("unread-line")`)+` &&
+		document.getElementById("unread-line").nextElementSibling?.querySelector(".text")?.textContent === "later 1" &&
+		document.getElementById("unread-pill") === null`)
 	t.Logf("took %v", time.Since(start).Round(100*time.Millisecond))
 }
