@@ -127,7 +127,13 @@ func (p *chatPage) onHitClick(ctx app.Context, e app.Event) {
 	data := ctx.JSSrc().Get("dataset")
 	room := data.Get("room").String()
 	seq, err := strconv.ParseUint(data.Get("seq").String(), 10, 64)
-	if err != nil || !p.st.join(room) {
+	if err != nil {
+		return
+	}
+	if !p.st.join(room) {
+		// Over the limit of rooms, say: the reason is the room form's,
+		// which a phone's drawer hides; the panel says it too.
+		p.search.err = p.st.roomError
 		return
 	}
 	p.search.open = false
