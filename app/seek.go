@@ -1,5 +1,7 @@
 package app
 
+import "slices"
+
 // Showing a message that may not be on screen yet: the original of a
 // reply, a search result, the first unread message. One way for all of
 // them: a message held is scrolled to at once; one not held is asked for
@@ -55,25 +57,17 @@ func (s *chatState) unreadStart() (seq uint64, more bool) {
 	if r.marker == 0 {
 		return 0, false
 	}
-	first := -1
-	for i, it := range r.items {
-		if !it.System && !it.Fetched {
-			first = i
-			break
-		}
+	i := slices.IndexFunc(r.items, func(it chatItem) bool { return it.Seq > r.marker && !it.System && !it.Mine })
+	if i < 0 {
+		return 0, false
 	}
-	for i, it := range r.items {
-		if it.Seq <= r.marker || it.System || it.Mine {
-			continue
-		}
-		// The oldest message held is unread: those before it may be
-		// too, unless the room has nothing older to give.
-		if i == first && !r.noOlder && it.Seq > r.marker {
-			return 0, true
-		}
-		return it.Seq, false
+	// The read mark older than every message held: those between it and
+	// the oldest held may be unread too, unless the room has nothing
+	// older to give.
+	if r.oldestSeq() > r.marker && !r.noOlder {
+		return 0, true
 	}
-	return 0, false
+	return r.items[i].Seq, false
 }
 
 // seekUnread loads older history until the first unread message of the

@@ -106,3 +106,26 @@ func TestSeekUnreadLoadsOlderPages(t *testing.T) {
 		t.Error("held: no jump at once, or history asked for")
 	}
 }
+
+// TestUnreadStartPastOnesOwn: the oldest message held being one's own
+// (never unread) does not make the next one the first unread: the read
+// mark is older than both, and what lies between is not held.
+func TestUnreadStartPastOnesOwn(t *testing.T) {
+	s := online(t, 0)
+	s.user = "u-me"
+	s.join("x")
+	s.apply(wire.Event{Type: wire.TypeJoined, Room: "x", Seq: 202, Read: 100})
+	own := mine(201, "m", "mine")
+	own.Room = "x"
+	s.apply(own)
+	s.apply(msgIn("x", 202, "b", "bo", "news"))
+	r := s.rooms["x"]
+	r.noOlder = false // as if the join had brought a full page
+	if seq, more := s.unreadStart(); seq != 0 || !more {
+		t.Errorf("unreadStart = %d, %v; want 0, more", seq, more)
+	}
+	r.noOlder = true
+	if seq, more := s.unreadStart(); seq != 202 || more {
+		t.Errorf("with nothing older: unreadStart = %d, %v; want 202", seq, more)
+	}
+}
