@@ -73,21 +73,22 @@ func (p *chatPage) onSearchSubmit(ctx app.Context, e app.Event) {
 }
 
 // searchTyped runs from the field's raw input listener (a go-app handler
-// would render the page at every key): the search goes once typing pauses.
+// would render the page at every key): the search goes once typing
+// pauses. The count of inputs changes on the UI goroutine, without a
+// render.
 func (p *chatPage) searchTyped(ctx app.Context, field app.Value) {
-	p.search.typed++
-	n := p.search.typed
-	var fn app.Func
-	fn = app.FuncOf(func(app.Value, []app.Value) any {
-		fn.Release()
-		if n != p.search.typed {
-			return nil // typed again since
-		}
-		q := field.Get("value").String()
-		ctx.Dispatch(func(ctx app.Context) { p.runSearch(ctx, q) })
-		return nil
+	ctx.Dispatch(func(ctx app.Context) {
+		ctx.PreventUpdate()
+		p.search.typed++
+		n := p.search.typed
+		ctx.After(searchPause, func(ctx app.Context) {
+			if n != p.search.typed || !p.search.open {
+				ctx.PreventUpdate() // typed again since, or closed
+				return
+			}
+			p.runSearch(ctx, field.Get("value").String())
+		})
 	})
-	app.Window().Call("setTimeout", fn, int(searchPause/time.Millisecond))
 }
 
 // runSearch asks the server for q, off the UI goroutine; an answer comes
