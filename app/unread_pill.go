@@ -38,22 +38,22 @@ func unreadLinePlace() linePlace {
 // followUnread shows or hides the pill for where the line is now; it runs
 // after every scroll and update, like scrolled.
 func (l *messageList) followUnread(ctx app.Context) {
-	show := false
-	if !l.pillGone {
+	show, gone := false, l.pillGone
+	if !gone {
 		switch {
 		case l.Unread != 0:
 			switch unreadLinePlace() {
 			case placeAbove:
 				show = true
 			case placeInView:
-				l.pillGone = true // seen
+				gone = true // seen
 			}
 		case l.UnreadMore:
 			show = true
 		}
 	}
-	if show != l.pill {
-		ctx.Dispatch(func(app.Context) { l.pill = show })
+	if show != l.pill || gone != l.pillGone {
+		ctx.Dispatch(func(app.Context) { l.pill, l.pillGone = show, gone })
 	}
 }
 
