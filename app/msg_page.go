@@ -203,6 +203,10 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 			e.Call("preventDefault")
 			return
 		}
+		if plain && moveHitFocus(field, key) {
+			e.Call("preventDefault")
+			return
+		}
 		switch field.Get("id").String() {
 		case "edit-text":
 			if key == "Enter" && plain && !e.Get("isComposing").Bool() {

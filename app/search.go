@@ -144,6 +144,47 @@ func (p *chatPage) onHitClick(ctx app.Context, e app.Event) {
 	focusAfterRender("timeline")
 }
 
+// moveHitFocus moves the focus with the arrows from the search field down
+// the results and back up to the field (Enter opens the result focused,
+// as a button does); it reports whether it did. No render: the focus is
+// the DOM's.
+func moveHitFocus(from app.Value, key string) bool {
+	if key != "ArrowDown" && key != "ArrowUp" {
+		return false
+	}
+	doc := app.Window().Get("document")
+	hits := doc.Call("querySelectorAll", "#search-results .search-hit")
+	n := hits.Length()
+	at := -1 // the field
+	switch {
+	case from.Get("id").String() == "search-text":
+	case from.Get("classList").Call("contains", "search-hit").Bool():
+		for i := 0; i < n; i++ {
+			if hits.Index(i).Equal(from) {
+				at = i
+			}
+		}
+	default:
+		return false
+	}
+	next := at + 1
+	if key == "ArrowUp" {
+		next = at - 1
+	}
+	switch {
+	case next < 0:
+		if field := doc.Call("getElementById", "search-text"); field.Truthy() && at >= 0 {
+			field.Call("focus")
+			return true
+		}
+		return false
+	case next >= n:
+		return at >= 0 // at the last result: stay
+	}
+	hits.Index(next).Call("focus")
+	return true
+}
+
 // isTyping reports whether a key went to a field: "/" there is text.
 func isTyping(target app.Value) bool {
 	if !target.Truthy() {

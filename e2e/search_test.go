@@ -39,7 +39,8 @@ func search(tb testing.TB, page context.Context, q string) {
 // private room's, marks the words, says when nothing matches and when the
 // server refuses; a person outside the private room does not get its
 // message; a result older than what the room holds opens the room at it,
-// highlighted and in view. "/" opens the search, Escape closes it. A room
+// highlighted and in view, by keyboard (the arrows from the field down
+// the results, Enter). "/" opens the search, Escape closes it. A room
 // opened with unread messages far above shows "Jump to first unread",
 // which takes the reader to the new-messages line and goes. The emoji
 // picker works by keyboard (arrows, Tab, Enter) and the mention list by
@@ -66,6 +67,14 @@ func TestSearchUnreadAndKeys(t *testing.T) {
 	// ana finds both, newest first, the word marked; bo only the public one.
 	search(t, ana, "NEEDLE")
 	waitFor(t, ana, "two results", hitsJS+`.join("\n") === "Plans|ana|our secret needle plan|needle\n#lobby|bob|an ancient needle|needle"`)
+	// The arrows go down the results and back up to the field.
+	hitJS := func(i int) string {
+		return fmt.Sprintf(`document.querySelectorAll("#search-results .search-hit")[%d]`, i)
+	}
+	do(t, ana, "↓ ↓ ↓", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
+	waitFor(t, ana, "on the last result", `document.activeElement === `+hitJS(1))
+	do(t, ana, "↑ ↑", chromedp.KeyEvent(kb.ArrowUp), chromedp.KeyEvent(kb.ArrowUp))
+	waitFor(t, ana, "back in the field", `document.activeElement?.id === "search-text"`)
 	search(t, bo, "needle")
 	waitFor(t, bo, "one result", hitsJS+`.join("\n") === "#lobby|bob|an ancient needle|needle"`)
 	search(t, bo, "nowhere to be found")
@@ -86,7 +95,10 @@ func TestSearchUnreadAndKeys(t *testing.T) {
 	shootSizes(t, ana, "search", nil)
 	do(t, ana, "desktop size", chromedp.EmulateViewport(1280, 800))
 
-	do(t, ana, "click the lobby's result", chromedp.Click(chromedp.CSS(`#search-results .search-hit[data-room="lobby"]`)))
+	do(t, ana, "↓ ↓ Enter on the lobby's result", evalVoid(`document.getElementById("search-text").focus()`),
+		chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
+	waitFor(t, ana, "on the lobby's result", `document.activeElement?.dataset.room === "lobby"`)
+	do(t, ana, "Enter", chromedp.KeyEvent(kb.Enter))
 	waitCurrentRoom(t, ana, "lobby")
 	waitFor(t, ana, "the old message fetched, highlighted and in view", msgJS("bob", "an ancient needle")+`?.classList.contains("flash") && `+inViewJS(msgJS("bob", "an ancient needle")))
 	waitFor(t, ana, "still in view as history fills in", `document.querySelectorAll("#messages li.msg").length > 110 && `+inViewJS(msgJS("bob", "an ancient needle")))
