@@ -23,7 +23,8 @@ type searchUI struct {
 	done  bool   // hits are the answer for query
 	err   string // why the last search failed
 	hits  []searchHit
-	asked int // counts searches: a late answer to an older query is dropped
+	words []string // the folded words hits answer: what is marked in them
+	asked int      // counts searches: a late answer to an older query is dropped
 
 	typed int // counts inputs in the field, for the pause before searching
 }
@@ -101,7 +102,7 @@ func (p *chatPage) runSearch(ctx app.Context, q string) {
 	p.search.query, p.search.err, p.search.done = q, "", false
 	p.search.asked++
 	if len(searchWords(q)) == 0 {
-		p.search.hits, p.search.busy = nil, false
+		p.search.hits, p.search.words, p.search.busy = nil, nil, false
 		return
 	}
 	p.search.busy = true
@@ -117,7 +118,7 @@ func (p *chatPage) runSearch(ctx app.Context, q string) {
 				p.search.err = "Search failed: " + err.Error()
 				return
 			}
-			p.search.hits, p.search.done = hits, true
+			p.search.hits, p.search.words, p.search.done = hits, searchWords(q), true
 		})
 	})
 }
@@ -282,7 +283,7 @@ const searchMax = 50
 // the query's words marked. Every part of the text is a text node, never
 // markup.
 func (p *chatPage) renderHit(h searchHit) app.UI {
-	words := searchWords(p.search.query)
+	words := p.search.words // not the query's while another is under way
 	parts := highlight(snippet(h.Text, words), words)
 	return app.Li().Class("search-item").Body(
 		app.Button().Type("button").Class("search-hit").

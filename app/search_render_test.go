@@ -21,7 +21,7 @@ func TestSearchPanelRender(t *testing.T) {
 		p.OnInit()
 		p.search = s
 	}
-	with(searchUI{open: true, query: "plan", done: true, hits: []searchHit{
+	with(searchUI{open: true, query: "plan", words: []string{"plan"}, done: true, hits: []searchHit{
 		{Room: "p-abcdefghijklmnop", Seq: 9, From: "ana", Text: "the <b>plan</b> & PLANS", TS: time.Now(), Title: "Plans"},
 		{Room: "lobby", Seq: 3, From: "bo", Text: "no plan", TS: time.Now()},
 	}})
