@@ -40,7 +40,10 @@ type chatPage struct {
 	dialog      roomDialog   // "New private room", "New direct message", the public rooms
 	publicRooms []publicRoom // GET /api/rooms/public, while the dialog lists them
 
-	msg msgUI // editing, the emoji picker, typing and read pacing
+	msg    msgUI    // editing, the emoji picker, typing and read pacing
+	search searchUI // the search panel
+
+	mentioned mentionedNames // the people present whom the room's messages mention
 
 	pwa pwaState
 }
@@ -87,12 +90,17 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.listen(app.Window(), "offline", func(app.Value) {
 		ctx.Dispatch(func(app.Context) { p.st.network(false) })
 	})
-	// Escape closes the dialog, else the panel, else the drawer. A raw
+	// Escape closes the dialog, else the search, else the panel, else the
+	// drawer; Ctrl+K and "/" open the search (search.go). A raw
 	// listener, so that other keys (all the typing) do not re-render the
 	// page.
 	p.listen(app.Window(), "keydown", func(e app.Value) {
-		if e.Get("key").String() == "Escape" {
+		switch {
+		case e.Get("key").String() == "Escape":
 			ctx.Dispatch(p.onEscape)
+		case searchKey(e):
+			e.Call("preventDefault")
+			ctx.Dispatch(p.openSearch)
 		}
 	})
 	p.listenComposer()
@@ -301,7 +309,6 @@ func (p *chatPage) Render() app.UI {
 	if p.panel.open {
 		class += " panel-open"
 	}
-	cur := p.st.cur()
 	// go-app matches children by position: a child that comes and goes
 	// sits last or in a wrapper of its own, or everything after it would
 	// be rebuilt (and lose the focus and the scroll position).
@@ -318,32 +325,46 @@ func (p *chatPage) Render() app.UI {
 			p.renderTopbar(),
 			app.Div().Class("offline-slot").Body(p.renderOffline()),
 			app.Main().Class("main").Body(
-				&messageList{
-					Room:      cur.name,
-					Heading:   p.st.roomHeading(cur.name),
-					Items:     cur.items,
-					Pending:   cur.pending,
-					Rev:       cur.rev,
-					Linked:    p.st.linked,
-					Queued:    queuedNote(p.st.status),
-					Loading:   cur.loadingOlder,
-					NoOlder:   cur.noOlder,
-					Me:        p.st.user,
-					DeleteAny: p.st.deletesAny(cur.name),
-					CanReact:  p.st.user != "",
-					Editing:   p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
-					Picking:   p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
-					Unread:    p.st.firstUnread(),
-					Names:     cur.names,
-					MeName:    p.st.name,
-				},
+				p.messageListFor(),
 			),
 			p.renderComposer(),
 		),
 		app.Div().Class("panel-slot").Body(p.renderPanel()),
+		app.Div().Class("search-slot").Body(p.renderSearch()),
 		app.Div().Class("dialog-slot").Body(p.renderDialog()),
 		p.renderUpdateBanner(),
 	)
+}
+
+// messageListFor is the message list of the room on screen, as the page
+// renders it. go-app compares each field with the last render's (by value,
+// slices deeply) and renders the list again only when one differs: what
+// changes with presence stays out of it, or a room of many people would
+// re-render every row at each coming and going.
+func (p *chatPage) messageListFor() *messageList {
+	cur := p.st.cur()
+	unread, unreadMore := p.st.unreadStart()
+	return &messageList{
+		Room:       cur.name,
+		Heading:    p.st.roomHeading(cur.name),
+		Items:      cur.items,
+		Pending:    cur.pending,
+		Rev:        cur.rev,
+		Linked:     p.st.linked,
+		Queued:     queuedNote(p.st.status),
+		Loading:    cur.loadingOlder,
+		NoOlder:    cur.noOlder,
+		Me:         p.st.user,
+		DeleteAny:  p.st.deletesAny(cur.name),
+		CanReact:   p.st.user != "",
+		Editing:    p.msg.seqIn(cur.name, p.msg.editRoom, p.msg.editSeq),
+		Picking:    p.msg.seqIn(cur.name, p.msg.pickRoom, p.msg.pickSeq),
+		Unread:     unread,
+		UnreadMore: unreadMore,
+		Seeking:    cur.seekingUnread,
+		Names:      p.mentioned.of(cur),
+		MeName:     p.st.name,
+	}
 }
 
 // renderTopbar is the room's header: the drawer button on a phone, the
@@ -378,6 +399,7 @@ func (p *chatPage) renderTopbar() app.UI {
 				return app.P().ID("room-topic").Class("room-topic").Title(topic).Text(topic)
 			}),
 		),
+		p.renderSearchButton(),
 		p.renderInstall(),
 		p.renderStatus(),
 		// Each button in a slot of its own: go-app keeps a node's first

@@ -219,6 +219,8 @@ func (p *chatPage) onEscape(ctx app.Context) {
 	switch {
 	case p.dialog.kind != "":
 		p.closeDialog(ctx)
+	case p.search.open:
+		p.closeSearch(ctx)
 	case p.escapeMessage():
 	case p.panel.open:
 		p.closePanel(ctx)

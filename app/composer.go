@@ -109,9 +109,13 @@ func (p *chatPage) listenComposer() {
 		if field.Get("id").String() != "composer-text" || field.Get("tagName").String() != "TEXTAREA" ||
 			e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("altKey").Bool() ||
 			// An input method composing a word takes its own Enter.
-			e.Get("isComposing").Bool() || e.Get("keyCode").Int() == 229 ||
-			// Enter picks the name offered (listenMessageKeys).
-			len(p.msg.suggest) > 0 {
+			e.Get("isComposing").Bool() || e.Get("keyCode").Int() == 229 {
+			return
+		}
+		if len(p.msg.suggest) > 0 {
+			// Enter picks the name offered (listenMessageKeys); its line
+			// break is kept out like a send's.
+			sent = true
 			return
 		}
 		e.Call("preventDefault")

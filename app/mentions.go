@@ -98,6 +98,38 @@ func (s *chatState) mentionCount(name string) int {
 	return n
 }
 
+// mentionedNames is the names of the people in a room that its messages
+// mention: all the list needs to mark mentions, and, unlike the names of
+// everyone present, the same when someone comes or goes who is not
+// mentioned (messageListFor). Kept for the room, its rev and the names it
+// was worked out from.
+type mentionedNames struct {
+	room  string
+	rev   uint64
+	names []string
+	out   []string
+}
+
+func (m *mentionedNames) of(r *room) []string {
+	if m.room == r.name && m.rev == r.rev && slices.Equal(m.names, r.names) {
+		return m.out
+	}
+	var out []string
+	for _, it := range r.items {
+		if it.System || !strings.Contains(it.Text, "@") {
+			continue
+		}
+		for _, sp := range splitMentions(it.Text, r.names) {
+			if sp.Name != "" && !slices.Contains(out, sp.Name) {
+				out = append(out, sp.Name)
+			}
+		}
+	}
+	slices.Sort(out)
+	*m = mentionedNames{room: r.name, rev: r.rev, names: slices.Clone(r.names), out: out}
+	return out
+}
+
 // renderMessageText is renderText with the mentions marked.
 func renderMessageText(text string, names []string, me string) app.UI {
 	if len(names) == 0 || !strings.Contains(text, "@") {

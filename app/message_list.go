@@ -54,14 +54,16 @@ type messageList struct {
 	Loading bool   // older history was asked for
 	NoOlder bool   // there is nothing older to ask for
 
-	Me        string   // the viewer's user id: their own messages can be deleted
-	DeleteAny bool     // the viewer may delete anyone's message here (an admin, the room's owner)
-	CanReact  bool     // the viewer has a session, which reacting takes
-	Editing   uint64   // the seq of the message being edited here, 0 for none
-	Picking   uint64   // the seq of the message whose emoji picker is open
-	Unread    uint64   // the first unread message, which the "new messages" line stands above
-	Names     []string // the people in the room, whose @names are marked
-	MeName    string   // the viewer's name: their mentions stand out
+	Me         string   // the viewer's user id: their own messages can be deleted
+	DeleteAny  bool     // the viewer may delete anyone's message here (an admin, the room's owner)
+	CanReact   bool     // the viewer has a session, which reacting takes
+	Editing    uint64   // the seq of the message being edited here, 0 for none
+	Picking    uint64   // the seq of the message whose emoji picker is open
+	Unread     uint64   // the first unread message, which the "new messages" line stands above
+	UnreadMore bool     // there are unread messages older than those held
+	Seeking    bool     // older history is loading to reach the first unread message
+	Names      []string // the people in the room whom its messages mention: their @names are marked
+	MeName     string   // the viewer's name: their mentions stand out
 
 	// What the last render showed, to tell what changed: go-app copies the
 	// exported fields only, so these survive an update.
@@ -88,10 +90,16 @@ type messageList struct {
 	stuck bool
 	size  [3]float64
 
+	// pill is the "Jump to first unread" pill showing; pillGone that it
+	// was seen or dismissed in the room on screen (unread_pill.go).
+	pill     bool
+	pillGone bool
+
 	timeline  app.Value
 	onScroll  app.Func
 	onResize  app.Func
 	onVisible app.Func
+	onJump    app.Func
 	resizes   app.Value // the ResizeObserver on the list and its content
 }
 
@@ -121,6 +129,13 @@ func (l *messageList) OnMount(ctx app.Context) {
 				l.resizes.Call("observe", list)
 			}
 		}
+		// Taken to a message (a quote's original, a search result, the
+		// first unread): no longer following the end.
+		l.onJump = app.FuncOf(func(this app.Value, args []app.Value) any {
+			l.stuck = false
+			return nil
+		})
+		l.timeline.Call("addEventListener", jumpEvent, l.onJump)
 		l.stuck = true
 		scrollToEnd()
 		// Coming back to the page is seeing what came meanwhile.
@@ -142,6 +157,11 @@ func (l *messageList) OnDismount() {
 		l.timeline.Call("removeEventListener", "scroll", l.onScroll)
 		l.onScroll.Release()
 		l.onScroll = nil
+	}
+	if l.onJump != nil {
+		l.timeline.Call("removeEventListener", jumpEvent, l.onJump)
+		l.onJump.Release()
+		l.onJump = nil
 	}
 	if l.onResize != nil {
 		if l.resizes != nil {
@@ -187,6 +207,7 @@ func (l *messageList) scrolled(ctx app.Context) {
 		ctx.Dispatch(func(app.Context) { l.newBelow = false })
 	}
 	l.noteSeen(ctx)
+	l.followUnread(ctx)
 	if !l.Loading && !l.NoOlder && l.Linked && len(l.Items) > 0 &&
 		l.timeline.Get("scrollTop").Float() < loadOlderAt {
 		ctx.NewActionWithValue(actionOlder, l.Room)
@@ -200,6 +221,7 @@ func (l *messageList) OnUpdate(ctx app.Context) {
 	switch {
 	case l.Room != l.shownRoom:
 		l.newBelow, l.stuck = false, true
+		l.pill, l.pillGone = false, false
 		ctx.Defer(func(app.Context) { scrollToEnd() })
 	case len(l.Pending) > l.shownPending || l.stuck || atEnd():
 		// Just sent, or at the end: follow.
@@ -262,6 +284,8 @@ func (l *messageList) Render() app.UI {
 					}),
 				),
 			),
+		// A slot of its own: the pill comes and goes beside the marker.
+		app.Div().Class("unread-slot").Body(l.renderUnreadPill()),
 		app.If(l.newBelow, func() app.UI {
 			return app.Button().
 				ID("new-messages").

@@ -24,6 +24,7 @@ const (
 	actionReply      = "chat/reply"       // value: msgRef
 	actionJump       = "chat/jump"        // value: msgRef, show the original of a reply
 	actionSeen       = "chat/seen"        // value: msgRef, the newest message is on screen
+	actionUnread     = "chat/unread"      // value: the room, show its first unread message
 )
 
 // msgRef names a message of a room.
@@ -203,26 +204,56 @@ func (l *messageList) noteSeen(ctx app.Context) {
 }
 
 // jumpTo scrolls to a message and highlights it for a moment, once the
-// render under way has put it in the page.
+// render under way has put it in the page. At once, not smoothly: the
+// older history that comes in above it while a smooth scroll is under way
+// would stop the scroll half-way (the list keeps the reader's place by
+// setting scrollTop), and the highlight says where the reader landed.
 func jumpTo(seq uint64) {
-	selector := seqSelector(seq)
+	whenInPage(seqSelector(seq), func(el app.Value) {
+		tellJump()
+		el.Call("scrollIntoView", map[string]any{"block": "center", "behavior": "instant"})
+		el.Get("classList").Call("add", "flash")
+		var unflash app.Func
+		unflash = app.FuncOf(func(app.Value, []app.Value) any {
+			el.Get("classList").Call("remove", "flash")
+			unflash.Release()
+			return nil
+		})
+		app.Window().Call("setTimeout", unflash, int(flashFor/time.Millisecond))
+	})
+}
+
+// jumpToUnread scrolls to the "new messages" line, at the top of the list.
+func jumpToUnread() {
+	whenInPage("#unread-line", func(el app.Value) {
+		tellJump()
+		el.Call("scrollIntoView", map[string]any{"block": "start"})
+	})
+}
+
+// tellJump tells the list that the reader is being taken somewhere (a
+// jump event on #timeline): a list that followed its end would otherwise
+// take them back there at the next change of size.
+func tellJump() {
+	if tl := app.Window().GetElementByID("timeline"); tl.Truthy() {
+		tl.Call("dispatchEvent", app.Window().Get("Event").New(jumpEvent))
+	}
+}
+
+// whenInPage runs do on the element the selector names once the render
+// under way has put it in the page (it tries a few times, a frame apart,
+// and gives up quietly).
+func whenInPage(selector string, do func(el app.Value)) {
 	tries := 0
 	var fn app.Func
 	fn = app.FuncOf(func(app.Value, []app.Value) any {
-		el := app.Window().Get("document").Call("querySelector", selector)
+		doc := app.Window().Get("document")
+		el := doc.Call("querySelector", selector)
 		tries++
 		switch {
 		case el.Truthy():
 			fn.Release()
-			el.Call("scrollIntoView", map[string]any{"block": "center", "behavior": "smooth"})
-			el.Get("classList").Call("add", "flash")
-			var unflash app.Func
-			unflash = app.FuncOf(func(app.Value, []app.Value) any {
-				el.Get("classList").Call("remove", "flash")
-				unflash.Release()
-				return nil
-			})
-			app.Window().Call("setTimeout", unflash, int(flashFor/time.Millisecond))
+			do(el)
 		case tries >= 20:
 			fn.Release()
 		default:
@@ -232,6 +263,9 @@ func jumpTo(seq uint64) {
 	})
 	app.Window().Call("setTimeout", fn, 0)
 }
+
+// jumpEvent is the DOM event whenInPage fires on #timeline.
+const jumpEvent = "chat-jump"
 
 // flashFor is how long a message jumped to stays highlighted.
 const flashFor = 2 * time.Second

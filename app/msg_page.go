@@ -88,14 +88,20 @@ func (p *chatPage) handleMessageActions(ctx app.Context) {
 		if !ok || ref.Room != p.st.current {
 			return
 		}
-		if p.st.cur().item(ref.Seq) != nil {
-			jumpTo(ref.Seq)
+		if p.st.cur().item(ref.Seq) == nil && !p.st.linked {
+			p.st.lastError = "Not connected: the message answered can be shown once the connection is back."
 			return
 		}
-		if !p.st.fetchOriginal(ref.Room, ref.Seq) && !p.st.linked {
-			p.st.lastError = "Not connected: the message answered can be shown once the connection is back."
-		}
+		p.st.seekMessage(ref.Room, ref.Seq)
+		p.showSought()
 		p.flush(ctx)
+	})
+	ctx.Handle(actionUnread, func(ctx app.Context, a app.Action) {
+		if room, _ := a.Value.(string); room == p.st.current {
+			p.st.seekUnread()
+			p.showSought()
+			p.flush(ctx)
+		}
 	})
 	ctx.Handle(actionSeen, func(ctx app.Context, a app.Action) {
 		if ref, ok := a.Value.(msgRef); ok && ref.Room == p.st.current {
@@ -193,6 +199,14 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 		field := e.Get("target")
 		key := e.Get("key").String()
 		plain := !e.Get("shiftKey").Bool() && !e.Get("altKey").Bool() && !e.Get("ctrlKey").Bool() && !e.Get("metaKey").Bool()
+		if plain && field.Get("classList").Call("contains", "pick").Bool() && movePickFocus(field, key) {
+			e.Call("preventDefault")
+			return
+		}
+		if plain && moveHitFocus(field, key) {
+			e.Call("preventDefault")
+			return
+		}
 		switch field.Get("id").String() {
 		case "edit-text":
 			if key == "Enter" && plain && !e.Get("isComposing").Bool() {
@@ -236,8 +250,12 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 	})
 	p.listen(doc, "input", func(e app.Value) {
 		field := e.Get("target")
-		if field.Get("id").String() == "edit-text" {
+		switch field.Get("id").String() {
+		case "edit-text":
 			fitComposer(field)
+			return
+		case "search-text":
+			p.searchTyped(ctx, field)
 			return
 		}
 		if field.Get("id").String() != "composer-text" {
@@ -255,18 +273,63 @@ func (p *chatPage) listenMessageKeys(ctx app.Context) {
 	})
 }
 
-// afterEvents runs after the server's events are applied: it shows what a
-// fetch brought and keeps the typing line from outliving its word.
-func (p *chatPage) afterEvents(ctx app.Context) {
-	if seq := p.st.takeJump(); seq != 0 {
-		jumpTo(seq)
+// movePickFocus moves the focus along the emoji picker's buttons with the
+// arrows, Home and End, as in a toolbar (Tab goes along them too, and
+// Enter picks the one focused); it reports whether the key was one of
+// those. No render: the focus is the DOM's.
+func movePickFocus(pick app.Value, key string) bool {
+	picks := pick.Get("parentElement").Call("querySelectorAll", ".pick")
+	n := picks.Length()
+	if n == 0 {
+		return false
 	}
+	at := 0
+	for i := 0; i < n; i++ {
+		if picks.Index(i).Equal(pick) {
+			at = i
+		}
+	}
+	switch key {
+	case "ArrowRight", "ArrowDown":
+		at = (at + 1) % n
+	case "ArrowLeft", "ArrowUp":
+		at = (at + n - 1) % n
+	case "Home":
+		at = 0
+	case "End":
+		at = n - 1
+	default:
+		return false
+	}
+	picks.Index(at).Call("focus")
+	return true
+}
+
+// afterEvents runs after the server's events are applied: it shows what a
+// fetch brought or a seek waited for, and keeps the typing line from
+// outliving its word.
+func (p *chatPage) afterEvents(ctx app.Context) {
+	p.showSought()
 	if p.st.typingLine(p.st.current) != "" && !p.msg.typingWake {
 		p.msg.typingWake = true
 		ctx.After(typingFor+100*time.Millisecond, func(ctx app.Context) {
 			p.msg.typingWake = false
 			p.afterEvents(ctx)
 		})
+	}
+}
+
+// showSought scrolls to the message sought (a quote's original, a search
+// result) or to the first unread, once the state holds it (seek.go).
+func (p *chatPage) showSought() {
+	if seq := p.st.takeJump(); seq != 0 {
+		jumpTo(seq)
+	}
+	if seq := p.st.takeSeek(); seq != 0 {
+		jumpTo(seq)
+	}
+	if p.st.takeUnreadSeek() {
+		jumpToUnread()
 	}
 }
 

@@ -233,18 +233,12 @@ func (r *room) unreadAfter(read uint64) int {
 }
 
 // firstUnread is the seq of the message the "new messages" line stands
-// above in the room on screen, 0 for none.
+// above in the room on screen, 0 for none, or while the first unread
+// message is older than what is held (the line would stand in the wrong
+// place).
 func (s *chatState) firstUnread() uint64 {
-	r := s.cur()
-	if r.marker == 0 {
-		return 0
-	}
-	for _, it := range r.items {
-		if it.Seq > r.marker && !it.System && !it.Mine {
-			return it.Seq
-		}
-	}
-	return 0
+	seq, _ := s.unreadStart()
+	return seq
 }
 
 // sendEdit changes the text of one's own message; it reports false, with

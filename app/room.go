@@ -96,13 +96,14 @@ type room struct {
 	noOlder     bool            // the server said there is nothing before items[0], or the list is full
 	keep        int             // how many of its last messages are kept in storage: keepItems, less when storage is full
 
-	joined       bool   // joined on this connection
-	head         uint64 // the room's last seq when it was joined (joined.seq)
-	baseline     uint64 // lastSeq when it was joined: what came after is news
-	caughtUp     bool   // the join's history has arrived: the outbox may go out
-	firstHistory int    // messages of the join's history received so far
-	loadingOlder bool   // a history request is unanswered
-	presenceLive bool   // a presence event came on this connection: online and names are live
+	joined        bool   // joined on this connection
+	head          uint64 // the room's last seq when it was joined (joined.seq)
+	baseline      uint64 // lastSeq when it was joined: what came after is news
+	caughtUp      bool   // the join's history has arrived: the outbox may go out
+	firstHistory  int    // messages of the join's history received so far
+	loadingOlder  bool   // a history request is unanswered
+	seekingUnread bool   // older history is loaded until the first unread message is held (seek.go)
+	presenceLive  bool   // a presence event came on this connection: online and names are live
 
 	// rev counts changes to items and pending, so that the list component
 	// re-renders when an item changed in place, which comparing the slices

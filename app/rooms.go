@@ -41,6 +41,9 @@ func (s *chatState) switchTo(name string) {
 		return
 	}
 	if s.current != name {
+		if old := s.rooms[s.current]; old != nil {
+			old.seekingUnread = false // a jump to its first unread is no longer wanted
+		}
 		s.current = name
 		s.listDirty = true
 		// The "new messages" line stands where the reading stopped.

@@ -55,6 +55,9 @@ type chatState struct {
 
 	reply *replyDraft // the message the composer answers, if any
 	jump  uint64      // a message a fetch brought in, to scroll to once shown
+	seek  *msgRef     // a message to show once its room can (seek.go)
+
+	jumpUnread bool // the first unread message is held now: scroll to it once
 
 	sessionEnded bool // the server ended this session (signed out elsewhere, revoked, banned)
 	noSession    bool // welcome came without a user: the cookie is gone, and a session must be got again
