@@ -116,6 +116,9 @@ func TestPrivateRoomByInvitation(t *testing.T) {
 	do(t, bo, "leave the room", chromedp.Click(chromedp.ID("leave-room")))
 	waitFor(t, bo, "the room gone", fmt.Sprintf(`document.querySelector('li[data-room=%q]') === null && document.querySelector(".room-name").textContent === "#lobby"`, room))
 	do(t, ana, "close the panel", chromedp.Click(chromedp.ID("panel-close")))
+	// The header widens as the panel goes: a click aimed before that lands
+	// on whatever moved under it (the search button).
+	waitFor(t, ana, "the panel closed", `document.getElementById("room-panel") === null`)
 	openPanel(t, ana)
 	waitFor(t, ana, "one member left", `document.querySelectorAll("#members li").length === 1`)
 }

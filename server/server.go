@@ -111,6 +111,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = def.MaxConns
 	}
+	if cfg.NATSURL == "" && cfg.StoreMax > 0 && cfg.StoreMax < cfg.HistoryMaxBytes+cfg.FilesMaxBytes {
+		// NATS reserves both bounds when the streams are made: say so now,
+		// not as "insufficient storage resources" from the files' bucket.
+		return nil, fmt.Errorf("-store-max (%d bytes) cannot hold -history-max-bytes (%d) and -files-max-bytes (%d), which the embedded NATS reserves: raise it, or lower them",
+			cfg.StoreMax, cfg.HistoryMaxBytes, cfg.FilesMaxBytes)
+	}
 	s := &Server{throttles: newAPIThrottles()}
 	if len(cfg.JWTKey) > 0 {
 		var err error

@@ -17,7 +17,12 @@ import (
 // is refused with store_full, nothing else breaks, and once space is freed
 // messages are stored again.
 func TestFullStoreRefusesWithAClearErrorAndRecovers(t *testing.T) {
-	s, hs := startServer(t, func(c *Config) { c.StoreMax, c.HistoryMaxBytes = 1<<20, 256<<10 })
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.StoreMax, cfg.HistoryMaxBytes = t.TempDir(), 1<<20, 256<<10
+	if _, err := New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "-files-max-bytes") {
+		t.Errorf("a store bound that cannot hold the files' bound: %v", err)
+	}
+	s, hs := startServer(t, func(c *Config) { c.StoreMax, c.HistoryMaxBytes, c.FilesMaxBytes = 1<<20, 256<<10, 256<<10 })
 	ana, bo := dial(t, hs), dial(t, hs)
 	ana.joinAs("ana", "lobby")
 	bo.joinAs("bo", "lobby")
