@@ -694,6 +694,13 @@ func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
 	if got := search(stranger, "deploy friday"); !slices.Equal(got, []string{"town:café deploy friday", "town:The Deploy is on Friday"}) {
 		t.Errorf("a stranger's search: %v (nothing from the private room)", got)
 	}
+	// A direct message's result is named for the other person.
+	olga.joinAfter(w.direct, 0)
+	olga.say(w.direct, "s9", "deploy friday between us")
+	code, out := w.mia.call("GET", "/api/search?q=between", nil)
+	if res, _ := out["results"].([]any); code != http.StatusOK || len(res) != 1 || res[0].(map[string]any)["title"] != "olga" {
+		t.Errorf("a direct message's result for mia: %d %v", code, out)
+	}
 	if code, _ := stranger.call("GET", "/api/search?q=deploy&room="+w.priv, nil); code != http.StatusForbidden {
 		t.Errorf("a stranger searching the private room: %d", code)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"chat/server/auth"
 	"chat/server/rooms"
 	"chat/wire"
 )
@@ -72,6 +73,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	who := sessionWho(sess)
 	titles := map[string]string{}
+	direct := map[string]bool{}
 	var targets []string
 	if room := r.URL.Query().Get("room"); room != "" {
 		if err := s.rooms.Can(ctx, who, rooms.Join, room); err != nil {
@@ -98,6 +100,9 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		for _, rm := range mine {
 			targets = append(targets, rm.ID)
 			titles[rm.ID] = rm.Title
+			if rm.Kind == rooms.Direct {
+				direct[rm.ID] = true
+			}
 		}
 	}
 	results, err := s.search(ctx, targets, words)
@@ -106,9 +111,30 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range results {
-		results[i].Title = titles[results[i].Room]
+		room := results[i].Room
+		if direct[room] && titles[room] == "" {
+			titles[room] = s.directTitle(ctx, sess, room)
+		}
+		results[i].Title = titles[room]
 	}
 	writeJSON(w, http.StatusOK, map[string][]searchResult{"results": results})
+}
+
+// directTitle names a direct message for one of its members: the others'
+// names, as the sidebar does ("" if they cannot be read now).
+func (s *Server) directTitle(ctx context.Context, sess auth.Session, room string) string {
+	ms, err := s.rooms.Members(ctx, sessionWho(sess), room)
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, m := range ms {
+		if m.User != sess.User {
+			names = append(names, m.Name)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 // search finds messages holding every word in rooms, from this node's
