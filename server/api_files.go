@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // Attachments (README "Files"). Who may call what:
 //
 //	POST /api/rooms/{id}/files?name=N  an account's holder who may send to the room: the body is the file's bytes
-//	GET  /files/{id}                   a session's holder who may read the file's room (its uploader alone until a message carries it)
+//	GET  /files/{id}                   a session's or connection token's holder who may read the file's room (its uploader alone until a message carries it)
 //	GET  /files/{id}/thumb             the same: an image's thumbnail
 //
 // An upload is refused from another site, as every call that changes
@@ -100,16 +101,20 @@ func uploadError(w http.ResponseWriter, err error) {
 // raster image types are shown inline; everything else is a download, and
 // the response may run nothing (CSP sandbox, nosniff).
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.sessionOf(w, r)
+	who, tokenRooms, ok := s.fileReader(w, r)
 	if !ok {
 		return
 	}
 	in, err := s.files.Stat(r.Context(), r.PathValue("id"))
-	if err == nil && in.Seq == 0 && in.Owner != sess.User {
+	if err == nil && in.Seq == 0 && in.Owner != who.User {
 		err = files.ErrNotFound // not sent yet: its uploader's alone
 	}
 	if err == nil {
-		if cerr := s.rooms.Can(r.Context(), sessionWho(sess), rooms.Join, in.Room); cerr != nil {
+		if tokenRooms != nil {
+			if !slices.Contains(tokenRooms, in.Room) {
+				err = files.ErrNotFound // the token's rooms, and no other
+			}
+		} else if cerr := s.rooms.Can(r.Context(), who, rooms.Join, in.Room); cerr != nil {
 			err = files.ErrNotFound
 		}
 	}
@@ -146,6 +151,23 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	if _, err := io.Copy(w, obj); err != nil && r.Context().Err() == nil {
 		s.log.Warn("file not served whole", "file", in.ID, "err", err)
 	}
+}
+
+// fileReader is who asks for a file: a connection token's holder (a
+// site's page embedding the chat, with ?token= or a Bearer header: an
+// <img> sends no header, hence the query), else the session's. A token
+// naming rooms reads those rooms' files and no other (tokenRooms).
+func (s *Server) fileReader(w http.ResponseWriter, r *http.Request) (who rooms.Who, tokenRooms []string, ok bool) {
+	if requestToken(r) != "" {
+		tok, err := s.connectionToken(r)
+		if err != nil {
+			apiFail(w, http.StatusUnauthorized, err.Error())
+			return rooms.Who{}, nil, false
+		}
+		return rooms.Who{User: tok.user, Account: true}, tok.rooms, true
+	}
+	sess, ok := s.sessionOf(w, r)
+	return sessionWho(sess), nil, ok
 }
 
 // attach checks the files a send names (each the sender's, uploaded for

@@ -120,6 +120,36 @@ func TestConnectionTokens(t *testing.T) {
 	if r := again.next(wire.TypeRead); r.Room != "town" || r.Seq != seq {
 		t.Errorf("the other connection's read mark: %+v, want town %d", r, seq)
 	}
+	// A file sent in the private room is the token holder's to read, by
+	// ?token= as an <img> asks; not with a token without the room, nor a
+	// forged one.
+	olgaWS := socket(t, olga, hs)
+	olgaWS.joinAfter(priv, 0)
+	_, f, msg := upload(t, olga, hs, priv, "shot.png", testPNG(t, 40, 30))
+	if f.ID == "" {
+		t.Fatalf("upload: %s", msg)
+	}
+	olgaWS.send(wire.Event{Type: wire.TypeSend, Room: priv, ID: "f1", Files: []wire.File{{ID: f.ID}}})
+	for olgaWS.next(wire.TypeAck).ID != "f1" {
+	}
+	for name, c := range map[string]struct {
+		tok  string
+		want int
+	}{
+		"the room's token":     {tok, http.StatusOK},
+		"a token without it":   {signToken(t, jwt.SigningMethodHS256, key, claims("site-user-3", "cy", time.Hour, "town")), http.StatusNotFound},
+		"a token of any room":  {signToken(t, jwt.SigningMethodHS256, key, claims("site-user-3", "cy", time.Hour)), http.StatusNotFound},
+		"a forged token":       {signToken(t, jwt.SigningMethodHS256, []byte("another secret of thirty-two bytes!"), claims("u1", "ana", time.Hour, priv)), http.StatusUnauthorized},
+		"the thumbnail, token": {tok, http.StatusOK},
+	} {
+		path := "/files/" + f.ID + "?token=" + c.tok
+		if strings.Contains(name, "thumbnail") {
+			path = "/files/" + f.ID + "/thumb?token=" + c.tok
+		}
+		if res, _ := fetchFile(t, nil, hs, path); res.StatusCode != c.want {
+			t.Errorf("%s: %d, want %d", name, res.StatusCode, c.want)
+		}
+	}
 	// The socket ends when the token does.
 	short := dialURL(t, url+"?token="+signToken(t, jwt.SigningMethodHS256, key, claims("site-user-2", "bo", time.Second)), nil)
 	start := time.Now()
