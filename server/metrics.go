@@ -32,6 +32,10 @@ type metrics struct {
 	messagesIn atomic.Uint64 // messages stored through this node
 	deletes    atomic.Uint64 // messages deleted through this node
 	uploads    atomic.Uint64 // files taken in by this node
+	pushes     atomic.Uint64 // Web Pushes a push service took from this node
+	pushFails  atomic.Uint64 // Web Pushes that failed (the service said no, or was not reached)
+	hookCalls  atomic.Uint64 // webhook calls answered 2xx
+	hookFails  atomic.Uint64 // webhook calls that failed (each attempt)
 	eventsIn   atomic.Uint64 // client events read
 	controlIn  atomic.Uint64 // pings and pongs read
 	busy       atomic.Uint64 // messages refused because the fan-out was behind
@@ -100,6 +104,10 @@ func newMetrics(hubStats func() hub.Stats) *metrics {
 		ownCounter("chat_messages_in_total", "Chat messages stored through this node.", &m.messagesIn),
 		ownCounter("chat_messages_deleted_total", "Messages deleted (by their authors, room owners or admins) through this node.", &m.deletes),
 		ownCounter("chat_files_uploaded_total", "Files uploaded through this node.", &m.uploads),
+		ownCounter("chat_pushes_total", "Web Pushes a push service accepted from this node.", &m.pushes),
+		ownCounter("chat_push_failures_total", "Web Pushes from this node that failed.", &m.pushFails),
+		ownCounter("chat_webhook_calls_total", "Webhook calls from this node answered 2xx.", &m.hookCalls),
+		ownCounter("chat_webhook_failures_total", "Webhook call attempts from this node that failed.", &m.hookFails),
 		ownCounter("chat_events_in_total", "Client events read by this node.", &m.eventsIn),
 		ownCounter("chat_busy_refusals_total", "Messages refused with a busy error because this node's fan-out of stored messages was behind.", &m.busy),
 		ownCounter("chat_control_frames_in_total", "Pings and pongs read from clients (they count against the event rate).", &m.controlIn),

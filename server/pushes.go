@@ -56,6 +56,7 @@ type pushes struct {
 	hc       *http.Client
 	contact  string
 	log      *slog.Logger
+	metrics  *metrics
 
 	mu      sync.Mutex
 	devices map[string]struct{} // every subscribed device's key: the consumer is read while there is one
@@ -72,6 +73,7 @@ func (s *Server) startPushes(ctx context.Context) error {
 		store: s.push, auth: s.auth, rooms: s.rooms, online: s.signedIn.online, log: s.log,
 		hc:      outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.OutgoingAllowPrivate, TLS: s.cfg.OutgoingTLS}).HTTP(),
 		contact: s.pushContact(),
+		metrics: s.metrics,
 		devices: make(map[string]struct{}),
 		all:     make(map[string]allChoice),
 	}
@@ -251,6 +253,11 @@ func (p *pushes) tell(ctx context.Context, t pushTarget, ev wire.Event, rm rooms
 			continue
 		}
 		gone, err := p.store.Send(ctx, p.hc, p.contact, d, n)
+		if err != nil || gone {
+			p.metrics.pushFails.Add(1)
+		} else {
+			p.metrics.pushes.Add(1)
+		}
 		if gone {
 			p.log.Info("push subscription gone: forgotten", "user", t.user, "device", d.ID)
 			err = p.store.Forget(ctx, t.user, d.ID)

@@ -151,6 +151,13 @@ func TestPushReachesClosedAppsOnly(t *testing.T) {
 			t.Fatal("a device whose push service answered 410 is still kept")
 		}
 	}
+	var sent, failed uint64
+	for _, s := range srvs {
+		sent, failed = sent+s.metrics.pushes.Load(), failed+s.metrics.pushFails.Load()
+	}
+	if sent != 4 || failed < 1 {
+		t.Errorf("chat_pushes_total %d (want 4: three to mia, one to sam), chat_push_failures_total %d (want the 410s)", sent, failed)
+	}
 }
 
 // TestPushCallsAreRefusedToOthers: who may subscribe and choose, and the

@@ -100,6 +100,7 @@ type webhooks struct {
 	log      *slog.Logger
 	client   *outgoing.Client
 	backoff  time.Duration
+	metrics  *metrics
 
 	mu   sync.Mutex
 	bots map[string]auth.Bot // live bots with a webhook, by id
@@ -114,6 +115,7 @@ func (s *Server) startWebhooks(ctx context.Context) error {
 		log:     s.log,
 		client:  outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.OutgoingAllowPrivate, TLS: s.cfg.OutgoingTLS}),
 		backoff: cmp.Or(s.cfg.WebhookBackoff, def.WebhookBackoff),
+		metrics: s.metrics,
 		bots:    make(map[string]auth.Bot),
 	}
 	c := newSharedConsumer(s.broker.JetStream(), webhookConsumer, "bots' webhooks: each message once, across the cluster", webhookParallel, s.log)
@@ -208,6 +210,11 @@ func (h *webhooks) deliver(ctx context.Context, m jetstream.Msg) {
 			}
 		}
 		err := h.call(ctx, t, ev, int(meta.NumDelivered))
+		if err != nil {
+			h.metrics.hookFails.Add(1)
+		} else {
+			h.metrics.hookCalls.Add(1)
+		}
 		var perm permanentError
 		switch {
 		case errors.As(err, &perm):
