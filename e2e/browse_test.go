@@ -13,6 +13,9 @@ func TestBrowseRooms(t *testing.T) {
 	joinRoom(t, ana, "plans", "plans")
 	say(t, ana, "the plan")
 	waitMessage(t, ana, "ana", "the plan")
+	// Presence reaches the server's aggregate at its own pace (up to a
+	// second): ana's page shows it once it is there.
+	waitFor(t, ana, "ana counted in plans", `document.getElementById("online").textContent === "1 online"`)
 
 	do(t, bo, "Browse rooms", chromedp.Click(chromedp.ID("browse-rooms")))
 	waitFor(t, bo, "plans listed", `document.querySelector('#public-rooms li[data-room="plans"] .public-counts')?.textContent === "1 online · active now"`)
