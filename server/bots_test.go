@@ -312,6 +312,9 @@ func runBotPosts(t *testing.T, srv *Server, hs1, hs2 *httptest.Server) {
 	if code, _ := w.olga.call("POST", "/api/rooms/"+w.priv+"/members", map[string]string{"name": "alerts"}); code != http.StatusBadRequest {
 		t.Errorf("adding a revoked bot: %d, want 400", code)
 	}
+	if _, out := w.admin.call("GET", "/api/bans", nil); strings.Contains(fmt.Sprint(out), "alerts") {
+		t.Errorf("a revoked bot is listed among the people banned: %v", out)
+	}
 	if _, ok := listBots(t, w.admin)["alerts"]; ok {
 		t.Error("a revoked bot is still listed")
 	}

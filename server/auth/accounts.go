@@ -235,7 +235,8 @@ func (s *Store) Unban(ctx context.Context, id string) error {
 	return s.putAccount(ctx, a)
 }
 
-// Banned lists the banned accounts.
+// Banned lists the banned people (a revoked bot is a banned account, but
+// no person: it is not listed).
 func (s *Store) Banned(ctx context.Context) ([]Account, error) {
 	lister, err := s.accounts.ListKeysFiltered(ctx, "u.>")
 	if err != nil {
@@ -245,7 +246,7 @@ func (s *Store) Banned(ctx context.Context) ([]Account, error) {
 	var out []Account
 	for key := range lister.Keys() {
 		a, err := s.Account(ctx, strings.TrimPrefix(key, "u."))
-		if err == nil && a.Banned {
+		if err == nil && a.Banned && !a.Bot {
 			a.Hash = ""
 			out = append(out, a)
 		}
