@@ -77,7 +77,10 @@ func (h *Hub) wrote(f *Frame) {
 
 func (h *Hub) closeTrack(t *tracker) {
 	if t.closed.CompareAndSwap(false, true) {
-		h.observe(time.Since(t.start))
+		d := time.Since(t.start)
+		// Free the slot before telling: a fan-out that starts as soon as
+		// the observer has heard (a test's next broadcast) is followed too.
 		h.tracking.CompareAndSwap(t, nil)
+		h.observe(d)
 	}
 }
