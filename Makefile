@@ -89,6 +89,9 @@ bench: build
 	@echo "== what a sign-in costs (argon2id) and the authorization check of a join (public: none; private: two KV reads)"
 	$(GO) test -run '^$$' -bench SignIn -benchtime 20x ./server/auth/ | grep -E '^Benchmark'
 	$(GO) test -run '^$$' -bench Can -benchmem ./server/rooms/ | grep -E '^Benchmark'
+	@echo "== a pasted screenshot (1920x1080 PNG: decoded, thumbnail made, stored) and one Web Push (encrypted, signed, sent over TLS)"
+	$(GO) test -run '^$$' -bench PutScreenshot -benchtime 20x ./server/files/ | grep -E '^Benchmark'
+	$(GO) test -run '^$$' -bench 'Push$$' -benchtime 200x ./server/push/ | grep -E '^Benchmark'
 
 # The long versions: 5,000 connect/close cycles, and each fuzz target for a
 # minute (make test runs their seed corpora only).
