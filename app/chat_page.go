@@ -45,6 +45,8 @@ type chatPage struct {
 
 	mentioned mentionedNames // the people present whom the room's messages mention
 
+	attach attachUI // files put in the composer, uploading or uploaded
+
 	pwa pwaState
 }
 
@@ -104,6 +106,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 		}
 	})
 	p.listenComposer()
+	p.listenAttachments(ctx)
 	p.listenMessageKeys(ctx)
 	// Someone may have added this person to a room meanwhile: the list is
 	// asked again when the page comes back into view.

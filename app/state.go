@@ -346,7 +346,8 @@ func (s *chatState) addMessage(ev wire.Event) {
 		s.jump = ev.Seq
 	}
 	it := chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS, Mine: mine,
-		Edited: ev.Edited, Reactions: ev.Reactions, Reply: ev.Reply, Quote: ev.Quote, Fetched: fetched && ev.Seq < r.oldestSeq()}
+		Edited: ev.Edited, Reactions: ev.Reactions, Reply: ev.Reply, Quote: ev.Quote, Fetched: fetched && ev.Seq < r.oldestSeq(),
+		Files: ev.Files, Bot: ev.Bot}
 	added := r.addMessage(it, !fetched)
 	if fetched {
 		s.dirtyRooms[r.name] = true
