@@ -46,6 +46,8 @@ type chatPage struct {
 	mentioned mentionedNames // the people present whom the room's messages mention
 
 	attach attachUI // files put in the composer, uploading or uploaded
+	notify notifyUI // notifications on this device and the room's choice
+	openSeq uint64  // ?seq=: the message of openRoom to show (a notification's)
 
 	pwa pwaState
 }
@@ -73,6 +75,8 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.takeEarly(ctx)
 	p.pwa.installable = ctx.IsAppInstallable()
 	p.openRoom = ctx.Page().URL().Query().Get("room")
+	p.openSeq, _ = strconv.ParseUint(ctx.Page().URL().Query().Get("seq"), 10, 64)
+	p.loadNotify(ctx)
 	ctx.Handle(actionRetry, p.onRetry)
 	ctx.Handle(actionDiscard, p.onDiscard)
 	ctx.Handle(actionOlder, p.onOlder)
@@ -168,6 +172,7 @@ func (p *chatPage) connect(ctx app.Context) {
 			}
 			p.panelFollowPresence(ctx)
 			p.afterEvents(ctx)
+			p.notifyNews(ctx)
 			p.flush(ctx)
 		})
 	}
@@ -334,6 +339,7 @@ func (p *chatPage) Render() app.UI {
 		),
 		app.Div().Class("panel-slot").Body(p.renderPanel()),
 		app.Div().Class("search-slot").Body(p.renderSearch()),
+		app.Div().Class("notify-slot").Body(p.renderNotifyPanel()),
 		app.Div().Class("dialog-slot").Body(p.renderDialog()),
 		p.renderUpdateBanner(),
 	)
@@ -403,6 +409,7 @@ func (p *chatPage) renderTopbar() app.UI {
 			}),
 		),
 		p.renderSearchButton(),
+		p.renderNotifyButton(),
 		p.renderInstall(),
 		p.renderStatus(),
 		// Each button in a slot of its own: go-app keeps a node's first
