@@ -24,9 +24,17 @@ type adminBots struct {
 	shown     *botKeys
 	copied    string // which of them was copied: "token" or "secret"
 	confirmID string // the bot whose revoke waits for a second click
+
+	// home is the component's own context, for work that outlives the
+	// button that started it: go-app drops a Dispatch whose source
+	// element is gone, and a revoked bot's row (its button) goes.
+	home app.Context
 }
 
-func (b *adminBots) OnMount(ctx app.Context) { b.load(ctx) }
+func (b *adminBots) OnMount(ctx app.Context) {
+	b.home = ctx
+	b.load(ctx)
+}
 
 func (b *adminBots) load(ctx app.Context) {
 	ctx.Async(func() {
@@ -152,9 +160,9 @@ func (b *adminBots) onCreate(ctx app.Context, e app.Event) {
 		return
 	}
 	b.busy, b.err, b.note = true, "", ""
-	ctx.Async(func() {
+	b.home.Async(func() {
 		k, err := createBot(context.Background(), name, webhook)
-		ctx.Dispatch(func(ctx app.Context) {
+		b.home.Dispatch(func(ctx app.Context) {
 			b.busy = false
 			if err != nil {
 				b.err = err.Error()
@@ -175,9 +183,9 @@ func (b *adminBots) onRotate(ctx app.Context, e app.Event) {
 	data := ctx.JSSrc().Get("dataset")
 	id, name := data.Get("bot").String(), data.Get("name").String()
 	b.busy, b.err, b.note, b.confirmID = true, "", "", ""
-	ctx.Async(func() {
+	b.home.Async(func() {
 		token, err := rotateBotToken(context.Background(), id)
-		ctx.Dispatch(func(app.Context) {
+		b.home.Dispatch(func(app.Context) {
 			b.busy = false
 			if err != nil {
 				b.err = err.Error()
@@ -200,9 +208,9 @@ func (b *adminBots) onRevoke(ctx app.Context, e app.Event) {
 		return
 	}
 	b.busy, b.err, b.note, b.confirmID = true, "", "", ""
-	ctx.Async(func() {
+	b.home.Async(func() {
 		err := revokeBot(context.Background(), id)
-		ctx.Dispatch(func(ctx app.Context) {
+		b.home.Dispatch(func(ctx app.Context) {
 			b.busy = false
 			if err != nil {
 				b.err = err.Error()

@@ -295,6 +295,7 @@ func (p *chatPage) renderAttachments() app.UI {
 	if len(list) == 0 {
 		return nil
 	}
+
 	return app.Ul().ID("attachments").Class("attachments").Aria("label", "Files to send").Body(
 		app.Range(list).Slice(func(i int) app.UI {
 			a := list[i]

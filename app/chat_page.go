@@ -50,6 +50,11 @@ type chatPage struct {
 	openSeq uint64  // ?seq=: the message of openRoom to show (a notification's)
 
 	pwa pwaState
+
+	// home is the page's own context (OnMount's), for work that outlives
+	// the control that started it: go-app drops a Dispatch whose source
+	// element has left the page.
+	home app.Context
 }
 
 func (p *chatPage) OnInit() {
@@ -65,6 +70,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
+	p.home = ctx
 	storage := ctx.LocalStorage()
 	p.st.identity = loadIdentity(storage)
 	cached := loadMe(storage)

@@ -135,9 +135,9 @@ func (p *chatPage) onNotifyToggle(ctx app.Context, e app.Event) {
 		return
 	}
 	room := p.st.current
-	ctx.Async(func() {
+	p.home.Async(func() {
 		c, err := fetchNotifyChoice(p.loop, room)
-		ctx.Dispatch(func(app.Context) {
+		p.home.Dispatch(func(app.Context) {
 			if p.notify.room != room {
 				return
 			}
@@ -171,10 +171,10 @@ func (p *chatPage) rememberLevel(room, level string) {
 func (p *chatPage) onNotifyOn(ctx app.Context, e app.Event) {
 	p.notify.busy, p.notify.err, p.notify.note = true, "", ""
 	notes := ctx.Notifications()
-	ctx.Async(func() {
+	p.home.Async(func() {
 		perm := notes.RequestPermission()
 		if perm != app.NotificationGranted {
-			ctx.Dispatch(func(app.Context) {
+			p.home.Dispatch(func(app.Context) {
 				p.notify.busy = false
 				switch perm {
 				case app.NotificationNotSupported:
@@ -185,12 +185,12 @@ func (p *chatPage) onNotifyOn(ctx app.Context, e app.Event) {
 			})
 			return
 		}
-		ctx.Dispatch(func(ctx app.Context) {
+		p.home.Dispatch(func(ctx app.Context) {
 			p.notify.on = true
 			p.saveNotify(ctx)
 		})
 		endpoint, err := subscribePush(p.loop, notes)
-		ctx.Dispatch(func(ctx app.Context) {
+		p.home.Dispatch(func(ctx app.Context) {
 			p.notify.busy = false
 			switch {
 			case errorStatus(err) == 403:
@@ -213,10 +213,10 @@ func (p *chatPage) onNotifyOff(ctx app.Context, e app.Event) {
 	endpoint := p.notify.endpoint
 	p.notify.endpoint = ""
 	p.saveNotify(ctx)
-	ctx.Async(func() {
+	p.home.Async(func() {
 		err := unsubscribePush(p.loop, endpoint)
 		if err != nil {
-			ctx.Dispatch(func(app.Context) { p.notify.err = "The server could not be told: " + err.Error() })
+			p.home.Dispatch(func(app.Context) { p.notify.err = "The server could not be told: " + err.Error() })
 		}
 	})
 }
@@ -239,9 +239,9 @@ func (p *chatPage) putNotifyChoice(ctx app.Context, c notifyChoice) {
 	room, before := p.notify.room, p.notify.choice
 	p.notify.choice, p.notify.err, p.notify.note = c, "", ""
 	p.rememberLevel(room, c.Level)
-	ctx.Async(func() {
+	p.home.Async(func() {
 		err := saveNotifyChoice(p.loop, room, c)
-		ctx.Dispatch(func(app.Context) {
+		p.home.Dispatch(func(app.Context) {
 			if err != nil {
 				p.notify.choice = before
 				p.rememberLevel(room, before.Level)
