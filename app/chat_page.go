@@ -45,9 +45,9 @@ type chatPage struct {
 
 	mentioned mentionedNames // the people present whom the room's messages mention
 
-	attach attachUI // files put in the composer, uploading or uploaded
-	notify notifyUI // notifications on this device and the room's choice
-	openSeq uint64  // ?seq=: the message of openRoom to show (a notification's)
+	attach  attachUI // files put in the composer, uploading or uploaded
+	notify  notifyUI // notifications on this device and the room's choice
+	openSeq uint64   // ?seq=: the message of openRoom to show (a notification's)
 
 	pwa pwaState
 

@@ -51,8 +51,8 @@ func renderImage(f wire.File) app.UI {
 		label += " (" + strconv.Itoa(f.W) + "×" + strconv.Itoa(f.H) + ")"
 	}
 	return app.Li().Class("file image").Body(
-		app.A().Class("image-link").Href("/files/"+f.ID).Target("_blank").Rel("noopener").
-			Title("Open "+label+" in a new tab").Body(
+		app.A().Class("image-link").Href("/files/" + f.ID).Target("_blank").Rel("noopener").
+			Title("Open " + label + " in a new tab").Body(
 			app.Img().Class("image").Src("/files/"+f.ID+"/thumb").Alt(f.Name).
 				Width(w).Height(h).Attr("loading", "lazy").Attr("decoding", "async").
 				Style("aspect-ratio", strconv.Itoa(w)+" / "+strconv.Itoa(h)),

@@ -98,7 +98,7 @@ func (p *chatPage) renderNotifyRoom(room, kind string) app.UI {
 		mentionsLabel = "Mentions of you only"
 	}
 	return app.FieldSet().ID("notify-room").Class("notify-room").Body(
-		app.Legend().Text("In " + p.st.roomHeading(room)),
+		app.Legend().Text("In "+p.st.roomHeading(room)),
 		option(levelAll, "Every message"),
 		option(levelMentions, mentionsLabel),
 		option(levelNone, "Nothing"),

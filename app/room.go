@@ -59,8 +59,8 @@ type pendingSend struct {
 	Text   string
 	Reply  uint64      // the seq it answers, 0 for none
 	Files  []wire.File // uploaded files it carries (the send names their ids)
-	Failed string // the server's reason once it refused the message; empty while in flight
-	Sent   bool   // sent on the current connection; false while it waits for one
+	Failed string      // the server's reason once it refused the message; empty while in flight
+	Sent   bool        // sent on the current connection; false while it waits for one
 
 	// notBefore holds a message back after the server could not store it
 	// (unavailable), so that a store in trouble is not asked again at the

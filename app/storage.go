@@ -34,9 +34,9 @@ type savedRoom struct {
 }
 
 type savedSend struct {
-	Room   string `json:"room"`
-	ID     string `json:"id"`
-	Text   string `json:"text"`
+	Room   string      `json:"room"`
+	ID     string      `json:"id"`
+	Text   string      `json:"text"`
 	Reply  uint64      `json:"reply,omitempty"`
 	Files  []wire.File `json:"files,omitempty"`
 	Failed string      `json:"failed,omitempty"`
