@@ -195,8 +195,12 @@ func (p *chatPage) onNotifyOn(ctx app.Context, e app.Event) {
 			switch {
 			case errorStatus(err) == 403:
 				p.notify.note = "Sign up to get notifications when the chat is closed."
+			case errorStatus(err) != 0:
+				p.notify.note = "On while the chat is open in a tab. The server did not take this device for pushes (" + err.Error() + "), so nothing comes while it is closed."
 			case err != nil:
-				p.notify.note = "On while the chat is open in a tab. This browser did not take a push subscription (" + err.Error() + "), so nothing comes while it is closed."
+				// go-app's error is its own JSON: said in words instead.
+				// A private window gives no push subscription, by design.
+				p.notify.note = "On while the chat is open in a tab. This browser gives no push subscription here (private windows do not), so nothing comes while it is closed."
 			default:
 				p.notify.endpoint = endpoint
 				p.notify.note = "On, also while the chat is closed."
