@@ -182,6 +182,11 @@ func (p *chatPage) listenComposer() {
 			fitComposer(field)
 		}
 	})
+	// A narrower window (a phone turned, a split screen) wraps the text
+	// anew: the field's height follows.
+	p.listen(app.Window(), "resize", func(app.Value) {
+		fitComposer(app.Window().GetElementByID("composer-text"))
+	})
 }
 
 // fitComposer sets the textarea's height to its text's, which chat.css

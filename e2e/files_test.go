@@ -101,7 +101,7 @@ func sendFiles(t *testing.T, ana, bo context.Context) {
 	}
 	notes := write("notes.txt", []byte("release notes: the build is green\n"))
 	big := write("big.bin", make([]byte, fileMax+40_000))
-	report := write("report.pdf", append([]byte("%PDF-1.4\n"), make([]byte, 50_000)...))
+	report := write("report.pdf", append([]byte("%PDF-1.4\n"), make([]byte, 30_000)...))
 
 	if !value(t, ana, "paste a screenshot", chromedp.Evaluate[bool](pasteScreenshotJS, chromedp.EvalAwaitPromise)) {
 		t.Error("the paste of a screenshot was not taken by the app (its default was not prevented)")
