@@ -25,10 +25,11 @@ const fileMax = 64 << 10
 // ana (the admin) pastes a screenshot, picks a text file and one too big,
 // sees the server's refusal next to it and a file still uploading, sends;
 // bo sees the image laid out at its size before it loads, then loaded,
-// and the file card. bo turns notifications on; with his tab hidden, a
-// mention raises one and a plain message does not, until he chooses
-// "every message" for the room; a Web Push delivered to the service
-// worker shows too. Last, ana makes a bot on /admin, whose post bo sees
+// and the file card; a file dropped on the chat goes alone. bo turns
+// notifications on; with his tab hidden, a mention raises one and a plain
+// message does not, until he chooses "every message" for the room; a Web
+// Push delivered to the service worker shows too, and a notification's
+// path opens its room at the message. Last, ana makes a bot on /admin, whose post bo sees
 // with a bot badge, gives it a new token and revokes it. Screenshots of
 // each part at 1280 and 375 px, light and dark.
 func TestFilesNotificationsBots(t *testing.T) {
@@ -185,12 +186,22 @@ func sendFiles(t *testing.T, ana, bo context.Context) {
 		t.Errorf("the card's link gives %q", body)
 	}
 
-	// A message of files alone.
-	do(t, ana, "pick the notes again", chromedp.SetUploadFiles(chromedp.ID("file-input"), []string{notes}, chromedp.NodeReady))
-	waitFor(t, ana, "uploaded", attachmentJS("notes.txt")+` === "done"`)
+	// A message of files alone, dropped on the chat: a real drop event
+	// carrying a File, as a drag from the desktop gives.
+	if !value(t, ana, "drop a file", chromedp.Evaluate[bool](`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(["dropped on the chat\n"], "dropped.txt", {type: "text/plain"}));
+		const over = new DragEvent("dragover", {dataTransfer: dt, bubbles: true, cancelable: true});
+		const taken = !document.getElementById("timeline").dispatchEvent(over);
+		document.getElementById("timeline").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+		return taken;
+	})()`)) {
+		t.Error("a dragover with files was not taken (its default not prevented): the browser would open the file")
+	}
+	waitFor(t, ana, "uploaded", attachmentJS("dropped.txt")+` === "done"`)
 	do(t, ana, "send it without text", chromedp.Click(chromedp.ID("composer-send")))
 	waitFor(t, bo, "a message of a file alone", `[...document.querySelectorAll("#messages li.msg")].some(li =>
-		li.querySelector(".text") === null && li.querySelector(".file-card .file-name")?.textContent === "notes.txt")`)
+		li.querySelector(".text") === null && li.querySelector(".file-card .file-name")?.textContent === "dropped.txt")`)
 	shootSizes(t, bo, "files-message", nil)
 	do(t, bo, "desktop size", chromedp.EmulateViewport(1280, 800))
 }

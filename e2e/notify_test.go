@@ -150,4 +150,16 @@ func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 	}
 	do(t, bo, "show bo's tab again", evalVoid(`delete document.visibilityState; delete document.hidden;
 		document.dispatchEvent(new Event("visibilitychange"))`))
+
+	// A click on a notification, with the page open: go-app's worker
+	// posts its path to the page, whose goappNav navigates in place. The
+	// page opens the room bo is not in yet, at the message.
+	joinRoom(t, ana, "town", "town")
+	say(t, ana, "Town hall at six")
+	waitFor(t, ana, "stored", msgJS("ana", "Town hall at six")+`?.dataset.seq > 0`)
+	townSeq := eval[string](t, ana, msgJS("ana", "Town hall at six")+`.dataset.seq`)
+	do(t, bo, "click the notification", evalVoid(`goappNav("/?room=town&seq=`+townSeq+`")`))
+	waitCurrentRoom(t, bo, "town")
+	waitFor(t, bo, "at the message", msgJS("ana", "Town hall at six")+`?.classList.contains("flash") && location.search === ""`)
+	switchRoom(t, bo, "lobby")
 }
