@@ -153,3 +153,36 @@ func TestRenderFiles(t *testing.T) {
 		t.Error("a message of files alone has a text paragraph")
 	}
 }
+
+// TestRenderNotifyPanel: a guest is told to sign up; an account gets the
+// device's switch and the room's levels, and, for a private room, the
+// previews choice.
+func TestRenderNotifyPanel(t *testing.T) {
+	p := &chatPage{}
+	p.OnInit()
+	p.setMe(user{ID: "g1", Name: "guest-1", Guest: true})
+	p.notify.open, p.notify.room = true, "lobby"
+	html := app.HTMLString(p)
+	for _, want := range []string{`id="notify-toggle"`, `id="notify-panel"`, `id="notify-guest"`, `Sign up to get notifications`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("guest's panel lacks %s", want)
+		}
+	}
+	if strings.Contains(html, `id="notify-on"`) || strings.Contains(html, `id="notify-room"`) {
+		t.Error("a guest is offered notifications the server would refuse")
+	}
+
+	p.setMe(user{ID: "u1", Name: "ana"})
+	p.st.info["p-abc"] = roomInfo{ID: "p-abc", Kind: kindPrivate, Title: "Launch plans"}
+	p.notify.room, p.notify.loaded, p.notify.choice = "p-abc", true, notifyChoice{Level: levelAll, Previews: true}
+	html = app.HTMLString(p)
+	for _, want := range []string{`id="notify-on"`, `In Launch plans`, `id="notify-level-all"`, `id="notify-level-mentions"`, `id="notify-level-none"`, `id="notify-previews"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("account's panel lacks %s", want)
+		}
+	}
+	p.notify.room = "lobby"
+	if html = app.HTMLString(p); strings.Contains(html, `id="notify-previews"`) {
+		t.Error("a public room offers the previews choice (its pushes carry text anyway)")
+	}
+}
