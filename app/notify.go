@@ -14,7 +14,8 @@ import (
 type notifyUI struct {
 	on       bool              // the person turned notifications on here (and the browser allowed them)
 	endpoint string            // this device's Web Push subscription, "" for none
-	levels   map[string]string // each room's level, as the server last said; missing: the default
+	levels   map[string]string // each room's level, as the server last said; missing: not asked yet
+	waiting  map[string][]news // news of rooms whose level is being asked for
 	open     bool              // the panel is open
 	room     string            // the room the panel is about
 	choice   notifyChoice      // that room's choice, once loaded
@@ -56,17 +57,59 @@ func (p *chatPage) notifyNews(ctx app.Context) {
 		return
 	}
 	for _, n := range items {
-		direct := p.st.roomKind(n.Room) == kindDirect
-		if !newsFor(p.notify.levels[n.Room], direct, mentions(n.Text, p.st.name)) {
+		level, known := p.notify.levels[n.Room]
+		if !known {
+			// A choice made on another device, or before this page
+			// loaded, is asked for once; until then the message waits.
+			p.fetchLevelThenNotify(ctx, n)
 			continue
 		}
-		showNotification(ctx, app.Notification{
-			Title: p.newsTitle(n, direct),
-			Body:  newsBody(n),
-			Path:  "/?" + url.Values{"room": {n.Room}, "seq": {strconv.FormatUint(n.Seq, 10)}}.Encode(),
-			Icon:  "/web/icon-192.png",
-		})
+		p.notifyIfFor(ctx, n, level)
 	}
+}
+
+// notifyIfFor shows a notification for n if it is for the person under
+// the room's level.
+func (p *chatPage) notifyIfFor(ctx app.Context, n news, level string) {
+	direct := p.st.roomKind(n.Room) == kindDirect
+	if !newsFor(level, direct, mentions(n.Text, p.st.name)) {
+		return
+	}
+	showNotification(ctx, app.Notification{
+		Title: p.newsTitle(n, direct),
+		Body:  newsBody(n),
+		Path:  "/?" + url.Values{"room": {n.Room}, "seq": {strconv.FormatUint(n.Seq, 10)}}.Encode(),
+		Icon:  "/web/icon-192.png",
+	})
+}
+
+// fetchLevelThenNotify learns the room's level from the server, once
+// however many messages come meanwhile, then decides on each; without an
+// answer, the default decides.
+func (p *chatPage) fetchLevelThenNotify(ctx app.Context, n news) {
+	if p.notify.waiting == nil {
+		p.notify.waiting = make(map[string][]news)
+	}
+	room := n.Room
+	queued, asking := p.notify.waiting[room]
+	p.notify.waiting[room] = append(queued, n)
+	if asking {
+		return
+	}
+	p.home.Async(func() {
+		c, err := fetchNotifyChoice(p.loop, room)
+		p.home.Dispatch(func(ctx app.Context) {
+			level := ""
+			if err == nil {
+				level = c.Level
+				p.rememberLevel(room, level)
+			}
+			for _, n := range p.notify.waiting[room] {
+				p.notifyIfFor(ctx, n, level)
+			}
+			delete(p.notify.waiting, room)
+		})
+	})
 }
 
 // newsTitle is who wrote, and where unless it is a direct message.

@@ -113,6 +113,20 @@ func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 		t.Errorf("second notification %+v, want the plain message", list[1])
 	}
 
+	// A direct message: "every message" by default, a room whose choice
+	// bo's page has not asked for yet (it asks, then shows).
+	do(t, ana, "a direct message to bo",
+		chromedp.Click(chromedp.ID("new-direct")),
+		chromedp.WaitVisible(chromedp.ID("dialog-input")),
+		chromedp.SendKeys(chromedp.ID("dialog-input"), "bo\r"))
+	waitFor(t, ana, "the conversation on screen", `document.querySelector("#direct-rooms li.current") !== null`)
+	waitPresent(t, ana, "bo") // bo's page joined it: what comes now is live
+	say(t, ana, "Are you free at three?")
+	list = waitNotifications(t, bo, 3)
+	if got := list[2]; got.Title != "ana" || got.Body != "Are you free at three?" || !strings.HasPrefix(got.Path, "/?room=dm-") {
+		t.Errorf("the direct message's notification: %+v", got)
+	}
+
 	// A Web Push as the push service would hand it to the service worker
 	// (the server's payload), through DevTools: go-app's worker shows it.
 	registrations := make(chan serviceworker.RegistrationID, 8)
@@ -144,8 +158,8 @@ func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	list = waitNotifications(t, bo, 3)
-	if got := list[2]; got != (shownNotification{Title: "ana in #town", Body: "The deploy is done", Path: "/?room=town&seq=5"}) {
+	list = waitNotifications(t, bo, 4)
+	if got := list[3]; got != (shownNotification{Title: "ana in #town", Body: "The deploy is done", Path: "/?room=town&seq=5"}) {
 		t.Errorf("the push shows %+v", got)
 	}
 	do(t, bo, "show bo's tab again", evalVoid(`delete document.visibilityState; delete document.hidden;
