@@ -186,3 +186,19 @@ func TestRenderNotifyPanel(t *testing.T) {
 		t.Error("a public room offers the previews choice (its pushes carry text anyway)")
 	}
 }
+
+// TestWorkerLeavesUploadsAlone: the service worker no longer stands
+// between an upload and the network (worker.go), and is otherwise
+// go-app's.
+func TestWorkerLeavesUploadsAlone(t *testing.T) {
+	if !strings.Contains(app.DefaultAppWorkerJS, workerFetch) {
+		t.Fatal("go-app's worker no longer has the fetch listener worker.go replaces: look at it again")
+	}
+	if !strings.Contains(serviceWorker, `event.request.method !== "GET"`) ||
+		strings.Replace(serviceWorker, workerFetchGETs, workerFetch, 1) != app.DefaultAppWorkerJS {
+		t.Error("the worker is not go-app's with GETs alone through its cache")
+	}
+	if Handler("v").ServiceWorkerTemplate != serviceWorker {
+		t.Error("the handler does not serve it")
+	}
+}

@@ -32,5 +32,6 @@ func Handler(version string) *app.Handler {
 		// The server sends app.wasm gzip-compressed; this header carries the
 		// uncompressed length, which is what the progress counts up to.
 		WasmContentLengthHeader: "X-Wasm-Content-Length",
+		ServiceWorkerTemplate:   serviceWorker,
 	}
 }

@@ -123,9 +123,7 @@ func sendFiles(t *testing.T, ana, bo context.Context) {
 	}
 
 	// A slow upload, to see its progress bar move and to photograph it
-	// beside the refusal: the network is throttled for ana's tab, which
-	// sends its requests past the service worker (whose own requests the
-	// tab's throttling would not slow).
+	// beside the refusal: the network is throttled for ana's tab.
 	throttle(t, ana, 6000)
 	do(t, ana, "pick a file on a slow network", chromedp.SetUploadFiles(chromedp.ID("file-input"), []string{report}, chromedp.NodeReady))
 	waitFor(t, ana, "report.pdf under way", attachmentJS("report.pdf")+` === "uploading" && (() => {
@@ -251,12 +249,12 @@ func holdRequests(tb testing.TB, tab context.Context, pattern string) (waitHeld 
 	return waitHeld, release
 }
 
-// throttle limits a tab's uploads to bytesPerSecond (-1: no limit). The
-// tab's requests then go past the service worker, whose own fetches the
-// tab's conditions would not slow.
+// throttle limits a tab's uploads to bytesPerSecond (-1: no limit). It
+// slows only requests the tab makes itself: one the service worker made
+// for it would not be slowed, and the upload test sees that the worker
+// leaves uploads to the page (app/worker.go), as their progress needs.
 func throttle(tb testing.TB, tab context.Context, bytesPerSecond float64) {
 	tb.Helper()
-	bypassServiceWorker(tb, tab)
 	if _, err := chromedp.Call(tab, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
 		MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: bytesPerSecond, DownloadThroughput: -1}},
 	}); err != nil {
@@ -265,8 +263,8 @@ func throttle(tb testing.TB, tab context.Context, bytesPerSecond float64) {
 }
 
 // bypassServiceWorker makes a tab's requests go to the network itself,
-// not through go-app's service worker (which fetches what it does not
-// cache): only then do the tab's interception and throttling see them.
+// not through go-app's service worker (which fetches the GETs it does not
+// cache): only then does the tab's interception see them.
 func bypassServiceWorker(tb testing.TB, tab context.Context) {
 	tb.Helper()
 	if _, err := chromedp.Call(tab, network.SetBypassServiceWorker, network.SetBypassServiceWorkerParams{Bypass: true}); err != nil {
