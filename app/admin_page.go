@@ -130,6 +130,7 @@ func (p *adminPage) Render() app.UI {
 				)
 			}),
 		),
+		&adminBots{},
 		app.P().Class("auth-alt").Body(app.A().ID("to-chat").Href("/").Text("Back to the chat")),
 	)
 }

@@ -45,7 +45,16 @@ type chatPage struct {
 
 	mentioned mentionedNames // the people present whom the room's messages mention
 
+	attach  attachUI // files put in the composer, uploading or uploaded
+	notify  notifyUI // notifications on this device and the room's choice
+	openSeq uint64   // ?seq=: the message of openRoom to show (a notification's)
+
 	pwa pwaState
+
+	// home is the page's own context (OnMount's), for work that outlives
+	// the control that started it: go-app drops a Dispatch whose source
+	// element has left the page.
+	home app.Context
 }
 
 func (p *chatPage) OnInit() {
@@ -61,6 +70,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
+	p.home = ctx
 	storage := ctx.LocalStorage()
 	p.st.identity = loadIdentity(storage)
 	cached := loadMe(storage)
@@ -71,6 +81,8 @@ func (p *chatPage) OnMount(ctx app.Context) {
 	p.takeEarly(ctx)
 	p.pwa.installable = ctx.IsAppInstallable()
 	p.openRoom = ctx.Page().URL().Query().Get("room")
+	p.openSeq, _ = strconv.ParseUint(ctx.Page().URL().Query().Get("seq"), 10, 64)
+	p.loadNotify(ctx)
 	ctx.Handle(actionRetry, p.onRetry)
 	ctx.Handle(actionDiscard, p.onDiscard)
 	ctx.Handle(actionOlder, p.onOlder)
@@ -104,6 +116,7 @@ func (p *chatPage) OnMount(ctx app.Context) {
 		}
 	})
 	p.listenComposer()
+	p.listenAttachments(ctx)
 	p.listenMessageKeys(ctx)
 	// Someone may have added this person to a room meanwhile: the list is
 	// asked again when the page comes back into view.
@@ -165,6 +178,7 @@ func (p *chatPage) connect(ctx app.Context) {
 			}
 			p.panelFollowPresence(ctx)
 			p.afterEvents(ctx)
+			p.notifyNews(ctx)
 			p.flush(ctx)
 		})
 	}
@@ -331,6 +345,7 @@ func (p *chatPage) Render() app.UI {
 		),
 		app.Div().Class("panel-slot").Body(p.renderPanel()),
 		app.Div().Class("search-slot").Body(p.renderSearch()),
+		app.Div().Class("notify-slot").Body(p.renderNotifyPanel()),
 		app.Div().Class("dialog-slot").Body(p.renderDialog()),
 		p.renderUpdateBanner(),
 	)
@@ -400,6 +415,7 @@ func (p *chatPage) renderTopbar() app.UI {
 			}),
 		),
 		p.renderSearchButton(),
+		p.renderNotifyButton(),
 		p.renderInstall(),
 		p.renderStatus(),
 		// Each button in a slot of its own: go-app keeps a node's first

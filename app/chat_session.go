@@ -91,7 +91,8 @@ func (p *chatPage) sessionReady(ctx app.Context, cached, me user, err error) {
 	p.setMe(me)
 	if p.openRoom != "" {
 		p.st.join(p.openRoom)
-		p.openRoom = ""
+		p.st.seekMessage(p.openRoom, p.openSeq)
+		p.openRoom, p.openSeq = "", 0
 		// The room is on screen: the address need not say it again.
 		ctx.Page().ReplaceURL(&url.URL{Path: "/"})
 	}
@@ -203,7 +204,14 @@ func (p *chatPage) toLogin(ctx app.Context, reason string) {
 func (p *chatPage) onSignOut(ctx app.Context, e app.Event) {
 	p.stopSocket()
 	forgetChat(ctx.LocalStorage())
+	// This device's pushes are the person's: they stop with the session.
+	endpoint := p.notify.endpoint
+	p.notify.on, p.notify.endpoint = false, ""
+	p.saveNotify(ctx)
 	ctx.Async(func() {
+		if endpoint != "" {
+			_ = unsubscribePush(context.Background(), endpoint)
+		}
 		err := signOut(context.Background())
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil && errorStatus(err) != 401 {
@@ -221,6 +229,8 @@ func (p *chatPage) onEscape(ctx app.Context) {
 		p.closeDialog(ctx)
 	case p.search.open:
 		p.closeSearch(ctx)
+	case p.notify.open:
+		p.closeNotify(ctx)
 	case p.escapeMessage():
 	case p.panel.open:
 		p.closePanel(ctx)

@@ -18,6 +18,7 @@ func (p *chatPage) renderComposer() app.UI {
 		p.renderTyping(),
 		app.Div().Class("reply-slot").Body(renderReplyBar(p.st.replyFor(p.st.current), p.onReplyCancel)),
 		app.Div().Class("mention-slot").Body(p.renderMentions()),
+		app.Div().Class("attach-slot").Body(p.renderAttachments()),
 		app.P().
 			ID("error").
 			Class("error").
@@ -29,6 +30,7 @@ func (p *chatPage) renderComposer() app.UI {
 			Aria("label", "Send a message").
 			OnSubmit(p.onSend).
 			Body(
+				p.renderAttachButton(),
 				app.Label().For("composer-text").Class("visually-hidden").Text("Message"),
 				p.renderComposerField(invalid),
 				app.Span().ID("composer-hint").Class("visually-hidden").Text("Enter sends, Shift+Enter starts a new line."),
@@ -50,13 +52,44 @@ func (p *chatPage) renderComposer() app.UI {
 func (p *chatPage) onSend(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	input := app.Window().GetElementByID("composer-text")
-	if p.st.sendTyped(input.Get("value").String()) != nil {
+	files, keys, wait := p.attach.ready(p.st.current)
+	if wait != "" {
+		// The text stays in the field, the files in the composer.
+		p.st.lastError = wait
 		return
+	}
+	if p.st.sendComposed(input.Get("value").String(), files) != nil {
+		return
+	}
+	for _, key := range keys {
+		// Sent: the message holds the files now (its preview is gone
+		// with the chip; the list shows the server's thumbnail).
+		p.attach.remove(key)
 	}
 	input.Set("value", "")
 	fitComposer(input)
 	p.msg.suggest = nil
 	p.flush(ctx)
+}
+
+// renderAttachButton is the paperclip that opens the file picker (a
+// hidden input: its own look cannot be styled), for accounts; a guest's
+// says why it cannot. Not in the server's prerendering: there the form
+// is a plain one that early.js keeps.
+func (p *chatPage) renderAttachButton() app.UI {
+	if !app.IsClient {
+		return nil
+	}
+	label := "Attach files"
+	if p.st.guest {
+		label = "Attach files (sign up to share files)"
+	}
+	return app.Div().Class("attach").Body(
+		app.Input().ID("file-input").Type("file").Multiple(true).Class("visually-hidden").
+			TabIndex(-1).Aria("hidden", "true"),
+		app.Button().ID("attach-files").Type("button").Class("icon-button attach-button").
+			Title(label).Aria("label", label).OnClick(p.onAttachClick).Body(paperclipIcon()),
+	)
 }
 
 // renderComposerField is #composer-text. In the browser it is a textarea
@@ -148,6 +181,11 @@ func (p *chatPage) listenComposer() {
 		if field := e.Get("target"); field.Get("id").String() == "composer-text" {
 			fitComposer(field)
 		}
+	})
+	// A narrower window (a phone turned, a split screen) wraps the text
+	// anew: the field's height follows.
+	p.listen(app.Window(), "resize", func(app.Value) {
+		fitComposer(app.Window().GetElementByID("composer-text"))
 	})
 }
 

@@ -22,7 +22,7 @@ func Handler(version string) *app.Handler {
 		// both schemes, and the stylesheets take over as soon as it loads.
 		BackgroundColor: "#f6f7fb",
 		ThemeColor:      "#4f46e5",
-		Styles:          []string{"/web/base.css", "/web/chat.css", "/web/panel.css", "/web/search.css", "/web/auth.css", "/web/stats.css"},
+		Styles:          []string{"/web/base.css", "/web/chat.css", "/web/panel.css", "/web/search.css", "/web/files.css", "/web/auth.css", "/web/stats.css"},
 		Scripts:         []string{earlyScript},
 		// The header's logo: the icons above are cached for offline use
 		// already, the SVG is not.
@@ -32,5 +32,6 @@ func Handler(version string) *app.Handler {
 		// The server sends app.wasm gzip-compressed; this header carries the
 		// uncompressed length, which is what the progress counts up to.
 		WasmContentLengthHeader: "X-Wasm-Content-Length",
+		ServiceWorkerTemplate:   serviceWorker,
 	}
 }

@@ -387,10 +387,12 @@ func (l *messageList) renderMessage(m chatItem, cont bool) app.UI {
 				app.Div().Class("from-line").Body(
 					app.Span().Class("from").Text(m.From),
 					app.If(m.Guest, guestBadge),
+					app.If(m.Bot, botBadge),
 				),
 				l.renderQuote(m),
-				app.If(!editing, func() app.UI { return renderMessageText(m.Text, l.Names, l.MeName) }).
-					Else(func() app.UI { return l.renderEditor(m) }),
+				app.If(editing, func() app.UI { return l.renderEditor(m) }).
+					ElseIf(m.Text != "", func() app.UI { return renderMessageText(m.Text, l.Names, l.MeName) }),
+				renderFiles(m.Files),
 				app.Div().Class("meta").Body(
 					renderEdited(m),
 					renderTime(m.TS),
@@ -469,7 +471,8 @@ func renderPending(p pendingSend, linked bool, queued string) app.UI {
 		DataSet("id", p.ID).
 		Body(
 			app.Div().Class("bubble").Body(
-				renderText(p.Text),
+				app.If(p.Text != "", func() app.UI { return renderText(p.Text) }),
+				renderPendingFiles(p.Files),
 				app.P().Class("note").Body(
 					clockIcon(),
 					app.Text(note),

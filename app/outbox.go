@@ -22,23 +22,30 @@ func newClientID() string {
 // server confirms it. takeOut sends it when the room is caught up on a live
 // connection: sending before the join's history has arrived could send
 // again a message that was stored just before a drop.
-func (s *chatState) queue(id, text string) {
+func (s *chatState) queue(id, text string) { s.queueWith(id, text, nil) }
+
+// queueWith is queue for a message carrying uploaded files.
+func (s *chatState) queueWith(id, text string, files []wire.File) {
 	r := s.rooms[s.current]
-	r.pending = append(r.pending, pendingSend{ID: id, Text: text})
+	r.pending = append(r.pending, pendingSend{ID: id, Text: text, Files: files})
 	r.rev++
 	s.outboxDirty = true
 }
 
 // sendTyped checks a message typed in the composer and puts it in the
 // outbox; a refusal is shown in #error and marks the field.
-func (s *chatState) sendTyped(typed string) error {
+func (s *chatState) sendTyped(typed string) error { return s.sendComposed(typed, nil) }
+
+// sendComposed is sendTyped for a message with the files uploaded for it
+// (their text may then be empty).
+func (s *chatState) sendComposed(typed string, files []wire.File) error {
 	text := strings.TrimSpace(typed)
-	if err := wire.ValidText(text); err != nil {
+	if err := validSend(text, files); err != nil {
 		s.lastError, s.composerRefused = errorText(err), true
 		return err
 	}
 	s.lastError, s.composerRefused = "", false
-	s.queue(newClientID(), text)
+	s.queueWith(newClientID(), text, files)
 	if rd := s.replyFor(s.current); rd != nil {
 		r := s.cur()
 		r.pending[len(r.pending)-1].Reply = rd.Seq
@@ -114,6 +121,7 @@ func (s *chatState) takeOut() []wire.Event {
 			p.Sent = true
 			ev := sendEvent(r.name, p.ID, p.Text)
 			ev.Reply = p.Reply
+			ev.Files = fileRefs(p.Files)
 			out = append(out, ev)
 		}
 	}
@@ -222,4 +230,29 @@ func packFrames(events [][]byte) [][]byte {
 		frames = append(frames, frame)
 	}
 	return frames
+}
+
+// validSend checks a message's text, which may be empty when it carries
+// files (the server allows that, and checks the files itself).
+func validSend(text string, files []wire.File) error {
+	if len(files) > wire.MaxFiles {
+		return wire.Errorf(wire.CodeBadField, "a message carries at most %d files", wire.MaxFiles)
+	}
+	if len(files) > 0 && text == "" {
+		return nil
+	}
+	return wire.ValidText(text)
+}
+
+// fileRefs is what a send says of its files: their ids alone (the server
+// ignores anything else and describes them itself).
+func fileRefs(files []wire.File) []wire.File {
+	if len(files) == 0 {
+		return nil
+	}
+	refs := make([]wire.File, len(files))
+	for i, f := range files {
+		refs[i] = wire.File{ID: f.ID}
+	}
+	return refs
 }

@@ -46,6 +46,8 @@ type chatItem struct {
 	Reply     uint64          `json:"rp,omitempty"` // the seq it answers
 	Quote     *wire.Quote     `json:"q,omitempty"`  // what it shows of that one
 	Fetched   bool            `json:"x,omitempty"`  // fetched alone (the original of a reply): there may be a hole after it
+	Files     []wire.File     `json:"fl,omitempty"` // its attachments, as the server described them
+	Bot       bool            `json:"b,omitempty"`  // posted by a bot (stamped by the server)
 }
 
 // pendingSend is a message typed here that the server has not confirmed
@@ -55,9 +57,10 @@ type chatItem struct {
 type pendingSend struct {
 	ID     string
 	Text   string
-	Reply  uint64 // the seq it answers, 0 for none
-	Failed string // the server's reason once it refused the message; empty while in flight
-	Sent   bool   // sent on the current connection; false while it waits for one
+	Reply  uint64      // the seq it answers, 0 for none
+	Files  []wire.File // uploaded files it carries (the send names their ids)
+	Failed string      // the server's reason once it refused the message; empty while in flight
+	Sent   bool        // sent on the current connection; false while it waits for one
 
 	// notBefore holds a message back after the server could not store it
 	// (unavailable), so that a store in trouble is not asked again at the

@@ -59,6 +59,8 @@ type chatState struct {
 
 	jumpUnread bool // the first unread message is held now: scroll to it once
 
+	news []news // live messages from others since the page last looked (news.go)
+
 	sessionEnded bool // the server ended this session (signed out elsewhere, revoked, banned)
 	noSession    bool // welcome came without a user: the cookie is gone, and a session must be got again
 
@@ -341,13 +343,18 @@ func (s *chatState) addMessage(ev wire.Event) {
 	}
 	mine := s.confirm(r, ev.ID) || s.isMe(ev.User, ev.From)
 	fetched := r.fetching[ev.Seq]
+	live := r.joined && r.caughtUp && !fetched
 	if fetched {
 		delete(r.fetching, ev.Seq)
 		s.jump = ev.Seq
 	}
 	it := chatItem{Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS, Mine: mine,
-		Edited: ev.Edited, Reactions: ev.Reactions, Reply: ev.Reply, Quote: ev.Quote, Fetched: fetched && ev.Seq < r.oldestSeq()}
+		Edited: ev.Edited, Reactions: ev.Reactions, Reply: ev.Reply, Quote: ev.Quote, Fetched: fetched && ev.Seq < r.oldestSeq(),
+		Files: ev.Files, Bot: ev.Bot}
 	added := r.addMessage(it, !fetched)
+	if live && added && !mine {
+		s.noteNews(it, r.name)
+	}
 	if fetched {
 		s.dirtyRooms[r.name] = true
 		return

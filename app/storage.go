@@ -34,11 +34,12 @@ type savedRoom struct {
 }
 
 type savedSend struct {
-	Room   string `json:"room"`
-	ID     string `json:"id"`
-	Text   string `json:"text"`
-	Reply  uint64 `json:"reply,omitempty"`
-	Failed string `json:"failed,omitempty"`
+	Room   string      `json:"room"`
+	ID     string      `json:"id"`
+	Text   string      `json:"text"`
+	Reply  uint64      `json:"reply,omitempty"`
+	Files  []wire.File `json:"files,omitempty"`
+	Failed string      `json:"failed,omitempty"`
 }
 
 // load restores what save wrote. Anything unreadable or no longer valid is
@@ -81,7 +82,7 @@ func (s *chatState) load(st app.BrowserStorage) {
 		app.Log("chat: reading the outbox:", err)
 	}
 	for _, p := range outbox {
-		if wire.ValidRoom(p.Room) != nil || wire.ValidID(p.ID) != nil || wire.ValidText(p.Text) != nil {
+		if wire.ValidRoom(p.Room) != nil || wire.ValidID(p.ID) != nil || validSend(p.Text, p.Files) != nil {
 			continue
 		}
 		r := s.rooms[p.Room]
@@ -91,7 +92,7 @@ func (s *chatState) load(st app.BrowserStorage) {
 			}
 			r = s.addRoom(p.Room)
 		}
-		r.pending = append(r.pending, pendingSend{ID: p.ID, Text: p.Text, Reply: p.Reply, Failed: p.Failed})
+		r.pending = append(r.pending, pendingSend{ID: p.ID, Text: p.Text, Reply: p.Reply, Files: p.Files, Failed: p.Failed})
 		r.rev++
 	}
 	if s.rooms[list.Current] != nil {
@@ -210,7 +211,7 @@ func (s *chatState) savedOutbox() []savedSend {
 	var outbox []savedSend
 	for _, name := range s.order {
 		for _, p := range s.rooms[name].pending {
-			outbox = append(outbox, savedSend{Room: name, ID: p.ID, Text: p.Text, Reply: p.Reply, Failed: p.Failed})
+			outbox = append(outbox, savedSend{Room: name, ID: p.ID, Text: p.Text, Reply: p.Reply, Files: p.Files, Failed: p.Failed})
 		}
 	}
 	return outbox
