@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -233,5 +234,50 @@ func TestUploadLimits(t *testing.T) {
 	}
 	if code, _, msg := upload(t, bo, hs, "town", "ok.png", testPNG(t, 20, 20)); code != http.StatusCreated {
 		t.Errorf("bo's next upload: %d %s", code, msg)
+	}
+	// A message carries at most wire.MaxFiles files.
+	ws := socket(t, bo, hs)
+	ws.joinAfter("town", 0)
+	var named []wire.File
+	for i := range wire.MaxFiles + 1 {
+		_, f, msg := upload(t, bo, hs, "town", fmt.Sprint("n", i, ".txt"), []byte("note"))
+		if f.ID == "" {
+			t.Fatalf("upload %d: %s", i, msg)
+		}
+		named = append(named, f)
+	}
+	ws.send(wire.Event{Type: wire.TypeSend, Room: "town", ID: "many", Files: named})
+	if e := errorFor(ws, "town"); e.Code != wire.CodeBadField || !strings.Contains(e.Text, "at most 10") {
+		t.Errorf("a message with %d files: %+v", len(named), e)
+	}
+	ws.send(wire.Event{Type: wire.TypeSend, Room: "town", ID: "ten", Files: named[:wire.MaxFiles]})
+	for a := ws.next(wire.TypeAck); a.ID != "ten"; a = ws.next(wire.TypeAck) {
+	}
+}
+
+// TestUploadsPerHour: past uploadsPerHour in an hour a person is told to
+// wait (429, Retry-After); another person is not.
+func TestUploadsPerHour(t *testing.T) {
+	_, hs := startServer(t, nil)
+	ana, bo := newPerson(t, hs), newPerson(t, hs)
+	ana.signUp("ana", "")
+	bo.signUp("bo", "")
+	for i := range uploadsPerHour {
+		if code, _, msg := upload(t, ana, hs, "town", "a.txt", []byte("a")); code != http.StatusCreated {
+			t.Fatalf("upload %d: %d %s", i, code, msg)
+		}
+	}
+	req, _ := http.NewRequest("POST", hs.URL+"/api/rooms/town/files?name=a.txt", strings.NewReader("a"))
+	req.Header.Set("Origin", hs.URL)
+	res, err := ana.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("upload %d: %d, Retry-After %q", uploadsPerHour+1, res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if code, _, msg := upload(t, bo, hs, "town", "b.txt", []byte("b")); code != http.StatusCreated {
+		t.Errorf("another person's upload: %d %s", code, msg)
 	}
 }

@@ -259,3 +259,30 @@ func TestSweepTakesUnsentFilesAway(t *testing.T) {
 		t.Errorf("usage %d, want the sent file's %d", n, sent.Size)
 	}
 }
+
+// TestUploadsWaitForASlot: past Concurrent uploads at once, the next waits
+// for one to end, and gives up with ErrBusy when its context does.
+func TestUploadsWaitForASlot(t *testing.T) {
+	s := openStore(t, &Options{Concurrent: 1})
+	pr, pw := io.Pipe()
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Put(context.Background(), "town", "u1", "slow.bin", pr)
+		first <- err
+	}()
+	if _, err := pw.Write([]byte("the first bytes")); err != nil { // the slot is taken
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := s.Put(ctx, "town", "u2", "b.bin", strings.NewReader("b")); !errors.Is(err, ErrBusy) {
+		t.Errorf("an upload while the only slot is taken: %v, want ErrBusy", err)
+	}
+	pw.Close()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(context.Background(), "town", "u2", "b.bin", strings.NewReader("b")); err != nil {
+		t.Errorf("once the slot is free: %v", err)
+	}
+}
