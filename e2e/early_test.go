@@ -4,9 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -16,38 +14,7 @@ import (
 // page is the server's prerendering under the loading screen.
 func holdWasm(tb testing.TB, tab context.Context) (waitHeld func(), release func()) {
 	tb.Helper()
-	held := make(chan fetch.RequestID, 4)
-	events := chromedp.Events(tab, fetch.RequestPaused)
-	go func() {
-		for ev, err := range events {
-			if err != nil {
-				return
-			}
-			held <- ev.RequestID
-		}
-	}()
-	if _, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/web/app.wasm*"}}}); err != nil {
-		tb.Fatal(err)
-	}
-	var id fetch.RequestID
-	waitHeld = func() {
-		tb.Helper()
-		select {
-		case id = <-held:
-		case <-time.After(20 * time.Second):
-			tb.Fatal("the page never asked for app.wasm")
-		}
-	}
-	release = func() {
-		tb.Helper()
-		if _, err := chromedp.Call(tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id}); err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := chromedp.Call(tab, fetch.Disable, struct{}{}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return waitHeld, release
+	return holdRequests(tb, tab, "*/web/app.wasm*")
 }
 
 // TestTypedBeforeTheAppRuns is issue 4: with app.wasm still loading, a

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"chat/internal/imagetest"
 	"chat/wire"
 )
 
@@ -62,20 +61,7 @@ func fetchFile(t *testing.T, p *person, hs *httptest.Server, path string) (*http
 	return res, body
 }
 
-func testPNG(t *testing.T, w, h int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 200, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func testPNG(t *testing.T, w, h int) []byte { return imagetest.PNG(t, w, h) }
 
 // TestFilesReachOnlyWhoMayReadTheRoom: on two nodes, a picture uploaded
 // on one and sent in a private room is described in the message (its

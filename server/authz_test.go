@@ -119,15 +119,20 @@ func errorFor(cl *client, room string) wire.Event {
 // one node and the sockets on another: who may do it does, everyone else
 // is refused with forbidden, and a refusal about a private room reads as
 // one about a room that does not exist.
-func TestAuthorizationMatrix(t *testing.T) {
+func TestAuthorizationMatrix(t *testing.T) { onOneAndTwoNodes(t, runAuthzMatrix) }
+
+// onOneAndTwoNodes runs a test of who may do what on one node, then with
+// two nodes on one NATS: what is set up through the first (srv, setupHS)
+// is tried through the second (hs).
+func onOneAndTwoNodes(t *testing.T, run func(t *testing.T, srv *Server, setupHS, hs *httptest.Server)) {
 	t.Run("one node", func(t *testing.T) {
 		srv, hs := startServer(t, nil)
-		runAuthzMatrix(t, srv, hs, hs)
+		run(t, srv, hs, hs)
 	})
 	t.Run("two nodes", func(t *testing.T) {
 		_, url := startNATS(t, t.TempDir(), 0)
 		srvs, hs := startNodes(t, url, 2, nil)
-		runAuthzMatrix(t, srvs[0], hs[0], hs[1])
+		run(t, srvs[0], hs[0], hs[1])
 	})
 }
 

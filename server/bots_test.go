@@ -215,17 +215,7 @@ func TestBotAdminCalls(t *testing.T) {
 // or anything else is refused: no token, a session cookie, a forged
 // token, another bot's token for a room it is not in (the same answer as
 // for a room that does not exist), a revoked token on every node.
-func TestBotPostsLikeAMember(t *testing.T) {
-	t.Run("one node", func(t *testing.T) {
-		srv, hs := startServer(t, nil)
-		runBotPosts(t, srv, hs, hs)
-	})
-	t.Run("two nodes", func(t *testing.T) {
-		_, url := startNATS(t, t.TempDir(), 0)
-		srvs, hs := startNodes(t, url, 2, nil)
-		runBotPosts(t, srvs[0], hs[0], hs[1])
-	})
-}
+func TestBotPostsLikeAMember(t *testing.T) { onOneAndTwoNodes(t, runBotPosts) }
 
 func runBotPosts(t *testing.T, srv *Server, hs1, hs2 *httptest.Server) {
 	w := newBotWorld(t, srv, hs1)

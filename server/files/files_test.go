@@ -7,14 +7,13 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"chat/internal/imagetest"
 	"chat/internal/natstest"
 )
 
@@ -27,21 +26,7 @@ func openStore(t testing.TB, o *Options) *Store {
 	return s
 }
 
-// pngOf is a w×h opaque PNG.
-func pngOf(t testing.TB, w, h int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func pngOf(tb testing.TB, w, h int) []byte { return imagetest.PNG(tb, w, h) }
 
 // bombPNG is a PNG whose header claims w×h pixels followed by no real
 // data: a few dozen bytes that would decode to w*h*4 bytes.
