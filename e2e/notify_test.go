@@ -50,7 +50,12 @@ func waitNotifications(tb testing.TB, page context.Context, n int) []shownNotifi
 			return list
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("%d notifications after 15 s, want %d: %+v", len(list), n, list)
+			state := value(tb, page, "what the page knows", chromedp.Evaluate[string](`JSON.stringify({
+				visibility: document.visibilityState, permission: Notification.permission,
+				on: document.getElementById("notify-toggle")?.dataset.on,
+				controller: !!navigator.serviceWorker.controller,
+				last: [...document.querySelectorAll("#messages li.msg .text")].slice(-2).map(e => e.textContent)})`))
+			tb.Fatalf("%d notifications after 15 s, want %d: %+v; the page: %s", len(list), n, list, state)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
