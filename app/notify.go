@@ -162,7 +162,17 @@ func showNotification(ctx app.Context, n app.Notification) {
 			"data": map[string]any{"goapp": map[string]any{"path": n.Path, "actions": []any{}}},
 		})
 	})
-	sw.Get("ready").Call("then", show)
+	var failed app.Func
+	failed = app.FuncOf(func(this app.Value, args []app.Value) any {
+		defer failed.Release()
+		if len(args) > 0 && args[0].Truthy() {
+			app.Window().Get("console").Call("warn", "notification not shown: "+args[0].Call("toString").String())
+		}
+		return nil
+	})
+	// A refusal (the permission gone, the worker replaced) is said in the
+	// console instead of vanishing in a promise nobody holds.
+	sw.Get("ready").Call("then", show).Call("then", failed, failed)
 }
 
 // onNotifyToggle opens or closes the bell's panel, for the room on
