@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"chat/server/broker"
 	"chat/wire"
 )
@@ -73,20 +75,22 @@ func (rc *receiver) collect(quiet time.Duration) []hookCall {
 // stored now is seen.
 func waitWebhookReaders(t *testing.T, srv *Server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	deadline := time.Now().Add(20 * time.Second)
+	for waiting := 0; ; {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		c, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, webhookConsumer)
 		if err == nil {
-			info, err := c.Info(ctx)
-			if err == nil && info.NumWaiting >= n {
-				cancel()
-				return
+			var info *jetstream.ConsumerInfo
+			if info, err = c.Info(ctx); err == nil {
+				if waiting = info.NumWaiting; waiting >= n {
+					cancel()
+					return
+				}
 			}
 		}
 		cancel()
 		if time.Now().After(deadline) {
-			t.Fatalf("the webhook consumer has not %d readers after 10 s (%v)", n, err)
+			t.Fatalf("the webhook consumer has %d readers after 20 s, not %d (%v)", waiting, n, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
