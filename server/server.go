@@ -141,27 +141,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.cfg, s.log, s.broker = cfg, cfg.Logger, b
 	s.signedIn.online = newOnlineUsers(b.Conn())
-	if s.auth, err = openAuth(ctx, b); err != nil {
-		b.Close()
-		return nil, err
-	}
-	if s.rooms, err = openRooms(ctx, b); err != nil {
-		b.Close()
-		return nil, err
-	}
-	if s.states, err = openStates(ctx, b); err != nil {
-		b.Close()
-		return nil, err
-	}
-	if s.reads, err = openReads(ctx, b); err != nil {
-		b.Close()
-		return nil, err
-	}
-	if s.files, err = openFiles(ctx, b, cfg); err != nil {
-		b.Close()
-		return nil, err
-	}
-	if s.push, err = openPush(ctx, b, cmp.Or(cfg.PushEvery, 30*time.Second)); err != nil {
+	if err := s.openStores(ctx, b, cfg); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -253,6 +233,28 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	s.started.Store(true)
 	return s, nil
+}
+
+// openStores opens the state kept in NATS beside the history: accounts,
+// rooms, messages' edits and reactions, read marks, files, push.
+func (s *Server) openStores(ctx context.Context, b *broker.NATS, cfg Config) (err error) {
+	if s.auth, err = openAuth(ctx, b); err != nil {
+		return err
+	}
+	if s.rooms, err = openRooms(ctx, b); err != nil {
+		return err
+	}
+	if s.states, err = openStates(ctx, b); err != nil {
+		return err
+	}
+	if s.reads, err = openReads(ctx, b); err != nil {
+		return err
+	}
+	if s.files, err = openFiles(ctx, b, cfg); err != nil {
+		return err
+	}
+	s.push, err = openPush(ctx, b, cmp.Or(cfg.PushEvery, 30*time.Second))
+	return err
 }
 
 func (s *Server) deliverBroadcast(texts []string) {
