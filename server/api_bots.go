@@ -219,7 +219,7 @@ func (s *Server) apiBotPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if lag := s.deliveries.lag(); lag > s.cfg.MaxDeliveryLag {
-		s.metrics.busy.Add(1)
+		s.metrics.Busy.Add(1)
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "busy: send it again in a moment", "code": wire.CodeBusy})
 		return
@@ -238,7 +238,7 @@ func (s *Server) apiBotPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !dup {
-		s.metrics.messagesIn.Add(1)
+		s.metrics.MessagesIn.Add(1)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"room": room, "id": req.ID, "seq": seq})
 }

@@ -72,7 +72,7 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 		uploadError(w, err)
 		return
 	}
-	s.metrics.uploads.Add(1)
+	s.metrics.Uploads.Add(1)
 	writeJSON(w, http.StatusCreated, map[string]wire.File{"file": in.File})
 }
 

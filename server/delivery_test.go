@@ -64,8 +64,8 @@ func TestBusyRefusesSendersNotReaders(t *testing.T) {
 	if st := s.Hub().Stats(); st.SlowConsumers != 0 || st.WriteTimeouts != 0 {
 		t.Errorf("readers dropped: %+v", st)
 	}
-	if s.metrics.busy.Load() != uint64(busy) {
-		t.Errorf("busy counter %d, want %d", s.metrics.busy.Load(), busy)
+	if s.metrics.Busy.Load() != uint64(busy) {
+		t.Errorf("busy counter %d, want %d", s.metrics.Busy.Load(), busy)
 	}
 	t.Logf("%d acknowledged, %d refused as busy", len(acked), busy)
 }

@@ -115,7 +115,7 @@ func TestPingFloodersDoNotDelayOthersBroadcasts(t *testing.T) {
 	// burst (processing 12,000 pings takes CPU, not what is measured here)
 	// and every flooder's socket is full.
 	deadline := time.Now().Add(10 * time.Second)
-	for s.Hub().Stats().Stalled < attackers || s.metrics.controlIn.Load() < attackers*1500 {
+	for s.Hub().Stats().Stalled < attackers || s.metrics.ControlIn.Load() < attackers*1500 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the flooders' sockets never filled (%+v): the attack did not happen", s.Hub().Stats())
 		}

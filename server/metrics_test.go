@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"chat/server/metrics"
 	"chat/wire"
 )
 
@@ -55,7 +56,7 @@ func TestStatsSeriesHasOnePointASecond(t *testing.T) {
 	for i := range 5 {
 		a.say("lobby", fmt.Sprint("s", i), "hi")
 	}
-	var points []Point
+	var points []metrics.Point
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		res := get(t, hs.URL+"/stats.json")
@@ -97,7 +98,7 @@ func TestStatsSeriesHasOnePointASecond(t *testing.T) {
 	}
 	last := points[len(points)-1].T
 	res := get(t, fmt.Sprintf("%s/stats.json?since=%d", hs.URL, last))
-	var none []Point
+	var none []metrics.Point
 	_ = json.NewDecoder(res.Body).Decode(&none)
 	if len(none) != 0 {
 		t.Errorf("since the last point: %d points", len(none))

@@ -66,7 +66,7 @@ func (ss *session) deleteMessage(ev wire.Event) error {
 	if err := ss.srv.states.Forget(ctx, ev.Room, ev.Target); err != nil {
 		ss.srv.log.Warn("deleted message's edits and reactions not forgotten", "room", ev.Room, "seq", ev.Target, "err", err)
 	}
-	ss.srv.metrics.deletes.Add(1)
+	ss.srv.metrics.Deletes.Add(1)
 	ss.reply(wire.Event{Type: wire.TypeAck, Room: ev.Room, ID: ev.ID, Seq: seq})
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"chat/server/auth"
+	"chat/server/metrics"
 	"chat/server/outgoing"
 	"chat/server/push"
 	"chat/server/rooms"
@@ -56,7 +57,7 @@ type pushes struct {
 	hc       *http.Client
 	contact  string
 	log      *slog.Logger
-	metrics  *metrics
+	metrics  *metrics.Metrics
 
 	mu      sync.Mutex
 	devices map[string]struct{} // every subscribed device's key: the consumer is read while there is one
@@ -254,9 +255,9 @@ func (p *pushes) tell(ctx context.Context, t pushTarget, ev wire.Event, rm rooms
 		}
 		gone, err := p.store.Send(ctx, p.hc, p.contact, d, n)
 		if err != nil || gone {
-			p.metrics.pushFails.Add(1)
+			p.metrics.PushFails.Add(1)
 		} else {
-			p.metrics.pushes.Add(1)
+			p.metrics.Pushes.Add(1)
 		}
 		if gone {
 			p.log.Info("push subscription gone: forgotten", "user", t.user, "device", d.ID)

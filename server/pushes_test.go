@@ -153,7 +153,7 @@ func TestPushReachesClosedAppsOnly(t *testing.T) {
 	}
 	var sent, failed uint64
 	for _, s := range srvs {
-		sent, failed = sent+s.metrics.pushes.Load(), failed+s.metrics.pushFails.Load()
+		sent, failed = sent+s.metrics.Pushes.Load(), failed+s.metrics.PushFails.Load()
 	}
 	if sent != 4 || failed < 1 {
 		t.Errorf("chat_pushes_total %d (want 4: three to mia, one to sam), chat_push_failures_total %d (want the 410s)", sent, failed)

@@ -30,8 +30,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("/healthz", s.serveHealth)
 	s.apiRoutes(mux)
-	mux.Handle("/metrics", s.metrics.serveMetrics())
-	mux.HandleFunc("/stats.json", s.metrics.serveStats)
+	mux.Handle("/metrics", s.metrics.ServeMetrics())
+	mux.HandleFunc("/stats.json", s.metrics.ServeStats)
 	mux.Handle("/web/", s.assets)
 	if s.cfg.UI != nil {
 		mux.Handle("/wasm_exec.js", s.assets.wasmExec())

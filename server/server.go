@@ -27,6 +27,7 @@ import (
 	"chat/server/broker"
 	"chat/server/files"
 	"chat/server/hub"
+	"chat/server/metrics"
 	"chat/server/msgstate"
 	"chat/server/push"
 	"chat/server/reads"
@@ -42,7 +43,7 @@ type Server struct {
 	hub        *hub.Hub
 	broker     *broker.NATS
 	presence   *presence
-	metrics    *metrics
+	metrics    *metrics.Metrics
 	live       liveFeed
 	deliveries *deliveries
 	recent     *recent
@@ -157,9 +158,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Hub != nil {
 		hubOpts = *cfg.Hub
 	}
-	s.metrics = newMetrics(func() hub.Stats { return s.hub.Stats() })
-	s.metrics.countBroadcastsDropped(b.BroadcastsDropped)
-	hubOpts.ObserveFanout = s.metrics.observeFanout
+	s.metrics = metrics.New(func() hub.Stats { return s.hub.Stats() })
+	s.metrics.CountBroadcastsDropped(b.BroadcastsDropped)
+	hubOpts.ObserveFanout = s.metrics.ObserveFanout
 	hubOpts.RoomEmptied = func(room string) { s.recent.forget(room) }
 	s.hub = hub.New(&hubOpts)
 	s.lobbyHolds = newLobbyHolds()
@@ -170,8 +171,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)), s.mergeState)
 	s.searchIdx = newSearchIndex(s.searchLoad, searchIndexBytes, searchIdle)
 	s.deliveries = newDeliveries(s.hub, &s.live, s.recent, s.searchIdx)
-	s.metrics.countRedelivered(s.deliveries.again.Load)
-	go s.metrics.run()
+	s.metrics.CountRedelivered(s.deliveries.again.Load)
+	go s.metrics.Run()
 	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{
 		Message:   s.deliveries.add,
@@ -180,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	s.live.reset(last)
 	if err != nil {
-		s.metrics.close()
+		s.metrics.Close()
 		s.lobbyHolds.close()
 		s.deliveries.close()
 		s.hub.Stop()
@@ -207,7 +208,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err != nil {
 		cancel()
-		s.metrics.close()
+		s.metrics.Close()
 		s.lobbyHolds.close()
 		s.deliveries.close()
 		s.hub.Stop()
@@ -216,7 +217,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if s.typing, err = newTyping(s.hub, b.Conn()); err != nil {
 		cancel()
-		s.metrics.close()
+		s.metrics.Close()
 		s.lobbyHolds.close()
 		s.deliveries.close()
 		s.hub.Stop()
@@ -270,7 +271,7 @@ func (s *Server) deliverBroadcast(texts []string) {
 	}
 	// Counted first: a client may read the broadcast before the fan-out
 	// returns, and the count should not lag what clients saw.
-	s.metrics.broadcasts.Add(uint64(len(texts)))
+	s.metrics.Broadcasts.Add(uint64(len(texts)))
 	s.hub.Broadcast(hub.NewFrame(payload, len(texts)))
 }
 
@@ -322,7 +323,7 @@ func (s *Server) shutdown(ctx context.Context) {
 	s.hub.Stop()
 	s.parker.close()
 	s.lobbyHolds.close()
-	s.metrics.close()
+	s.metrics.Close()
 }
 
 // HTTPServer is the http.Server for s's Handler, with the timeouts a public

@@ -260,7 +260,7 @@ func (ss *session) end() {
 // handle acts on one event. It returns false with the reason when the
 // connection must be closed.
 func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
-	ss.srv.metrics.eventsIn.Add(1)
+	ss.srv.metrics.EventsIn.Add(1)
 	ev, err := wire.Decode(line)
 	if !ss.allow() {
 		if ss.strikes > maxRateStrikes {
@@ -330,7 +330,7 @@ func (ss *session) rateError() *wire.ProtocolError {
 // since a peer that floods pings is usually not reading its pongs either.
 // Without this a client could make the server write as fast as it sends.
 func (ss *session) pingAllowed() (ok, abort bool) {
-	ss.srv.metrics.controlIn.Add(1)
+	ss.srv.metrics.ControlIn.Add(1)
 	if ss.allow() {
 		return true, false
 	}
@@ -418,7 +418,7 @@ func (ss *session) send(ev wire.Event) error {
 		}
 	}
 	if lag := ss.srv.deliveries.lag(); lag > ss.srv.cfg.MaxDeliveryLag {
-		ss.srv.metrics.busy.Add(1)
+		ss.srv.metrics.Busy.Add(1)
 		return wire.Errorf(wire.CodeBusy, "not stored: the server is %v behind delivering messages; send it again in a moment", lag.Round(10*time.Millisecond))
 	}
 	m := wire.Event{
@@ -458,7 +458,7 @@ func (ss *session) send(ev wire.Event) error {
 		return wire.Errorf(wire.CodeUnavailable, "message not stored (%v); send it again", err)
 	}
 	if !dup {
-		ss.srv.metrics.messagesIn.Add(1)
+		ss.srv.metrics.MessagesIn.Add(1)
 	}
 	for _, in := range attached {
 		if in.Seq == 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"chat/server/auth"
+	"chat/server/metrics"
 	"chat/server/outgoing"
 	"chat/server/rooms"
 	"chat/wire"
@@ -100,7 +101,7 @@ type webhooks struct {
 	log      *slog.Logger
 	client   *outgoing.Client
 	backoff  time.Duration
-	metrics  *metrics
+	metrics  *metrics.Metrics
 
 	mu   sync.Mutex
 	bots map[string]auth.Bot // live bots with a webhook, by id
@@ -211,9 +212,9 @@ func (h *webhooks) deliver(ctx context.Context, m jetstream.Msg) {
 		}
 		err := h.call(ctx, t, ev, int(meta.NumDelivered))
 		if err != nil {
-			h.metrics.hookFails.Add(1)
+			h.metrics.HookFails.Add(1)
 		} else {
-			h.metrics.hookCalls.Add(1)
+			h.metrics.HookCalls.Add(1)
 		}
 		var perm permanentError
 		switch {

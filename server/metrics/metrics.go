@@ -1,4 +1,6 @@
-package server
+// Package metrics holds a node's figures: Prometheus's series (/metrics)
+// and the live dashboard's one point a second (/stats.json).
+package metrics
 
 import (
 	"encoding/json"
@@ -23,23 +25,23 @@ import (
 // second for ten minutes.
 const statsWindow = 600
 
-// metrics holds the server's figures for Prometheus (/metrics) and for the
+// Metrics holds the server's figures for Prometheus (/metrics) and for the
 // dashboard's time series (/stats.json). Hub counters are read when scraped;
 // the fan-out latency comes from the hub's tracker.
-type metrics struct {
+type Metrics struct {
 	reg        *prometheus.Registry
 	fanout     prometheus.Histogram
-	messagesIn atomic.Uint64 // messages stored through this node
-	deletes    atomic.Uint64 // messages deleted through this node
-	uploads    atomic.Uint64 // files taken in by this node
-	pushes     atomic.Uint64 // Web Pushes a push service took from this node
-	pushFails  atomic.Uint64 // Web Pushes that failed (the service said no, or was not reached)
-	hookCalls  atomic.Uint64 // webhook calls answered 2xx
-	hookFails  atomic.Uint64 // webhook calls that failed (each attempt)
-	eventsIn   atomic.Uint64 // client events read
-	controlIn  atomic.Uint64 // pings and pongs read
-	busy       atomic.Uint64 // messages refused because the fan-out was behind
-	broadcasts atomic.Uint64 // GET /benchmark broadcasts fanned out by this node
+	MessagesIn atomic.Uint64 // messages stored through this node
+	Deletes    atomic.Uint64 // messages deleted through this node
+	Uploads    atomic.Uint64 // files taken in by this node
+	Pushes     atomic.Uint64 // Web Pushes a push service took from this node
+	PushFails  atomic.Uint64 // Web Pushes that failed (the service said no, or was not reached)
+	HookCalls  atomic.Uint64 // webhook calls answered 2xx
+	HookFails  atomic.Uint64 // webhook calls that failed (each attempt)
+	EventsIn   atomic.Uint64 // client events read
+	ControlIn  atomic.Uint64 // pings and pongs read
+	Busy       atomic.Uint64 // messages refused because the fan-out was behind
+	Broadcasts atomic.Uint64 // GET /benchmark broadcasts fanned out by this node
 	hub        func() hub.Stats
 	windowMu   sync.Mutex
 	window     []time.Duration // fan-out latencies of the current second
@@ -69,8 +71,10 @@ type sample struct {
 	haveProcs bool
 }
 
-func newMetrics(hubStats func() hub.Stats) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry(), hub: hubStats, stop: make(chan struct{}), done: make(chan struct{})}
+// New makes the figures of a node whose hub says hubStats; Run records the
+// dashboard's points until Close.
+func New(hubStats func() hub.Stats) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), hub: hubStats, stop: make(chan struct{}), done: make(chan struct{})}
 	m.fanout = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "chat_fanout_seconds",
 		Help:    "Time from an event entering the hub to the last recipient's write returning (sampled: one fan-out followed at a time).",
@@ -101,49 +105,49 @@ func newMetrics(hubStats func() hub.Stats) *metrics {
 		hubCounter("chat_slow_consumers_total", "Clients closed because their outgoing queue overflowed.", func(s hub.Stats) uint64 { return s.SlowConsumers }),
 		hubCounter("chat_write_timeouts_total", "Clients closed because a write stalled.", func(s hub.Stats) uint64 { return s.WriteTimeouts }),
 		hubCounter("chat_ping_timeouts_total", "Clients closed because they did not answer a ping.", func(s hub.Stats) uint64 { return s.PingTimeouts }),
-		ownCounter("chat_messages_in_total", "Chat messages stored through this node.", &m.messagesIn),
-		ownCounter("chat_messages_deleted_total", "Messages deleted (by their authors, room owners or admins) through this node.", &m.deletes),
-		ownCounter("chat_files_uploaded_total", "Files uploaded through this node.", &m.uploads),
-		ownCounter("chat_pushes_total", "Web Pushes a push service accepted from this node.", &m.pushes),
-		ownCounter("chat_push_failures_total", "Web Pushes from this node that failed.", &m.pushFails),
-		ownCounter("chat_webhook_calls_total", "Webhook calls from this node answered 2xx.", &m.hookCalls),
-		ownCounter("chat_webhook_failures_total", "Webhook call attempts from this node that failed.", &m.hookFails),
-		ownCounter("chat_events_in_total", "Client events read by this node.", &m.eventsIn),
-		ownCounter("chat_busy_refusals_total", "Messages refused with a busy error because this node's fan-out of stored messages was behind.", &m.busy),
-		ownCounter("chat_control_frames_in_total", "Pings and pongs read from clients (they count against the event rate).", &m.controlIn),
-		ownCounter("chat_broadcasts_total", "GET /benchmark broadcasts fanned out by this node.", &m.broadcasts),
+		ownCounter("chat_messages_in_total", "Chat messages stored through this node.", &m.MessagesIn),
+		ownCounter("chat_messages_deleted_total", "Messages deleted (by their authors, room owners or admins) through this node.", &m.Deletes),
+		ownCounter("chat_files_uploaded_total", "Files uploaded through this node.", &m.Uploads),
+		ownCounter("chat_pushes_total", "Web Pushes a push service accepted from this node.", &m.Pushes),
+		ownCounter("chat_push_failures_total", "Web Pushes from this node that failed.", &m.PushFails),
+		ownCounter("chat_webhook_calls_total", "Webhook calls from this node answered 2xx.", &m.HookCalls),
+		ownCounter("chat_webhook_failures_total", "Webhook call attempts from this node that failed.", &m.HookFails),
+		ownCounter("chat_events_in_total", "Client events read by this node.", &m.EventsIn),
+		ownCounter("chat_busy_refusals_total", "Messages refused with a busy error because this node's fan-out of stored messages was behind.", &m.Busy),
+		ownCounter("chat_control_frames_in_total", "Pings and pongs read from clients (they count against the event rate).", &m.ControlIn),
+		ownCounter("chat_broadcasts_total", "GET /benchmark broadcasts fanned out by this node.", &m.Broadcasts),
 	)
 	return m
 }
 
-// countBroadcastsDropped adds the broker's count of broadcasts dropped
+// CountBroadcastsDropped adds the broker's count of broadcasts dropped
 // while too many waited for the fan-out.
-func (m *metrics) countBroadcastsDropped(dropped func() uint64) {
+func (m *Metrics) CountBroadcastsDropped(dropped func() uint64) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "chat_broadcasts_dropped_total",
 		Help: "GET /benchmark broadcasts this node dropped because too many were waiting for its fan-out.",
 	}, func() float64 { return float64(dropped()) }))
 }
 
-// countRedelivered adds how many stored messages the live feed brought
+// CountRedelivered adds how many stored messages the live feed brought
 // again and the node dropped (see deliveries.add).
-func (m *metrics) countRedelivered(again func() uint64) {
+func (m *Metrics) CountRedelivered(again func() uint64) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "chat_live_redelivered_total",
 		Help: "Stored messages NATS delivered to this node a second time (after a stream leader change), dropped instead of sent twice.",
 	}, func() float64 { return float64(again()) }))
 }
 
-// observeFanout is the hub's FanoutObserver.
-func (m *metrics) observeFanout(d time.Duration) {
+// ObserveFanout is the hub's FanoutObserver.
+func (m *Metrics) ObserveFanout(d time.Duration) {
 	m.fanout.Observe(d.Seconds())
 	m.windowMu.Lock()
 	m.window = append(m.window, d)
 	m.windowMu.Unlock()
 }
 
-// run records one dashboard point a second until stopped.
-func (m *metrics) run() {
+// Run records one dashboard point a second until stopped.
+func (m *Metrics) Run() {
 	defer close(m.done)
 	m.prev = m.read()
 	tick := time.NewTicker(time.Second)
@@ -158,20 +162,20 @@ func (m *metrics) run() {
 	}
 }
 
-func (m *metrics) close() {
+func (m *Metrics) Close() {
 	close(m.stop)
 	<-m.done
 }
 
-func (m *metrics) read() sample {
-	s := sample{at: time.Now(), in: m.messagesIn.Load(), out: m.hub().Delivered}
+func (m *Metrics) read() sample {
+	s := sample{at: time.Now(), in: m.MessagesIn.Load(), out: m.hub().Delivered}
 	if p, err := procstat.Read(os.Getpid()); err == nil {
 		s.cpu, s.haveProcs = p.CPU, true
 	}
 	return s
 }
 
-func (m *metrics) record() {
+func (m *Metrics) record() {
 	cur := m.read()
 	secs := cur.at.Sub(m.prev.at).Seconds()
 	if secs <= 0 {
@@ -214,14 +218,14 @@ func (m *metrics) record() {
 	m.pointsMu.Unlock()
 }
 
-// serveMetrics is /metrics, for Prometheus.
-func (m *metrics) serveMetrics() http.Handler {
+// ServeMetrics is /metrics, for Prometheus.
+func (m *Metrics) ServeMetrics() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// serveStats is /stats.json: the dashboard's points, all of them or those
+// ServeStats is /stats.json: the dashboard's points, all of them or those
 // after ?since=<unix seconds>.
-func (m *metrics) serveStats(w http.ResponseWriter, r *http.Request) {
+func (m *Metrics) ServeStats(w http.ResponseWriter, r *http.Request) {
 	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
 	m.pointsMu.Lock()
 	i, _ := slices.BinarySearchFunc(m.points, since+1, func(p Point, t int64) int {
