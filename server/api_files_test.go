@@ -73,7 +73,7 @@ func TestFilesReachOnlyWhoMayReadTheRoom(t *testing.T) {
 	_, natsURL := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, natsURL, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
-	olga, mia := socket(t, w.olga, hs[0]), socket(t, w.mia, hs[1])
+	olga, mia := openSocket(t, w.olga, hs[0]), openSocket(t, w.mia, hs[1])
 	olga.joinAfter(w.priv, 0)
 	mia.joinAfter(w.priv, 0)
 	shot := testPNG(t, 1280, 800)
@@ -222,7 +222,7 @@ func TestUploadLimits(t *testing.T) {
 		t.Errorf("bo's next upload: %d %s", code, msg)
 	}
 	// A message carries at most wire.MaxFiles files.
-	ws := socket(t, bo, hs)
+	ws := openSocket(t, bo, hs)
 	ws.joinAfter("town", 0)
 	var named []wire.File
 	for i := range wire.MaxFiles + 1 {

@@ -95,8 +95,8 @@ func newAuthzWorld(t *testing.T, srv *Server, hs *httptest.Server) *authzWorld {
 	return w
 }
 
-// socket opens p's WebSocket on hs (any node), with p's cookies.
-func socket(t *testing.T, p *person, hs *httptest.Server) *client {
+// openSocket opens p's WebSocket on hs (any node), with p's cookies.
+func openSocket(t *testing.T, p *person, hs *httptest.Server) *client {
 	t.Helper()
 	if p == nil {
 		return dial(t, hs)
@@ -140,7 +140,7 @@ func runAuthzMatrix(t *testing.T, srv *Server, setupHS, hs *httptest.Server) {
 	w := newAuthzWorld(t, srv, setupHS)
 	// Olga and Mia are in every room; their messages are the ones others
 	// try to delete, and Olga's socket sees what reaches members.
-	olga, mia := socket(t, w.olga, hs), socket(t, w.mia, hs)
+	olga, mia := openSocket(t, w.olga, hs), openSocket(t, w.mia, hs)
 	for _, room := range []string{w.public, w.priv, w.direct} {
 		olga.joinAfter(room, 0)
 		mia.joinAfter(room, 0)
@@ -150,7 +150,7 @@ func runAuthzMatrix(t *testing.T, srv *Server, setupHS, hs *httptest.Server) {
 	probe.send(wire.Event{Type: wire.TypeJoin, Room: w.missing})
 	missingText := errorFor(probe, w.missing).Text
 	for _, role := range w.people {
-		cl := socket(t, role.p, hs)
+		cl := openSocket(t, role.p, hs)
 		for _, room := range []string{w.public, w.priv, w.direct} {
 			cell := fmt.Sprintf("%s in %s", role.name, map[string]string{w.public: "the public room", w.priv: "the private room", w.direct: "the direct message"}[room])
 			victim, by := mia, "mia"
@@ -183,7 +183,7 @@ func runAuthzMatrix(t *testing.T, srv *Server, setupHS, hs *httptest.Server) {
 		if role.joins[w.priv] {
 			continue
 		}
-		cl := socket(t, role.p, hs)
+		cl := openSocket(t, role.p, hs)
 		cl.joinAfter(w.public, 0)
 		olga.say(w.priv, "secret-"+role.name, "secret")
 		olga.say(w.public, "open-"+role.name, "open")
@@ -262,7 +262,7 @@ func TestRemovedMemberLeavesAtOnce(t *testing.T) {
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
-	olga, mia := socket(t, w.olga, hs[0]), socket(t, w.mia, hs[1])
+	olga, mia := openSocket(t, w.olga, hs[0]), openSocket(t, w.mia, hs[1])
 	olga.joinAfter(w.priv, 0)
 	mia.joinAfter(w.priv, 0)
 	olga.say(w.priv, "before", "still here")
@@ -461,7 +461,7 @@ func TestDeletedMessageLeavesHistory(t *testing.T) {
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
-	olga, mia := socket(t, w.olga, hs[0]), socket(t, w.mia, hs[1])
+	olga, mia := openSocket(t, w.olga, hs[0]), openSocket(t, w.mia, hs[1])
 	olga.joinAfter(w.public, 0)
 	olga.joinAfter(w.priv, 0)
 	mia.joinAfter(w.public, 0)
@@ -537,10 +537,10 @@ func TestRoomChangesArePushed(t *testing.T) {
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
-	mia := socket(t, w.mia, hs[1])
+	mia := openSocket(t, w.mia, hs[1])
 	mia.send(wire.Event{Type: wire.TypeHello})
 	mia.next(wire.TypeWelcome)
-	sam := socket(t, w.people[3].p, hs[1]) // the stranger
+	sam := openSocket(t, w.people[3].p, hs[1]) // the stranger
 	sam.send(wire.Event{Type: wire.TypeHello})
 	sam.next(wire.TypeWelcome)
 	steps := []struct {
@@ -625,7 +625,7 @@ func TestRoomsAPILimits(t *testing.T) {
 func TestPublicRoomDirectory(t *testing.T) {
 	srv, hs := startServer(t, nil)
 	w := newAuthzWorld(t, srv, hs)
-	olga := socket(t, w.olga, hs)
+	olga := openSocket(t, w.olga, hs)
 	for _, room := range []string{"town", "garden", w.priv, w.direct} {
 		olga.joinAfter(room, 0)
 		olga.say(room, "hi-"+room, "hello")
@@ -665,7 +665,7 @@ func TestPublicRoomDirectory(t *testing.T) {
 func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
 	srv, hs := startServer(t, nil)
 	w := newAuthzWorld(t, srv, hs)
-	olga := socket(t, w.olga, hs)
+	olga := openSocket(t, w.olga, hs)
 	for _, room := range []string{"town", w.priv} {
 		olga.joinAfter(room, 0)
 	}
@@ -741,7 +741,7 @@ func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
 func TestSearchForgetsWhatRetentionDropped(t *testing.T) {
 	srv, hs := startServer(t, func(c *Config) { c.HistoryPerRoom = 3 })
 	w := newAuthzWorld(t, srv, hs)
-	olga := socket(t, w.olga, hs)
+	olga := openSocket(t, w.olga, hs)
 	olga.joinAfter("town", 0)
 	count := func() int {
 		t.Helper()

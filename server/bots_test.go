@@ -223,7 +223,7 @@ func runBotPosts(t *testing.T, srv *Server, hs1, hs2 *httptest.Server) {
 	_, alerts, _ := w.admin.makeBot("alerts", "")
 	w.olga.addMember(w.priv, "ci")
 
-	mia := socket(t, w.mia, hs2)
+	mia := openSocket(t, w.mia, hs2)
 	mia.joinAfter(w.priv, 0)
 	mia.joinAfter("town", 0)
 
@@ -242,7 +242,7 @@ func runBotPosts(t *testing.T, srv *Server, hs1, hs2 *httptest.Server) {
 		t.Errorf("the resend: %d %v, want seq %d again", code, out, seq)
 	}
 	// History, on the other node, from the store.
-	late := socket(t, w.olga, hs2)
+	late := openSocket(t, w.olga, hs2)
 	late.joinAfter(w.priv, 0)
 	if h := late.next(wire.TypeMsg); h.Seq != seq || !h.Bot || h.From != "ci" {
 		t.Errorf("history has %+v, want ci's message with bot set", h)
@@ -255,7 +255,7 @@ func runBotPosts(t *testing.T, srv *Server, hs1, hs2 *httptest.Server) {
 		t.Errorf("mia got %+v, want alerts' message in town", m)
 	}
 	// A person's socket cannot mark its message as a bot's.
-	olga := socket(t, w.olga, hs1)
+	olga := openSocket(t, w.olga, hs1)
 	olga.joinAfter("town", 0)
 	olga.send(wire.Event{Type: wire.TypeSend, Room: "town", ID: "fake", Text: "I am a bot", Bot: true})
 	for {

@@ -18,7 +18,7 @@ func TestEditReactReplyOnTwoNodes(t *testing.T) {
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
-	ana, bo := socket(t, w.olga, hs[0]), socket(t, w.mia, hs[1])
+	ana, bo := openSocket(t, w.olga, hs[0]), openSocket(t, w.mia, hs[1])
 	for _, c := range []*client{ana, bo} {
 		c.joinAfter("town", 0)
 	}
@@ -109,8 +109,8 @@ func TestEditReactReplyOnTwoNodes(t *testing.T) {
 		t.Errorf("a deleted message's state stays: %+v", st)
 	}
 	// Nobody reacts to, edits or fetches from a room they may not read.
-	sam := socket(t, w.people[3].p, hs[1])
-	olgaPriv := socket(t, w.olga, hs[0])
+	sam := openSocket(t, w.people[3].p, hs[1])
+	olgaPriv := openSocket(t, w.olga, hs[0])
 	olgaPriv.joinAfter(w.priv, 0)
 	secret := olgaPriv.say(w.priv, "s1", "secret")
 	for _, ev := range []wire.Event{
@@ -203,7 +203,7 @@ func TestReadStateAcrossDevices(t *testing.T) {
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
-	phone, laptop := socket(t, w.olga, hs[0]), socket(t, w.olga, hs[1])
+	phone, laptop := openSocket(t, w.olga, hs[0]), openSocket(t, w.olga, hs[1])
 	phone.joinAfter("town", 0)
 	laptop.joinAfter("town", 0)
 	seqs := phone.sayN("town", "r", 3)
@@ -216,11 +216,11 @@ func TestReadStateAcrossDevices(t *testing.T) {
 	// An older mark from the other device changes nothing.
 	laptop.send(wire.Event{Type: wire.TypeRead, Room: "town", Seq: seqs[0]})
 	time.Sleep(1500 * time.Millisecond) // a flush
-	tablet := socket(t, w.olga, hs[0])
+	tablet := openSocket(t, w.olga, hs[0])
 	if j := tablet.joinAfter("town", 0); j.Read != seqs[1] {
 		t.Errorf("a new device's joined: read %d, want %d", j.Read, seqs[1])
 	}
-	mia := socket(t, w.mia, hs[1])
+	mia := openSocket(t, w.mia, hs[1])
 	if j := mia.joinAfter("town", 0); j.Read != 0 {
 		t.Errorf("someone else's read mark: %d", j.Read)
 	}

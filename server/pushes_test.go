@@ -83,7 +83,7 @@ func TestPushReachesClosedAppsOnly(t *testing.T) {
 			t.Fatalf("subscribe: %d %v", code, out)
 		}
 	}
-	olga := socket(t, w.olga, hs[0])
+	olga := openSocket(t, w.olga, hs[0])
 	for _, room := range []string{"town", w.priv, w.direct} {
 		olga.joinAfter(room, 0)
 	}
@@ -129,7 +129,7 @@ func TestPushReachesClosedAppsOnly(t *testing.T) {
 		t.Errorf("with previews: %+v", p)
 	}
 	// With the app open on the other node: nothing.
-	mia := socket(t, w.mia, hs[1])
+	mia := openSocket(t, w.mia, hs[1])
 	mia.joinAfter(w.direct, 0)
 	time.Sleep(1100 * time.Millisecond)
 	seq = olga.say(w.direct, "p9", "are you there?")

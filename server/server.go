@@ -32,6 +32,7 @@ import (
 	"chat/server/push"
 	"chat/server/reads"
 	"chat/server/rooms"
+	"chat/server/socket"
 	"chat/wire"
 )
 
@@ -355,7 +356,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	var plain *http.Server
 	if secure != nil {
-		ln = &tlsListener{Listener: ln, config: secure.config}
+		ln = socket.NewTLSListener(ln, secure.config)
 		if plain, err = servePlain(cfg, ln.Addr().String(), secure); err != nil {
 			ln.Close()
 			return err

@@ -22,6 +22,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chat/server/socket"
 	"chat/wire"
 )
 
@@ -201,7 +202,7 @@ func TestHTTPSEndToEnd(t *testing.T) {
 }
 
 // startServerTLS is startServer over TLS: the server's own listener
-// (tlsListener, as Run makes it), for tests that look at its hub.
+// (socket.NewTLSListener, as Run makes it), for tests that look at its hub.
 func startServerTLS(t *testing.T, ca *testCA, mutate func(*Config)) (*Server, string) {
 	t.Helper()
 	cert, key := ca.leaf(t, t.TempDir(), 2)
@@ -226,7 +227,7 @@ func startServerTLS(t *testing.T, ca *testCA, mutate func(*Config)) (*Server, st
 		t.Fatal(err)
 	}
 	hs := s.HTTPServer()
-	go hs.Serve(&tlsListener{Listener: ln, config: &tls.Config{GetCertificate: files.GetCertificate, NextProtos: []string{"http/1.1"}}})
+	go hs.Serve(socket.NewTLSListener(ln, &tls.Config{GetCertificate: files.GetCertificate, NextProtos: []string{"http/1.1"}}))
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -123,7 +123,7 @@ func TestConnectionTokens(t *testing.T) {
 	// A file sent in the private room is the token holder's to read, by
 	// ?token= as an <img> asks; not with a token without the room, nor a
 	// forged one.
-	olgaWS := socket(t, olga, hs)
+	olgaWS := openSocket(t, olga, hs)
 	olgaWS.joinAfter(priv, 0)
 	_, f, msg := upload(t, olga, hs, priv, "shot.png", testPNG(t, 40, 30))
 	if f.ID == "" {

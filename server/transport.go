@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"chat/server/hub"
+	"chat/server/socket"
 )
 
 // readBufferSize is each connection's read buffer. Clients send little (a
@@ -44,9 +45,9 @@ type transport struct {
 	ws     *websocket.Conn
 	conn   net.Conn
 	raw    syscall.RawConn // a plain socket's, for parking; nil under TLS or without one
-	nb     nbWriter        // a plain socket's non-blocking writes
+	nb     socket.Writer   // a plain socket's non-blocking writes
 	tls    *tls.Conn       // under TLS: conn, served over wire
-	wire   *tlsWire
+	wire   *socket.TLSWire
 	client *hub.Client   // where control frames go
 	br     *bufio.Reader // what coder/websocket reads from, read by the read loop only
 	direct bool          // nothing came behind the handshake: br may read conn directly
@@ -62,12 +63,12 @@ var _ hub.Transport = (*transport)(nil)
 // says so, and the hub's writer sends it (Write with nothing new).
 func (t *transport) TryWrite(p []byte) (int, error) {
 	if t.wire == nil {
-		return t.nb.write(p)
+		return t.nb.Write(p)
 	}
 	if _, err := t.tls.Write(p); err != nil {
 		return 0, err
 	}
-	if t.wire.hasPending() {
+	if t.wire.HasPending() {
 		return len(p), hub.ErrPending
 	}
 	return len(p), nil
@@ -84,7 +85,7 @@ func (t *transport) Write(p []byte) error {
 			return err
 		}
 	}
-	return t.wire.flush()
+	return t.wire.Flush()
 }
 
 // CloseNow implements hub.Transport. A parked connection is taken from the
@@ -122,10 +123,10 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	h.t.conn = conn
 	sock := conn
 	if tc, ok := conn.(*tls.Conn); ok {
-		if w, ok := tc.NetConn().(*tlsWire); ok {
-			// From now on the wire never blocks (see tlsWire).
+		if w, ok := tc.NetConn().(*socket.TLSWire); ok {
+			// From now on the wire never blocks (see TLSWire).
 			h.t.tls, h.t.wire, sock = tc, w, w.Conn
-			w.async.Store(true)
+			w.NeverBlock()
 		}
 	}
 	if tc, ok := sock.(*net.TCPConn); ok {
@@ -136,7 +137,7 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	if sc, ok := conn.(syscall.Conn); ok && h.t.wire == nil {
 		if raw, err := sc.SyscallConn(); err == nil {
-			h.t.raw, h.t.nb.raw = raw, raw
+			h.t.raw, h.t.nb.Raw = raw, raw
 		}
 	}
 	// Bytes the client sent right behind its handshake are in net/http's

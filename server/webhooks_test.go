@@ -128,9 +128,9 @@ func TestWebhookCalledOnceAcrossTwoNodes(t *testing.T) {
 	ciID, ci, secret := w.admin.makeBot("ci", rc.URL+"/hook")
 	waitWebhookReaders(t, srvs[0], 2)
 
-	mia := socket(t, w.mia, hs[1])
+	mia := openSocket(t, w.mia, hs[1])
 	mia.joinAfter("town", 0)
-	olga := socket(t, w.olga, hs[0])
+	olga := openSocket(t, w.olga, hs[0])
 	olga.joinAfter(w.priv, 0)
 	want := map[uint64]string{} // seq → reason
 	want[mia.say("town", "m1", "hey @ci deploy main")] = "mention"
@@ -200,7 +200,7 @@ func TestWebhookRetriedWithBackoff(t *testing.T) {
 		w.admin.makeBot(name, rc.URL+"/"+name)
 	}
 	waitWebhookReaders(t, srv, 1)
-	mia := socket(t, w.mia, hs)
+	mia := openSocket(t, w.mia, hs)
 	mia.joinAfter("town", 0)
 	for _, name := range []string{"flaky", "down", "picky"} {
 		mia.say("town", name, "@"+name+" run")
@@ -249,7 +249,7 @@ func TestWebhookRefusedForThisMachineByDefault(t *testing.T) {
 	}
 	w.admin.makeBot("sneaky", "http://localhost:"+port+"/hook")
 	waitWebhookReaders(t, srv, 1)
-	mia := socket(t, w.mia, hs)
+	mia := openSocket(t, w.mia, hs)
 	mia.joinAfter("town", 0)
 	seq := mia.say("town", "m1", "@sneaky fetch the metadata")
 	deadline := time.Now().Add(5 * time.Second)
@@ -297,7 +297,7 @@ func TestWebhookSlowReceiverDoesNotDelayTheRoom(t *testing.T) {
 	t.Cleanup(func() { close(release) }) // runs first: the handlers end, then the server
 	w.admin.makeBot("slow", stuck.URL)
 	waitWebhookReaders(t, srv, 1)
-	olga, mia := socket(t, w.olga, hs), socket(t, w.mia, hs)
+	olga, mia := openSocket(t, w.olga, hs), openSocket(t, w.mia, hs)
 	olga.joinAfter("town", 0)
 	mia.joinAfter("town", 0)
 	start := time.Now()
@@ -326,7 +326,7 @@ func TestWebhookConsumerMadeAgainWhenDeleted(t *testing.T) {
 	if err := srv.broker.JetStream().DeleteConsumer(ctx, broker.StreamName, webhookConsumer); err != nil {
 		t.Fatal(err)
 	}
-	mia := socket(t, w.mia, hs)
+	mia := openSocket(t, w.mia, hs)
 	mia.joinAfter("town", 0)
 	deadline := time.Now().Add(10 * time.Second)
 	for i := 0; ; i++ {
