@@ -30,6 +30,7 @@ import (
 	"chat/bench"
 	"chat/doctor"
 	"chat/server"
+	"chat/server/httpx"
 )
 
 // version is set at build time (-ldflags "-X main.version=<git commit>").
@@ -108,7 +109,8 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.StringVar(&cfg.ACMEDirectory, "acme-directory", "", "the ACME directory URL (a private CA's, or Let's Encrypt's staging); default Let's Encrypt")
 	fs.StringVar(&cfg.ACMEEmail, "acme-email", "", "the contact address given to the ACME CA (expiry notices)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", "", "with HTTPS: the plain HTTP listener that redirects to HTTPS and answers ACME's HTTP challenge (default :80; - for none)")
-	proxies := fs.String("trusted-proxies", "", "reverse proxies whose X-Forwarded-For / X-Forwarded-Proto / Forwarded headers are believed, comma separated addresses or CIDRs (e.g. \"127.0.0.1,10.0.0.0/8\"); from anyone else those headers are ignored")
+	proxies := fs.String("trusted-proxies", "", "reverse proxies whose word about the client is believed, comma separated addresses or CIDRs (e.g. \"127.0.0.1,10.0.0.0/8\"); from anyone else forwarding headers are ignored")
+	fs.StringVar(&cfg.ProxyHeader, "proxy-header", httpx.HeaderXForwardedFor, "the one header the trusted proxies name the client in: X-Forwarded-For (the right-most address that is not a trusted proxy; the scheme from X-Forwarded-Proto), Forwarded (RFC 7239) or X-Real-IP")
 	jwtKey := fs.String("jwt-key", "", "let sites sign connection tokens (JWT: sub, name, exp, optional rooms) verified with this file: a PEM public key (RS256/ES256) or an HMAC secret of 32 bytes or more; the page opens /ws?token=...")
 	fs.Var(&cfg.Benchmark, "benchmark", "who may call GET /benchmark (broadcast \"test message\" to every client): local (loopback clients only), all, or off")
 	soft, _, _ := doctor.RaiseNoFile()
@@ -148,6 +150,14 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 			}
 			cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
 		}
+	}
+	switch h := http.CanonicalHeaderKey(cfg.ProxyHeader); h {
+	case httpx.HeaderXForwardedFor, httpx.HeaderForwarded, httpx.HeaderXRealIP:
+		cfg.ProxyHeader = h
+	default:
+		err := fmt.Errorf("-proxy-header %q: want X-Forwarded-For, Forwarded or X-Real-IP", cfg.ProxyHeader)
+		fmt.Fprintln(stderr, err)
+		return cfg, extra, err
 	}
 	if *jwtKey != "" {
 		key, err := os.ReadFile(*jwtKey)

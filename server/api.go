@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"chat/server/auth"
+	"chat/server/httpx"
 	"chat/server/rooms"
 	"chat/wire"
 )
@@ -80,7 +80,7 @@ func (s *Server) apiSignup(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &c) {
 		return
 	}
-	a, err := s.auth.SignUp(r.Context(), c.Name, c.Password, c.Invite, s.cfg.Access == AccessMembers, clientAddr(r))
+	a, err := s.auth.SignUp(r.Context(), c.Name, c.Password, c.Invite, s.cfg.Access == AccessMembers, httpx.ClientOf(r).Key())
 	if err != nil {
 		apiError(w, err)
 		return
@@ -100,7 +100,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &c) {
 		return
 	}
-	a, err := s.auth.SignIn(r.Context(), c.Name, c.Password, clientAddr(r))
+	a, err := s.auth.SignIn(r.Context(), c.Name, c.Password, httpx.ClientOf(r).Key())
 	if err != nil {
 		apiError(w, err)
 		return
@@ -127,7 +127,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a auth.Acc
 func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: requestSecure(r),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: httpx.ClientOf(r).Secure,
 	})
 }
 
@@ -160,7 +160,7 @@ func (s *Server) apiGuest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "only members may chat here: sign in"})
 		return
 	}
-	cookie, sess, err := s.auth.NewGuest(r.Context(), r.UserAgent(), clientAddr(r))
+	cookie, sess, err := s.auth.NewGuest(r.Context(), r.UserAgent(), httpx.ClientOf(r).Key())
 	if err != nil {
 		apiError(w, err)
 		return
@@ -418,14 +418,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// clientAddr is the request's address without its port: what per-address
-// limits count.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -11,6 +11,7 @@ import (
 
 	"chat/internal/throttle"
 	"chat/server/auth"
+	"chat/server/httpx"
 	"chat/server/rooms"
 	"chat/wire"
 )
@@ -380,7 +381,7 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
 // to sign up first).
 func (s *Server) inviteURL(r *http.Request, code string, room bool) string {
 	scheme := "http"
-	if requestSecure(r) {
+	if httpx.ClientOf(r).Secure {
 		scheme = "https"
 	}
 	if room {

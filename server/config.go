@@ -45,9 +45,11 @@ type Config struct {
 	ACMEEmail       string
 	ACMEHTTPClient  *http.Client
 	HTTPAddr        string
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
-	// X-Forwarded-Proto and Forwarded headers are believed (see proxy.go).
+	// TrustedProxies are the reverse proxies whose word about the client
+	// is believed (see httpx.Proxies); ProxyHeader is the one header it is
+	// read from: X-Forwarded-For (the default), Forwarded or X-Real-Ip.
 	TrustedProxies []netip.Prefix
+	ProxyHeader    string
 	// JWTKey, when set, lets sites sign connection tokens (see token.go):
 	// a PEM public key (RSA or ECDSA) or an HMAC secret (-jwt-key FILE).
 	JWTKey   []byte

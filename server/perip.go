@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"sync"
 )
 
@@ -21,15 +20,12 @@ func newPerIP(limit int) *perIP {
 	return &perIP{limit: limit, open: make(map[string]int)}
 }
 
-// take counts a new connection from remoteAddr and reports whether it is
-// within the limit, with the key to release it by.
-func (p *perIP) take(remoteAddr string) (string, bool) {
+// take counts a new connection from the client address key ip (see
+// httpx.Client.Key) and reports whether it is within the limit, with the
+// key to release it by.
+func (p *perIP) take(ip string) (string, bool) {
 	if p == nil {
 		return "", true
-	}
-	ip, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		ip = remoteAddr
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -117,21 +117,44 @@ func TestForwardingHeadersOnlyFromTrustedProxies(t *testing.T) {
 	}
 }
 
-func TestForwardedParsing(t *testing.T) {
-	for _, c := range []struct {
-		h     http.Header
-		chain string
-		proto string
-	}{
-		{http.Header{"X-Forwarded-For": {"1.2.3.4, 10.0.0.1"}, "X-Forwarded-Proto": {"HTTPS"}}, "[1.2.3.4 10.0.0.1]", "https"},
-		{http.Header{"X-Forwarded-For": {"1.2.3.4", "5.6.7.8:99"}}, "[1.2.3.4 5.6.7.8]", ""},
-		{http.Header{"X-Forwarded-For": {"1.2.3.4, unknown, 9.9.9.9"}}, "[9.9.9.9]", ""},
-		{http.Header{"Forwarded": {`for=192.0.2.60;proto=https;by=203.0.113.43, for="[2001:db8:cafe::17]:4711"`}}, "[192.0.2.60 2001:db8:cafe::17]", "https"},
-		{http.Header{"Forwarded": {"for=_hidden, for=198.51.100.17"}, "X-Forwarded-For": {"6.6.6.6"}}, "[198.51.100.17]", ""},
-	} {
-		chain, proto := forwarded(c.h)
-		if fmt.Sprint(chain) != c.chain || proto != c.proto {
-			t.Errorf("%v: %v %q, want %s %q", c.h, chain, proto, c.chain, c.proto)
+// TestClientsOwnForwardedIsNotBelieved: behind nginx as the README sets it
+// up (it appends the client's address to X-Forwarded-For, and passes the
+// client's own Forwarded header on untouched), a client that says
+// "Forwarded: for=127.0.0.1" is neither served GET /benchmark as a local
+// client nor given a new sign-in budget by a new for= each time.
+func TestClientsOwnForwardedIsNotBelieved(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}
+	})
+	nginx := fromAddr(t, "127.0.0.2")
+	if res := proxied(t, nginx, "GET", hs.URL+"/benchmark", "Forwarded", "for=127.0.0.1", "X-Forwarded-For", "203.0.113.9"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /benchmark with the client's own Forwarded: %d, want 403", res.StatusCode)
+	}
+	if res := proxied(t, nginx, "GET", hs.URL+"/benchmark", "X-Forwarded-For", "127.0.0.1"); res.StatusCode != http.StatusOK {
+		t.Errorf("GET /benchmark from a client on this host through the proxy: %d, want 200", res.StatusCode)
+	}
+	for i := range 11 {
+		res := proxied(t, nginx, "POST", hs.URL+"/api/login", "Forwarded", fmt.Sprintf("for=198.51.100.%d", i), "X-Forwarded-For", "203.0.113.9")
+		if i == 10 && res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("a new Forwarded for= each sign-in bought attempts: the 11th got %d", res.StatusCode)
 		}
+	}
+}
+
+// TestIPv6ClientsAreKeyedBySlash64: one machine has a whole /64; keyed by
+// the full address, it could sign in without limit.
+func TestIPv6ClientsAreKeyedBySlash64(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}
+	})
+	proxy := fromAddr(t, "127.0.0.2")
+	for i := range 11 {
+		res := proxied(t, proxy, "POST", hs.URL+"/api/login", "X-Forwarded-For", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		if i == 10 && res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("eleven addresses of one /64: the 11th sign-in got %d, want 429", res.StatusCode)
+		}
+	}
+	if res := proxied(t, proxy, "POST", hs.URL+"/api/login", "X-Forwarded-For", "2001:db8:1:3::1"); res.StatusCode == http.StatusTooManyRequests {
+		t.Error("another /64 was throttled for the first one's attempts")
 	}
 }

@@ -3,11 +3,10 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/netip"
 	"time"
 
+	"chat/server/httpx"
 	"chat/wire"
 )
 
@@ -21,7 +20,7 @@ import (
 //	/web/        the built UI's files (embedded, or -web); app.wasm precompressed
 //	/            the UI (go-app: pages, manifest, service worker)
 //
-// Every response carries the security headers (securityHeaders).
+// Every response carries the security headers (httpx.SecurityHeaders).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveWS)
@@ -34,10 +33,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/stats.json", s.metrics.ServeStats)
 	mux.Handle("/web/", s.assets)
 	if s.cfg.UI != nil {
-		mux.Handle("/wasm_exec.js", s.assets.wasmExec())
-		mux.Handle("/", s.cfg.UI(s.assets.uiVersion(s.cfg.Version)))
+		mux.Handle("/wasm_exec.js", s.assets.WasmExec())
+		mux.Handle("/", s.cfg.UI(s.assets.Version(s.cfg.Version)))
 	}
-	return s.fromTrustedProxy(securityHeaders(mux))
+	proxies := &httpx.Proxies{Trusted: s.cfg.TrustedProxies, Header: s.cfg.ProxyHeader}
+	return proxies.Handler(httpx.SecurityHeaders(mux))
 }
 
 // serveBenchmark broadcasts the benchmark event to every client of every
@@ -50,7 +50,7 @@ func (s *Server) serveBenchmark(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "use GET", http.StatusMethodNotAllowed)
 		return
 	}
-	if s.cfg.Benchmark == BenchmarkLocal && !fromLoopback(r) {
+	if s.cfg.Benchmark == BenchmarkLocal && !httpx.ClientOf(r).Local() {
 		http.Error(w, "GET /benchmark is served to loopback clients only; start the server with -benchmark all to open it", http.StatusForbidden)
 		return
 	}
@@ -59,23 +59,6 @@ func (s *Server) serveBenchmark(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-// fromLoopback reports whether r comes from this host and not through a
-// proxy: behind a reverse proxy on the same host every request would look
-// local, so a request that carries forwarding headers is not.
-func fromLoopback(r *http.Request) bool {
-	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
-		if r.Header.Get(h) != "" {
-			return false
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 type health struct {

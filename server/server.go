@@ -13,9 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,6 +29,7 @@ import (
 	"chat/server/auth"
 	"chat/server/broker"
 	"chat/server/files"
+	"chat/server/httpx"
 	"chat/server/hub"
 	"chat/server/metrics"
 	"chat/server/msgstate"
@@ -69,8 +73,8 @@ type Server struct {
 	degraded   atomic.Bool   // the message store (NATS) is unreachable
 	started    atomic.Bool   // New has finished: the hub is there to tell clients
 
-	benchmarkEvent []byte  // the /benchmark event, encoded once
-	assets         *assets // the UI's files, read once at start
+	benchmarkEvent []byte        // the /benchmark event, encoded once
+	assets         *httpx.Assets // the UI's files, read once at start
 	stopPresence   context.CancelFunc
 	presenceDone   chan struct{}
 	shutdownOnce   sync.Once
@@ -149,7 +153,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	uiFiles, uiSource := uiFS(cfg)
-	s.assets = newAssets(uiFiles, uiSource, cfg.Logger)
+	s.assets = httpx.NewAssets(uiFiles, uiSource, cfg.Logger)
 	s.presenceDone = make(chan struct{})
 	s.perIP = newPerIP(cfg.MaxConnsPerIP)
 	if cfg.AcceptRate > 0 {
@@ -346,7 +350,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	secure, err := newTLS(&cfg)
+	secure, err := httpx.NewTLS(httpx.TLSOptions{
+		CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
+		ACMEDomains: cfg.ACMEDomains, ACMEDirectory: cfg.ACMEDirectory, ACMEEmail: cfg.ACMEEmail, ACMEHTTPClient: cfg.ACMEHTTPClient,
+		CacheDir: filepath.Join(cfg.DataDir, "acme"), Logger: cfg.Logger,
+	})
 	if err != nil {
 		return err
 	}
@@ -356,7 +364,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	var plain *http.Server
 	if secure != nil {
-		ln = socket.NewTLSListener(ln, secure.config)
+		ln = socket.NewTLSListener(ln, secure.Config)
 		if plain, err = servePlain(cfg, ln.Addr().String(), secure); err != nil {
 			ln.Close()
 			return err
@@ -399,7 +407,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 // servePlain starts the plain HTTP listener of an HTTPS server: the ACME
 // HTTP challenge, and a redirect to HTTPS for everything else.
-func servePlain(cfg Config, httpsAddr string, secure *tlsSetup) (*http.Server, error) {
+func servePlain(cfg Config, httpsAddr string, secure *httpx.TLS) (*http.Server, error) {
 	addr := cfg.HTTPAddr
 	switch addr {
 	case "-":
@@ -411,7 +419,7 @@ func servePlain(cfg Config, httpsAddr string, secure *tlsSetup) (*http.Server, e
 	if err != nil {
 		return nil, fmt.Errorf("the plain HTTP listener (-http-addr %s, for the redirect to HTTPS and ACME's challenge): %w", addr, err)
 	}
-	hs := &http.Server{Handler: secure.plain(redirectToHTTPS(httpsAddr)), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: secure.Plain(httpx.RedirectToHTTPS(httpsAddr)), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	cfg.Logger.Info("redirecting plain HTTP to HTTPS", "addr", ln.Addr().String())
 	return hs, nil
@@ -457,3 +465,26 @@ func (s *Server) announceSetup(ctx context.Context, addr net.Addr) {
 	s.log.Warn("no admin yet: the first account made with this link is the server's admin",
 		"url", scheme+"://"+host+"/signup?invite="+code)
 }
+
+// uiFS is the UI the configuration names: the directory -web gave, else
+// the embedded copy, else none.
+func uiFS(cfg Config) (fsys fs.FS, source string) {
+	switch {
+	case cfg.WebDir != "":
+		return os.DirFS(cfg.WebDir), cfg.WebDir
+	case cfg.Web != nil:
+		return cfg.Web, "embedded"
+	}
+	return emptyFS{}, "none"
+}
+
+// emptyFS is the UI of a server configured without one.
+type emptyFS struct{}
+
+func (emptyFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+// UIHash is the hash of the UI in fsys that pages' version carries (see
+// httpx.UIHash).
+func UIHash(fsys fs.FS) string { return httpx.UIHash(fsys) }

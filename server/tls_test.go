@@ -22,6 +22,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chat/server/httpx"
 	"chat/server/socket"
 	"chat/wire"
 )
@@ -206,10 +207,12 @@ func TestHTTPSEndToEnd(t *testing.T) {
 func startServerTLS(t *testing.T, ca *testCA, mutate func(*Config)) (*Server, string) {
 	t.Helper()
 	cert, key := ca.leaf(t, t.TempDir(), 2)
-	files, err := newCertFiles(cert, key, slog.Default())
+	secure, err := httpx.NewTLS(httpx.TLSOptions{CertFile: cert, KeyFile: key, Logger: slog.Default()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	tlsConfig := secure.Config.Clone()
+	tlsConfig.NextProtos = []string{"http/1.1"} // the tests' WebSocket clients speak HTTP/1.1
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
@@ -227,7 +230,7 @@ func startServerTLS(t *testing.T, ca *testCA, mutate func(*Config)) (*Server, st
 		t.Fatal(err)
 	}
 	hs := s.HTTPServer()
-	go hs.Serve(socket.NewTLSListener(ln, &tls.Config{GetCertificate: files.GetCertificate, NextProtos: []string{"http/1.1"}}))
+	go hs.Serve(socket.NewTLSListener(ln, tlsConfig))
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -9,6 +9,7 @@ import (
 	"github.com/coder/websocket"
 
 	"chat/server/auth"
+	"chat/server/httpx"
 	"chat/server/hub"
 	"chat/wire"
 )
@@ -64,7 +65,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sign in first: only members may chat here", http.StatusUnauthorized)
 		return
 	}
-	ipKey, ok := s.perIP.take(r.RemoteAddr)
+	ipKey, ok := s.perIP.take(httpx.ClientOf(r).Key())
 	if !ok {
 		s.conns.Add(-1)
 		w.Header().Set("Retry-After", "5")

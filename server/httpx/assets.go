@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"bytes"
@@ -9,14 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// assets serves the built UI under /web/ from an fs.FS: the copy embedded
-// in the binary (Config.Web), or a directory on disk (Config.WebDir, -web).
+// Assets serves the built UI under /web/ from an fs.FS: the copy embedded
+// in the binary, or a directory on disk (-web).
 // Every file is read once, when the server starts, and served from memory
 // with an ETag of its content: an embedded file has no modification time
 // to revalidate by, and one source read once means one behaviour whichever
@@ -26,7 +25,7 @@ import (
 // and each client gets the best copy its Accept-Encoding allows; its
 // uncompressed length goes in X-Wasm-Content-Length so that go-app's
 // loading progress stays right whatever the encoding.
-type assets struct {
+type Assets struct {
 	files map[string]*asset // by name, app.wasm and its copies aside
 	wasm  *asset            // nil when the UI was built without app.wasm
 	// wasmEncoded are the compressed copies of app.wasm, by content coding
@@ -50,28 +49,9 @@ var wasmEncodings = []struct{ suffix, coding string }{
 	{".gz", "gzip"},
 }
 
-// uiFS is the UI the configuration names: the directory -web gave, else
-// the embedded copy, else none.
-func uiFS(cfg Config) (fsys fs.FS, source string) {
-	switch {
-	case cfg.WebDir != "":
-		return os.DirFS(cfg.WebDir), cfg.WebDir
-	case cfg.Web != nil:
-		return cfg.Web, "embedded"
-	}
-	return emptyFS{}, "none"
-}
-
-// emptyFS is the UI of a server configured without one.
-type emptyFS struct{}
-
-func (emptyFS) Open(name string) (fs.File, error) {
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-}
-
-// newAssets reads the UI in fsys; source names it in the log.
-func newAssets(fsys fs.FS, source string, log *slog.Logger) *assets {
-	a := &assets{files: map[string]*asset{}, wasmEncoded: map[string]*asset{}}
+// NewAssets reads the UI in fsys, once; source names it in the log.
+func NewAssets(fsys fs.FS, source string, log *slog.Logger) *Assets {
+	a := &Assets{files: map[string]*asset{}, wasmEncoded: map[string]*asset{}}
 	entries, err := fs.ReadDir(fsys, ".") // sorted by name, as uiHash needs
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		log.Warn("cannot read the UI's files", "source", source, "err", err)
@@ -124,7 +104,7 @@ func newAssets(fsys fs.FS, source string, log *slog.Logger) *assets {
 	return a
 }
 
-func (a *assets) bodyOf(coding string) []byte {
+func (a *Assets) bodyOf(coding string) []byte {
 	if f := a.wasmEncoded[coding]; f != nil {
 		return f.body
 	}
@@ -171,23 +151,23 @@ func uiHash(wasm []byte, others []*asset) string {
 }
 
 // UIHash is the hash of the UI in fsys that the server puts in the UI's
-// version (see uiVersion), "" when fsys holds no app.wasm: `chat version`
+// version (see Version), "" when fsys holds no app.wasm: `chat version`
 // prints it, so that a binary can be matched to what its pages run.
 func UIHash(fsys fs.FS) string {
-	return newAssets(fsys, "", slog.New(slog.NewTextHandler(io.Discard, nil))).hash
+	return NewAssets(fsys, "", slog.New(slog.NewTextHandler(io.Discard, nil))).hash
 }
 
-// uiVersion is the version go-app compares to offer an update: the build's
+// Version is the version go-app compares to offer an update: the build's
 // version plus the UI files' hash, so it changes exactly when the UI does
 // (not at every restart, and also for an uncommitted rebuild).
-func (a *assets) uiVersion(build string) string {
+func (a *Assets) Version(build string) string {
 	if a.hash == "" {
 		return build
 	}
 	return build + "-" + a.hash
 }
 
-func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(r.URL.Path, "/web/")
 	if name == "app.wasm" && a.wasm != nil {
 		a.serveWasm(w, r)
@@ -201,7 +181,7 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serveAsset(w, r, f)
 }
 
-func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
+func (a *Assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/wasm")
 	h.Set("Vary", "Accept-Encoding")
@@ -215,7 +195,7 @@ func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 }
 
 // offered are the codings app.wasm has a copy in, best first.
-func (a *assets) offered() []string {
+func (a *Assets) offered() []string {
 	var c []string
 	for _, enc := range wasmEncodings {
 		if a.wasmEncoded[enc.coding] != nil {
@@ -234,10 +214,10 @@ func serveAsset(w http.ResponseWriter, r *http.Request, f *asset) {
 	http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(f.body))
 }
 
-// wasmExec serves the wasm_exec.js of the Go toolchain that built app.wasm
+// WasmExec serves the wasm_exec.js of the Go toolchain that built app.wasm
 // (copied next to it by make): go-app's bundled copy can lag the toolchain,
 // and a mismatch breaks the page (go-app#569).
-func (a *assets) wasmExec() http.Handler {
+func (a *Assets) WasmExec() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := a.files["wasm_exec.js"]
 		if f == nil {

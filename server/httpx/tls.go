@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"crypto/tls"
@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -94,35 +93,50 @@ func (c *certFiles) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, erro
 	return c.current, nil
 }
 
-// tlsSetup is the server's TLS: the config of the main listener, and the
+// TLS is the server's TLS: the config of the main listener, and the
 // handler of the plain HTTP one.
-type tlsSetup struct {
-	config *tls.Config
-	plain  func(fallback http.Handler) http.Handler // wraps the redirect (ACME's HTTP challenge)
+type TLS struct {
+	Config *tls.Config
+	Plain  func(fallback http.Handler) http.Handler // wraps the redirect (ACME's HTTP challenge)
 }
 
-// newTLS makes the TLS setup cfg asks for; nil when it asks for none.
-func newTLS(cfg *Config) (*tlsSetup, error) {
+// TLSOptions say where certificates come from: CertFile and KeyFile
+// (reloaded when they change), or an ACME CA for ACMEDomains (Let's
+// Encrypt's unless ACMEDirectory; ACMEEmail for its notices;
+// ACMEHTTPClient for a test's CA), cached in CacheDir.
+type TLSOptions struct {
+	CertFile, KeyFile string
+	ACMEDomains       []string
+	ACMEDirectory     string
+	ACMEEmail         string
+	ACMEHTTPClient    *http.Client
+	CacheDir          string
+	Logger            *slog.Logger
+}
+
+// NewTLS makes the TLS setup o asks for; nil when it asks for none.
+func NewTLS(o TLSOptions) (*TLS, error) {
+	cfg := &o
 	switch {
-	case cfg.TLSCert != "" || cfg.TLSKey != "":
-		if cfg.TLSCert == "" || cfg.TLSKey == "" {
+	case cfg.CertFile != "" || cfg.KeyFile != "":
+		if cfg.CertFile == "" || cfg.KeyFile == "" {
 			return nil, errors.New("-tls-cert and -tls-key go together")
 		}
 		if len(cfg.ACMEDomains) > 0 {
 			return nil, errors.New("-acme-domain or -tls-cert, not both")
 		}
-		files, err := newCertFiles(cfg.TLSCert, cfg.TLSKey, cfg.Logger)
+		files, err := newCertFiles(cfg.CertFile, cfg.KeyFile, cfg.Logger)
 		if err != nil {
 			return nil, err
 		}
-		return &tlsSetup{
-			config: &tls.Config{GetCertificate: files.GetCertificate, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
-			plain:  func(h http.Handler) http.Handler { return h },
+		return &TLS{
+			Config: &tls.Config{GetCertificate: files.GetCertificate, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
+			Plain:  func(h http.Handler) http.Handler { return h },
 		}, nil
 	case len(cfg.ACMEDomains) > 0:
 		m := &autocert.Manager{
 			Prompt:     autocert.AcceptTOS,
-			Cache:      autocert.DirCache(filepath.Join(cfg.DataDir, "acme")),
+			Cache:      autocert.DirCache(cfg.CacheDir),
 			HostPolicy: autocert.HostWhitelist(cfg.ACMEDomains...),
 			Email:      cfg.ACMEEmail,
 		}
@@ -141,14 +155,14 @@ func newTLS(cfg *Config) (*tlsSetup, error) {
 			}
 			return cert, err
 		}
-		return &tlsSetup{config: c, plain: m.HTTPHandler}, nil
+		return &TLS{Config: c, Plain: m.HTTPHandler}, nil
 	}
 	return nil, nil
 }
 
-// redirectToHTTPS answers plain HTTP with a permanent redirect to the same
+// RedirectToHTTPS answers plain HTTP with a permanent redirect to the same
 // URL over HTTPS, on the main listener's port.
-func redirectToHTTPS(httpsAddr string) http.Handler {
+func RedirectToHTTPS(httpsAddr string) http.Handler {
 	_, port, _ := net.SplitHostPort(httpsAddr)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := r.Host

@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import "net/http"
 
@@ -14,11 +14,11 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 	"worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// securityHeaders sets the headers every response carries, and HSTS on
+// SecurityHeaders sets the headers every response carries, and HSTS on
 // those that came over HTTPS. Referrer-Policy
 // same-origin keeps an invitation's link (/invite/CODE) from leaking to
 // another site through a link clicked on that page.
-func securityHeaders(next http.Handler) http.Handler {
+func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -26,7 +26,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if requestSecure(r) {
+		if ClientOf(r).Secure {
 			// Two years, the browsers' preload minimum; not the
 			// subdomains: a chat server does not speak for its siblings.
 			h.Set("Strict-Transport-Security", "max-age=63072000")
