@@ -151,7 +151,7 @@ func (s *Server) apiPublicRooms(w http.ResponseWriter, r *http.Request) {
 		if rooms.Reserved(name) {
 			continue
 		}
-		out = append(out, publicRoom{Name: name, Active: at, Online: s.presence.current(name).Count})
+		out = append(out, publicRoom{Name: name, Active: at, Online: s.presence.Current(name).Count})
 	}
 	slices.SortFunc(out, func(a, b publicRoom) int {
 		if a.Online != b.Online {

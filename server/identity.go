@@ -11,6 +11,7 @@ import (
 	"chat/server/files"
 	"chat/server/hub"
 	"chat/server/msgstate"
+	"chat/server/presence"
 	"chat/server/push"
 	"chat/server/reads"
 	"chat/server/rooms"
@@ -99,7 +100,7 @@ func openPush(ctx context.Context, b *broker.NATS, every time.Duration) (st *pus
 // and by user, so that a person taken out of a room leaves it on every
 // device at once.
 type signedIn struct {
-	online *onlineUsers // set by New, before the first connection
+	online *presence.Online // set by New, before the first connection
 
 	mu    sync.Mutex
 	keys  map[string]map[*session]struct{}
@@ -117,7 +118,7 @@ func (b *signedIn) add(ss *session) {
 		addTo(b.keys, ss.sessKey, ss)
 	}
 	addTo(b.users, ss.user, ss)
-	b.online.add(ss.user)
+	b.online.Add(ss.user)
 }
 
 func addTo(m map[string]map[*session]struct{}, key string, ss *session) {
@@ -141,7 +142,7 @@ func (b *signedIn) remove(ss *session) {
 		removeFrom(b.keys, ss.sessKey, ss)
 	}
 	removeFrom(b.users, ss.user, ss)
-	b.online.remove(ss.user)
+	b.online.Remove(ss.user)
 }
 
 // of lists the connections under key in *m, b.keys or b.users: their

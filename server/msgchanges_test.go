@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"chat/server/presence"
 	"chat/wire"
 )
 
@@ -157,7 +158,7 @@ func TestTypingIsCoalescedAndExpires(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	var events []wire.Event
-	deadline := time.After(typingFor + 3*typingTick)
+	deadline := time.After(presence.TypingFor + 3*presence.TypingTick)
 	for done := false; !done; {
 		select {
 		case ev := <-watcher.events:
@@ -177,7 +178,7 @@ func TestTypingIsCoalescedAndExpires(t *testing.T) {
 	peak := 0
 	for _, ev := range events {
 		peak = max(peak, ev.Count)
-		if len(ev.Names) > typingNames {
+		if len(ev.Names) > presence.TypingNames {
 			t.Errorf("%d names in one event", len(ev.Names))
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"chat/server/auth"
 	"chat/server/metrics"
 	"chat/server/outgoing"
+	"chat/server/presence"
 	"chat/server/push"
 	"chat/server/rooms"
 	"chat/wire"
@@ -53,7 +54,7 @@ type pushes struct {
 	store    *push.Store
 	auth     *auth.Store
 	rooms    *rooms.Store
-	online   *onlineUsers
+	online   *presence.Online
 	hc       *http.Client
 	contact  string
 	log      *slog.Logger
@@ -241,7 +242,7 @@ func (p *pushes) tell(ctx context.Context, t pushTarget, ev wire.Event, rm rooms
 	if err != nil {
 		return err
 	}
-	if on, err := p.online.online(ctx, t.user); err != nil || on {
+	if on, err := p.online.Anywhere(ctx, t.user); err != nil || on {
 		return err
 	}
 	devices, err := p.store.Devices(ctx, t.user)

@@ -117,14 +117,14 @@ func (ss *session) join(ev wire.Event) error {
 			ss.srv.log.Warn("live feed behind the history read; holding the room's live messages until it catches up", "room", room, "head", joined.Seq)
 			c.SendHistory(room, h.frames)
 			go ss.endSyncWhenCaughtUp(room, h.head, joined.Seq)
-			c.Send(wire.Encode(ss.srv.presence.current(room)))
+			c.Send(wire.Encode(ss.srv.presence.Current(room)))
 			return nil
 		}
 	}
 	c.EndSync(room, h.frames, h.head)
 	// The room's presence as known now; the change this join makes follows
 	// with the room's next presence event.
-	c.Send(wire.Encode(ss.srv.presence.current(room)))
+	c.Send(wire.Encode(ss.srv.presence.Current(room)))
 	return nil
 }
 

@@ -33,6 +33,7 @@ import (
 	"chat/server/hub"
 	"chat/server/metrics"
 	"chat/server/msgstate"
+	"chat/server/presence"
 	"chat/server/push"
 	"chat/server/reads"
 	"chat/server/rooms"
@@ -47,7 +48,7 @@ type Server struct {
 	log        *slog.Logger
 	hub        *hub.Hub
 	broker     *broker.NATS
-	presence   *presence
+	presence   *presence.Presence
 	metrics    *metrics.Metrics
 	live       liveFeed
 	deliveries *deliveries
@@ -59,7 +60,7 @@ type Server struct {
 	reads      *reads.Store    // how far each person has read each room
 	files      *files.Store    // attachments
 	push       *push.Store     // Web Push keys, subscriptions, choices
-	typing     *typingRooms
+	typing     *presence.Typing
 	searchIdx  *searchIndex
 	tokens     *tokenVerifier // nil without -jwt-key
 	throttles  apiThrottles   // what one person may make an hour
@@ -146,7 +147,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.cfg, s.log, s.broker = cfg, cfg.Logger, b
-	s.signedIn.online = newOnlineUsers(b.Conn())
+	s.signedIn.online = presence.NewOnline(b.Conn())
 	if err := s.openStores(ctx, b, cfg); err != nil {
 		b.Close()
 		return nil, err
@@ -178,11 +179,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.deliveries = newDeliveries(s.hub, &s.live, s.recent, s.searchIdx)
 	s.metrics.CountRedelivered(s.deliveries.again.Load)
 	go s.metrics.Run()
-	s.presence = newPresence(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
+	s.presence = presence.New(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{
 		Message:   s.deliveries.add,
 		Broadcast: s.deliverBroadcast,
-		Presence:  s.presence.update,
+		Presence:  s.presence.Update,
 	})
 	s.live.reset(last)
 	if err != nil {
@@ -220,7 +221,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
-	if s.typing, err = newTyping(s.hub, b.Conn()); err != nil {
+	if s.typing, err = presence.NewTyping(s.hub, b.Conn()); err != nil {
 		cancel()
 		s.metrics.Close()
 		s.lobbyHolds.close()
@@ -229,13 +230,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
-	go s.typing.run(pctx)
+	go s.typing.Run(pctx)
 	go s.reads.Run(pctx)
 	go s.searchIdx.run(pctx, searchPruneEvery, s.broker.First)
 	go s.files.RunSweeps(pctx, time.Hour, func(err error) { s.log.Warn("unsent files not swept", "err", err) })
 	go func() {
 		defer close(s.presenceDone)
-		s.presence.run(pctx)
+		s.presence.Run(pctx)
 	}()
 	s.started.Store(true)
 	return s, nil
@@ -315,7 +316,7 @@ func (s *Server) shutdown(ctx context.Context) {
 	s.closing.Store(true)
 	s.stopPresence()
 	<-s.presenceDone
-	s.presence.leaveAll()
+	s.presence.LeaveAll()
 	s.hub.Shutdown(ctx, hub.DisconnectShutdown)
 	// The peers answer the close frames (their sessions end), or the
 	// rest is cut at ctx's end.

@@ -1,4 +1,8 @@
-package server
+// Package presence says who is where, for the whole cluster, at a bounded
+// pace: the people in each room (each node publishes its own rooms, every
+// node adds them up), who is typing, and whether a person has a
+// connection open anywhere (for pushes).
+package presence
 
 import (
 	"context"
@@ -17,12 +21,12 @@ import (
 // Config.PresenceEvery.
 const presenceTick = 250 * time.Millisecond
 
-// presence aggregates the nodes' local room memberships (each node publishes
+// Presence aggregates the nodes' local room memberships (each node publishes
 // its own through the broker) into one count and name list per room, and
 // sends it to the room's local members at a bounded pace. Ten thousand
 // clients joining a room cost each member a few presence events, not ten
 // thousand.
-type presence struct {
+type Presence struct {
 	hub      *hub.Hub
 	broker   broker.Broker
 	maxNames int
@@ -60,8 +64,11 @@ type sentState struct {
 	names []string
 }
 
-func newPresence(h *hub.Hub, b broker.Broker, maxNames int, every, expiry time.Duration, log *slog.Logger) *presence {
-	return &presence{
+// New makes the presence of a node with hub h on broker b: events list at
+// most maxNames names, a room gets at most one every `every`, and a node
+// not heard from in expiry is dropped.
+func New(h *hub.Hub, b broker.Broker, maxNames int, every, expiry time.Duration, log *slog.Logger) *Presence {
+	return &Presence{
 		hub: h, broker: b, maxNames: maxNames, every: every, expiry: expiry, log: log,
 		nodes:   make(map[string]*nodeRooms),
 		changed: make(map[string]struct{}),
@@ -69,8 +76,8 @@ func newPresence(h *hub.Hub, b broker.Broker, maxNames int, every, expiry time.D
 	}
 }
 
-// run publishes local changes and emits aggregate presence until ctx ends.
-func (p *presence) run(ctx context.Context) {
+// Run publishes local changes and emits aggregate presence until ctx ends.
+func (p *Presence) Run(ctx context.Context) {
 	tick := time.NewTicker(presenceTick)
 	defer tick.Stop()
 	for {
@@ -85,7 +92,7 @@ func (p *presence) run(ctx context.Context) {
 	}
 }
 
-func (p *presence) publishLocal(ctx context.Context, now time.Time) {
+func (p *Presence) publishLocal(ctx context.Context, now time.Time) {
 	update := broker.PresenceUpdate{Node: p.broker.NodeID()}
 	if now.Sub(p.lastFull) >= p.expiry/3 {
 		p.hub.TakeDirty(p.maxNames) // the full list below covers them
@@ -103,15 +110,15 @@ func (p *presence) publishLocal(ctx context.Context, now time.Time) {
 	}
 }
 
-// leaveAll tells the other nodes this one has no members any more, so their
+// LeaveAll tells the other nodes this one has no members any more, so their
 // counts drop now rather than at expiry: a refresh that lists no room.
-func (p *presence) leaveAll() {
+func (p *Presence) LeaveAll() {
 	p.refresh++
 	_ = p.broker.PublishPresence(context.Background(), broker.PresenceUpdate{Node: p.broker.NodeID(), Full: true, Refresh: p.refresh})
 }
 
-// update is the broker's handler for every node's presence (ours included).
-func (p *presence) update(u broker.PresenceUpdate) {
+// Update is the broker's handler for every node's presence (ours included).
+func (p *Presence) Update(u broker.PresenceUpdate) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := p.nodes[u.Node]
@@ -153,7 +160,7 @@ func (p *presence) update(u broker.PresenceUpdate) {
 	}
 }
 
-func (p *presence) expire(now time.Time) {
+func (p *Presence) expire(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for id, n := range p.nodes {
@@ -169,7 +176,7 @@ func (p *presence) expire(now time.Time) {
 
 // emit sends the aggregate of each changed room to its local members, at
 // most once per p.every per room, and only if it differs from the last one.
-func (p *presence) emit(now time.Time) {
+func (p *Presence) emit(now time.Time) {
 	type out struct {
 		room  string
 		frame *hub.Frame
@@ -199,14 +206,14 @@ func (p *presence) emit(now time.Time) {
 	}
 }
 
-// current is the room's aggregate presence now, for a client that just joined.
-func (p *presence) current(room string) wire.Event {
+// Current is the room's aggregate presence now, for a client that just joined.
+func (p *Presence) Current(room string) wire.Event {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.aggregateLocked(room)
 }
 
-func (p *presence) aggregateLocked(room string) wire.Event {
+func (p *Presence) aggregateLocked(room string) wire.Event {
 	ev := wire.Event{Type: wire.TypePresence, Room: room}
 	for _, n := range p.nodes {
 		r, ok := n.rooms[room]
@@ -222,4 +229,14 @@ func (p *presence) aggregateLocked(room string) wire.Event {
 		ev.Names = ev.Names[:p.maxNames]
 	}
 	return ev
+}
+
+// NodeRooms is how many rooms this node knows node to have members in.
+func (p *Presence) NodeRooms(node string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := p.nodes[node]; n != nil {
+		return len(n.rooms)
+	}
+	return 0
 }

@@ -1,4 +1,4 @@
-package server
+package presence
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // that person's connections.
 const onlineSubject = "chat.online."
 
-// onlineUsers says, for the whole cluster, whether a person has a
+// Online says, for the whole cluster, whether a person has a
 // connection open anywhere: a node subscribes to onlineSubject+user while
 // it holds one of their connections, so that a request there is answered
 // by some node, or NATS says at once that nobody listens. No table to
@@ -20,7 +20,7 @@ const onlineSubject = "chat.online."
 // subscriptions go with its NATS connection.
 //
 // All methods may be called concurrently.
-type onlineUsers struct {
+type Online struct {
 	nc *nats.Conn
 
 	mu    sync.Mutex
@@ -32,12 +32,13 @@ type onlineUser struct {
 	sub   *nats.Subscription
 }
 
-func newOnlineUsers(nc *nats.Conn) *onlineUsers {
-	return &onlineUsers{nc: nc, users: make(map[string]*onlineUser)}
+// NewOnline answers for this node on nc.
+func NewOnline(nc *nats.Conn) *Online {
+	return &Online{nc: nc, users: make(map[string]*onlineUser)}
 }
 
-// add counts one more connection of user on this node.
-func (o *onlineUsers) add(user string) {
+// Add counts one more connection of user on this node.
+func (o *Online) Add(user string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	u := o.users[user]
@@ -51,8 +52,8 @@ func (o *onlineUsers) add(user string) {
 	u.conns++
 }
 
-// remove counts one connection of user less on this node.
-func (o *onlineUsers) remove(user string) {
+// Remove counts one connection of user less on this node.
+func (o *Online) Remove(user string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	u := o.users[user]
@@ -67,8 +68,8 @@ func (o *onlineUsers) remove(user string) {
 	}
 }
 
-// online says whether user has a connection open on any node.
-func (o *onlineUsers) online(ctx context.Context, user string) (bool, error) {
+// Anywhere says whether user has a connection open on any node.
+func (o *Online) Anywhere(ctx context.Context, user string) (bool, error) {
 	_, err := o.nc.RequestWithContext(ctx, onlineSubject+user, nil)
 	if errors.Is(err, nats.ErrNoResponders) {
 		return false, nil
