@@ -766,7 +766,7 @@ func TestSearchForgetsWhatRetentionDropped(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	srv.searchIdx.prune(context.Background(), srv.broker.First)
+	srv.searchIdx.Prune(context.Background(), srv.broker.First)
 	if n := count(); n != 3 {
 		t.Errorf("after a prune: %d results, want the 3 the store keeps", n)
 	}

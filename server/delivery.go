@@ -7,6 +7,7 @@ import (
 
 	"chat/server/broker"
 	"chat/server/hub"
+	"chat/server/search"
 	"chat/wire"
 )
 
@@ -26,7 +27,7 @@ type deliveries struct {
 	hub    *hub.Hub
 	live   *liveFeed
 	recent *recent
-	search *searchIndex
+	search *search.Index
 
 	mu      sync.Mutex
 	pending []storedMsg
@@ -49,7 +50,7 @@ type storedMsg struct {
 	at   int64 // arrival, unix nanos
 }
 
-func newDeliveries(h *hub.Hub, live *liveFeed, r *recent, x *searchIndex) *deliveries {
+func newDeliveries(h *hub.Hub, live *liveFeed, r *recent, x *search.Index) *deliveries {
 	d := &deliveries{hub: h, live: live, recent: r, search: x, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go d.run()
 	return d
@@ -127,7 +128,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 		m := round[0]
 		ev := encodeStored(m)
 		d.recent.add(m.room, m.seq, ev, m.m)
-		d.search.add(m.room, m.seq, m.m)
+		d.search.Add(m.room, m.seq, m.m)
 		d.hub.PublishMessages(m.room, [][]byte{ev}, []uint64{m.seq})
 		return
 	}
@@ -146,7 +147,7 @@ func (d *deliveries) fanout(round []storedMsg) {
 		}
 		ev := encodeStored(m)
 		d.recent.add(m.room, m.seq, ev, m.m)
-		d.search.add(m.room, m.seq, m.m)
+		d.search.Add(m.room, m.seq, m.m)
 		r.events = append(r.events, ev)
 		r.seqs = append(r.seqs, m.seq)
 	}

@@ -1,18 +1,15 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/sync/errgroup"
 
 	"chat/server/auth"
 	"chat/server/rooms"
+	"chat/server/search"
 	"chat/wire"
 )
 
@@ -32,40 +29,23 @@ import (
 // searched rooms dropped first.
 
 const (
-	searchResults  = 50 // newest first
-	searchParallel = 4  // rooms read at once
-	searchTimeout  = 10 * time.Second
-	maxQueryWords  = 10
-	// searchIndexBytes bounds the search index's memory on a node;
-	// searchIdle is how long a room not searched stays in it.
-	searchIndexBytes = 256 << 20
-	searchIdle       = 30 * time.Minute
+	searchTimeout = 10 * time.Second
 	// searchPruneEvery is how often the index drops what retention
 	// dropped from the store.
 	searchPruneEvery = 5 * time.Minute
 )
-
-type searchResult struct {
-	Room  string    `json:"room"`
-	Seq   uint64    `json:"seq"`
-	From  string    `json:"from"`
-	User  string    `json:"user,omitempty"`
-	Text  string    `json:"text"`
-	TS    time.Time `json:"ts"`
-	Title string    `json:"title,omitempty"` // a private room's
-}
 
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	sess, ok := s.sessionOf(w, r)
 	if !ok {
 		return
 	}
-	words := queryWords(r.URL.Query().Get("q"))
+	words := search.Words(r.URL.Query().Get("q"))
 	if len(words) == 0 {
 		apiFail(w, http.StatusBadRequest, "say what to look for: ?q=words")
 		return
 	}
-	if len(words) > maxQueryWords {
+	if len(words) > search.MaxWords {
 		apiFail(w, http.StatusBadRequest, "at most 10 words")
 		return
 	}
@@ -105,7 +85,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	results, err := s.search(ctx, targets, words)
+	results, err := s.searchIdx.Find(ctx, targets, words)
 	if err != nil {
 		apiError(w, err)
 		return
@@ -117,7 +97,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		}
 		results[i].Title = titles[room]
 	}
-	writeJSON(w, http.StatusOK, map[string][]searchResult{"results": results})
+	writeJSON(w, http.StatusOK, map[string][]search.Result{"results": results})
 }
 
 // directTitle names a direct message for one of its members: the others'
@@ -135,31 +115,6 @@ func (s *Server) directTitle(ctx context.Context, sess auth.Session, room string
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
-}
-
-// search finds messages holding every word in rooms, from this node's
-// search index (which reads a room at its first search).
-func (s *Server) search(ctx context.Context, targets []string, words []string) ([]searchResult, error) {
-	found := make([][]searchResult, len(targets))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(searchParallel)
-	for i, room := range targets {
-		g.Go(func() error {
-			r, err := s.searchIdx.room(gctx, room)
-			if err != nil {
-				return err
-			}
-			found[i] = s.searchIdx.find(r, room, words, searchResults)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	all := append([]searchResult{}, slices.Concat(found...)...) // [] rather than null when nothing matched
-	// Newest first: every room is in one stream, so seqs order them all.
-	slices.SortFunc(all, func(a, b searchResult) int { return cmp.Compare(b.Seq, a.Seq) })
-	return all[:min(len(all), searchResults)], nil
 }
 
 // searchLoad reads a room for the search index: every kept message, with
@@ -180,40 +135,3 @@ func (s *Server) searchLoad(ctx context.Context, room string) ([]wire.Event, err
 	}
 	return msgs, nil
 }
-
-// queryWords splits a query into its words, folded.
-func queryWords(q string) []string {
-	return strings.FieldsFunc(fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-}
-
-// hasAll reports whether folded text holds every word (as a part of a
-// word: "deploy" finds "deployed").
-func hasAll(folded string, words []string) bool {
-	for _, w := range words {
-		if !strings.Contains(folded, w) {
-			return false
-		}
-	}
-	return true
-}
-
-// fold is text in lower case with its accents taken off the common Latin
-// letters, so that "Café" finds "cafe".
-func fold(s string) string {
-	return strings.Map(func(r rune) rune {
-		r = unicode.ToLower(r)
-		if p, ok := unaccented[r]; ok {
-			return p
-		}
-		return r
-	}, s)
-}
-
-var unaccented = func() map[rune]rune {
-	from, to := []rune("àáâãäåçèéêëìíîïñòóôõöùúûüýÿ"), []rune("aaaaaaceeeeiiiinooooouuuuyy")
-	m := make(map[rune]rune, len(from))
-	for i, r := range from {
-		m[r] = to[i]
-	}
-	return m
-}()

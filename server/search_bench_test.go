@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"chat/server/search"
 	"chat/wire"
 )
 
@@ -34,7 +35,7 @@ func BenchmarkSearch100k(b *testing.B) {
 	ctx := context.Background()
 	// The first search on a node reads the room into its index.
 	start := time.Now()
-	if _, err := s.search(ctx, []string{"big"}, queryWords("needle")); err != nil {
+	if _, err := s.searchIdx.Find(ctx, []string{"big"}, search.Words("needle")); err != nil {
 		b.Fatal(err)
 	}
 	first := time.Since(start)
@@ -42,7 +43,7 @@ func BenchmarkSearch100k(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		t0 := time.Now()
-		res, err := s.search(ctx, []string{"big"}, queryWords("NEEDLE"))
+		res, err := s.searchIdx.Find(ctx, []string{"big"}, search.Words("NEEDLE"))
 		took = append(took, time.Since(t0))
 		if err != nil || len(res) != 50 {
 			b.Fatalf("%d results, %v", len(res), err)

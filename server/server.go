@@ -37,6 +37,7 @@ import (
 	"chat/server/push"
 	"chat/server/reads"
 	"chat/server/rooms"
+	"chat/server/search"
 	"chat/server/socket"
 	"chat/wire"
 )
@@ -61,7 +62,7 @@ type Server struct {
 	files      *files.Store    // attachments
 	push       *push.Store     // Web Push keys, subscriptions, choices
 	typing     *presence.Typing
-	searchIdx  *searchIndex
+	searchIdx  *search.Index
 	tokens     *tokenVerifier // nil without -jwt-key
 	throttles  apiThrottles   // what one person may make an hour
 	signedIn   signedIn       // this node's connections, by their sign-in session and user
@@ -175,7 +176,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger.Warn("idle connections will each keep a goroutine: no epoll", "err", err)
 	}
 	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)), s.mergeState)
-	s.searchIdx = newSearchIndex(s.searchLoad, searchIndexBytes, searchIdle)
+	s.searchIdx = search.NewIndex(s.searchLoad, nil)
 	s.deliveries = newDeliveries(s.hub, &s.live, s.recent, s.searchIdx)
 	s.metrics.CountRedelivered(s.deliveries.again.Load)
 	go s.metrics.Run()
@@ -232,7 +233,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	go s.typing.Run(pctx)
 	go s.reads.Run(pctx)
-	go s.searchIdx.run(pctx, searchPruneEvery, s.broker.First)
+	go s.searchIdx.Run(pctx, searchPruneEvery, s.broker.First)
 	go s.files.RunSweeps(pctx, time.Hour, func(err error) { s.log.Warn("unsent files not swept", "err", err) })
 	go func() {
 		defer close(s.presenceDone)

@@ -1,4 +1,13 @@
-package server
+// Package search finds messages by their words, for the rooms a person
+// may read (the caller decides which: search never asks who may read
+// what). The engine is a scan of each room's messages in memory: a room
+// is read from the store at its first search on a node, then the live
+// feed keeps the copy in step (new messages, edits, deletes), so results
+// are right at once and the same on every node, with nothing on disk to
+// build or rebuild. A scan of folded text costs microseconds a thousand
+// messages; memory is bounded in bytes and in rooms, the least recently
+// searched dropped first.
+package search
 
 import (
 	"context"
@@ -9,18 +18,18 @@ import (
 	"chat/wire"
 )
 
-// searchIndex keeps, for the rooms searched lately on this node, every
+// Index keeps, for the rooms searched lately on this node, every
 // kept message's text (as it reads now, and folded for matching), so that
 // a search is a scan of memory, not of the store: the first search in a
 // room reads it once, and the live feed keeps it in step (new messages,
 // edits, deletes), as it does the recent cache. Rooms not searched for a
 // while, or past the memory bound, the least recently searched first, are
 // dropped and read again when next searched; what the store's retention
-// drops is pruned every few minutes (prune).
-type searchIndex struct {
-	load     func(ctx context.Context, room string) ([]wire.Event, error) // a room's messages, as they read now
-	maxBytes int
-	idle     time.Duration
+// drops is pruned every few minutes (Run). All methods may be called
+// concurrently.
+type Index struct {
+	load LoadFunc
+	opts Options
 
 	mu    sync.Mutex
 	rooms map[string]*indexedRoom
@@ -47,12 +56,43 @@ type indexedMsg struct {
 
 func (m indexedMsg) size() int { return len(m.text) + len(m.folded) + len(m.from) + len(m.user) + 64 }
 
-func newSearchIndex(load func(ctx context.Context, room string) ([]wire.Event, error), maxBytes int, idle time.Duration) *searchIndex {
-	return &searchIndex{load: load, maxBytes: maxBytes, idle: idle, rooms: make(map[string]*indexedRoom)}
+// LoadFunc reads a room's kept messages, as they read now (edits merged).
+type LoadFunc func(ctx context.Context, room string) ([]wire.Event, error)
+
+// Options bound an Index; zero fields take the defaults.
+type Options struct {
+	// MaxBytes bounds the memory of the messages held; 256 MB.
+	MaxBytes int
+	// MaxRooms bounds the rooms held, whatever they weigh; 10,000.
+	MaxRooms int
+	// Idle is how long a room not searched stays; 30 minutes.
+	Idle time.Duration
 }
 
-// add is the live feed's: what changes a room indexed or being indexed.
-func (x *searchIndex) add(room string, seq uint64, ev wire.Event) {
+// roomWeight is what a room held costs beside its messages, so that rooms
+// with few or no messages still count against MaxBytes.
+const roomWeight = 512
+
+// NewIndex makes an index that reads rooms with load.
+func NewIndex(load LoadFunc, o *Options) *Index {
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = 256 << 20
+	}
+	if opts.MaxRooms <= 0 {
+		opts.MaxRooms = 10000
+	}
+	if opts.Idle <= 0 {
+		opts.Idle = 30 * time.Minute
+	}
+	return &Index{load: load, opts: opts, rooms: make(map[string]*indexedRoom)}
+}
+
+// Add is the live feed's: what changes a room indexed or being indexed.
+func (x *Index) Add(room string, seq uint64, ev wire.Event) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	r := x.rooms[room]
@@ -68,7 +108,7 @@ func (x *searchIndex) add(room string, seq uint64, ev wire.Event) {
 }
 
 // apply changes r by one stored event, x.mu held.
-func (x *searchIndex) apply(r *indexedRoom, ev wire.Event) {
+func (x *Index) apply(r *indexedRoom, ev wire.Event) {
 	switch ev.Type {
 	case wire.TypeDelete, wire.TypeEdit:
 		i, ok := slices.BinarySearchFunc(r.msgs, ev.Target, func(m indexedMsg, t uint64) int { return cmpSeq(m.seq, t) })
@@ -103,18 +143,19 @@ func cmpSeq(a, b uint64) int {
 	return 0
 }
 
-func (x *searchIndex) resize(r *indexedRoom, by int) {
+func (x *Index) resize(r *indexedRoom, by int) {
 	r.bytes += by
 	x.bytes += by
 }
 
 // room returns room's index, reading it first if it is not held.
-func (x *searchIndex) room(ctx context.Context, name string) (*indexedRoom, error) {
+func (x *Index) room(ctx context.Context, name string) (*indexedRoom, error) {
 	for {
 		x.mu.Lock()
 		r := x.rooms[name]
 		if r == nil {
-			r = &indexedRoom{loading: make(chan struct{})}
+			r = &indexedRoom{loading: make(chan struct{}), bytes: roomWeight}
+			x.bytes += roomWeight
 			x.rooms[name] = r
 			x.mu.Unlock()
 			x.fill(ctx, name, r)
@@ -130,7 +171,7 @@ func (x *searchIndex) room(ctx context.Context, name string) (*indexedRoom, erro
 			continue
 		}
 		if r.err != nil {
-			delete(x.rooms, name) // the next search tries again
+			x.drop(name) // the next search tries again
 			x.mu.Unlock()
 			return nil, r.err
 		}
@@ -140,7 +181,7 @@ func (x *searchIndex) room(ctx context.Context, name string) (*indexedRoom, erro
 	}
 }
 
-func (x *searchIndex) fill(ctx context.Context, name string, r *indexedRoom) {
+func (x *Index) fill(ctx context.Context, name string, r *indexedRoom) {
 	msgs, err := x.load(ctx, name)
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -162,16 +203,15 @@ func (x *searchIndex) fill(ctx context.Context, name string, r *indexedRoom) {
 }
 
 // trim drops idle rooms, then the least recently searched until the
-// index fits its bound; keep is the room just read.
-func (x *searchIndex) trim(keep string) {
+// index fits its bounds of bytes and rooms; keep is the room just read.
+func (x *Index) trim(keep string) {
 	now := time.Now()
 	for name, r := range x.rooms {
-		if name != keep && r.loading == nil && now.Sub(r.used) > x.idle {
-			x.bytes -= r.bytes
-			delete(x.rooms, name)
+		if name != keep && r.loading == nil && now.Sub(r.used) > x.opts.Idle {
+			x.drop(name)
 		}
 	}
-	for x.bytes > x.maxBytes {
+	for x.bytes > x.opts.MaxBytes || len(x.rooms) > x.opts.MaxRooms {
 		oldest := ""
 		for name, r := range x.rooms {
 			if name != keep && r.loading == nil && (oldest == "" || r.used.Before(x.rooms[oldest].used)) {
@@ -181,13 +221,28 @@ func (x *searchIndex) trim(keep string) {
 		if oldest == "" {
 			return
 		}
-		x.bytes -= x.rooms[oldest].bytes
-		delete(x.rooms, oldest)
+		x.drop(oldest)
 	}
 }
 
-// run prunes the index every `every` until ctx ends.
-func (x *searchIndex) run(ctx context.Context, every time.Duration, first func(ctx context.Context, room string) (uint64, error)) {
+// drop forgets a room, x.mu held.
+func (x *Index) drop(name string) {
+	if r := x.rooms[name]; r != nil {
+		x.bytes -= r.bytes
+		delete(x.rooms, name)
+	}
+}
+
+// Size is how many rooms the index holds, and the bytes it counts for
+// them.
+func (x *Index) Size() (rooms, bytes int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.rooms), x.bytes
+}
+
+// Run prunes the index every `every` until ctx ends.
+func (x *Index) Run(ctx context.Context, every time.Duration, first func(ctx context.Context, room string) (uint64, error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -195,17 +250,17 @@ func (x *searchIndex) run(ctx context.Context, every time.Duration, first func(c
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			x.prune(ctx, first)
+			x.Prune(ctx, first)
 		}
 	}
 }
 
-// prune drops from each indexed room the messages the store no longer
+// Prune drops from each indexed room the messages the store no longer
 // keeps: retention by age, bytes or count drops a room's oldest messages
 // from the stream and no live event says so, so the index asks the store
 // for each room's first kept seq (one direct get a room) and drops what
 // is older.
-func (x *searchIndex) prune(ctx context.Context, first func(ctx context.Context, room string) (uint64, error)) {
+func (x *Index) Prune(ctx context.Context, first func(ctx context.Context, room string) (uint64, error)) {
 	x.mu.Lock()
 	last := make(map[string]uint64, len(x.rooms))
 	for name, r := range x.rooms {
@@ -238,14 +293,14 @@ func (x *searchIndex) prune(ctx context.Context, first func(ctx context.Context,
 }
 
 // find returns up to n of room's messages holding every word, newest first.
-func (x *searchIndex) find(r *indexedRoom, room string, words []string, n int) []searchResult {
+func (x *Index) find(r *indexedRoom, room string, words []string, n int) []Result {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []searchResult
+	var out []Result
 	for i := len(r.msgs) - 1; i >= 0 && len(out) < n; i-- {
 		m := &r.msgs[i]
 		if hasAll(m.folded, words) {
-			out = append(out, searchResult{Room: room, Seq: m.seq, From: m.from, User: m.user, Text: m.text, TS: m.ts})
+			out = append(out, Result{Room: room, Seq: m.seq, From: m.from, User: m.user, Text: m.text, TS: m.ts})
 		}
 	}
 	return out
