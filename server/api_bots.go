@@ -218,7 +218,7 @@ func (s *Server) apiBotPost(w http.ResponseWriter, r *http.Request) {
 		apiError(w, err)
 		return
 	}
-	if lag := s.deliveries.lag(); lag > s.cfg.MaxDeliveryLag {
+	if lag := s.delivery.Lag(); lag > s.cfg.MaxDeliveryLag {
 		s.metrics.Busy.Add(1)
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "busy: send it again in a moment", "code": wire.CodeBusy})

@@ -109,6 +109,10 @@ type Config struct {
 	// HistoryOnJoin is how many of a room's last messages a join without
 	// "after" gets; 100.
 	HistoryOnJoin int
+	// MaxResume is the most a join with "after" is sent at once: further
+	// back, the room's last MaxResume messages after a gap event saying
+	// the others are kept (the client asks for them with history); 1000.
+	MaxResume int
 
 	// PresenceNames caps the names in a presence event; 50.
 	PresenceNames int

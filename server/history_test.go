@@ -117,6 +117,37 @@ func TestGapWhenHistoryCapDroppedWhatWasMissed(t *testing.T) {
 	r2.none(wire.TypeGap, 100*time.Millisecond)
 }
 
+// TestResumeFarBackIsBounded: a join resuming further back than
+// MaxResume (after:1 in a big room read it whole) gets the room's last
+// MaxResume messages after a gap that says the earlier ones are kept,
+// and gets them on asking.
+func TestResumeFarBackIsBounded(t *testing.T) {
+	_, hs := startServer(t, func(c *Config) { fastSenders(c); c.HistoryOnJoin = 5; c.MaxResume = 20 })
+	w := dial(t, hs)
+	w.joinAs("w", "lobby")
+	seqs := w.sayN("lobby", "b", 60)
+	w.msgs("lobby", 60)
+	r := dial(t, hs)
+	r.joinAfter("lobby", 1)
+	gap := r.next(wire.TypeGap)
+	if gap.After != 1 || gap.Seq != seqs[40] || gap.Code != wire.GapNotSent {
+		t.Fatalf("gap = %+v, want after 1, seq %d, code %s", gap, seqs[40], wire.GapNotSent)
+	}
+	if got := r.msgs("lobby", 20); got[0].Seq != seqs[40] || got[19].Seq != seqs[59] {
+		t.Fatalf("after the gap: %d..%d, want %d..%d", got[0].Seq, got[19].Seq, seqs[40], seqs[59])
+	}
+	r.none(wire.TypeMsg, 100*time.Millisecond)
+	r.send(wire.Event{Type: wire.TypeHistory, Room: "lobby", Before: gap.Seq})
+	if end := r.next(wire.TypeHistory); end.Count != 40 || end.Seq != seqs[0] {
+		t.Fatalf("the messages not sent, asked for: %+v", end)
+	}
+	// Within the bound, every message after the seq, and no gap.
+	r2 := dial(t, hs)
+	r2.joinAfter("lobby", seqs[44])
+	r2.msgs("lobby", 15)
+	r2.none(wire.TypeGap, 100*time.Millisecond)
+}
+
 func TestSameClientIDIsStoredOnce(t *testing.T) {
 	_, hs := startServer(t, nil)
 	a, b := dial(t, hs), dial(t, hs)

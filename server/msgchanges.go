@@ -27,25 +27,7 @@ import (
 // mergeState puts the edits and reactions of msgs (read from the store)
 // on them.
 func (s *Server) mergeState(ctx context.Context, room string, msgs []wire.Event) error {
-	var seqs []uint64
-	for _, m := range msgs {
-		if m.Type == wire.TypeMsg {
-			seqs = append(seqs, m.Seq)
-		}
-	}
-	if len(seqs) == 0 {
-		return nil
-	}
-	states, err := s.states.Get(ctx, room, seqs)
-	if err != nil {
-		return err
-	}
-	for i := range msgs {
-		if st, ok := states[msgs[i].Seq]; ok && msgs[i].Type == wire.TypeMsg {
-			st.Apply(&msgs[i])
-		}
-	}
-	return nil
+	return s.states.Merge(ctx, room, msgs)
 }
 
 // target reads the message an event is about: a msg of this room (not a

@@ -2,8 +2,8 @@
 // the glue between the hub (local fan-out) and the broker (NATS).
 //
 // A message's way through: session.send stores it with broker.Store;
-// every node's broker hands it to deliveries.add in stream order; the
-// deliveries' goroutine encodes it once and hub.PublishMessages fans the
+// every node's broker hands it to delivery.Deliveries.Add in stream order;
+// the deliveries' goroutine encodes it once and hub.PublishMessages fans the
 // bytes out to the room's members, with the room's other messages that
 // arrived meanwhile in the same frame.
 package server
@@ -28,6 +28,7 @@ import (
 
 	"chat/server/auth"
 	"chat/server/broker"
+	"chat/server/delivery"
 	"chat/server/files"
 	"chat/server/httpx"
 	"chat/server/hub"
@@ -45,35 +46,32 @@ import (
 // Server is one chat node. Create it with New, serve its Handler, and end it
 // with Shutdown; all methods may be called concurrently.
 type Server struct {
-	cfg        Config
-	log        *slog.Logger
-	hub        *hub.Hub
-	broker     *broker.NATS
-	presence   *presence.Presence
-	metrics    *metrics.Metrics
-	live       liveFeed
-	deliveries *deliveries
-	recent     *recent
-	parker     *parker // nil where idle connections keep a goroutine
-	auth       *auth.Store
-	rooms      *rooms.Store
-	states     *msgstate.Store // messages' edits and reactions
-	reads      *reads.Store    // how far each person has read each room
-	files      *files.Store    // attachments
-	push       *push.Store     // Web Push keys, subscriptions, choices
-	typing     *presence.Typing
-	searchIdx  *search.Index
-	tokens     *tokenVerifier // nil without -jwt-key
-	throttles  apiThrottles   // what one person may make an hour
-	signedIn   signedIn       // this node's connections, by their sign-in session and user
-	botRates   botRates       // what each bot may post (api_bots.go)
-	lobbyHolds *lobbyHolds
-	conns      atomic.Int64  // open WebSocket connections, for MaxConns
-	perIP      *perIP        // nil unless MaxConnsPerIP
-	accepts    *rate.Limiter // nil unless AcceptRate
-	closing    atomic.Bool   // shutting down: refuse new connections
-	degraded   atomic.Bool   // the message store (NATS) is unreachable
-	started    atomic.Bool   // New has finished: the hub is there to tell clients
+	cfg       Config
+	log       *slog.Logger
+	hub       *hub.Hub
+	broker    *broker.NATS
+	presence  *presence.Presence
+	metrics   *metrics.Metrics
+	delivery  *delivery.Deliveries
+	parker    *parker // nil where idle connections keep a goroutine
+	auth      *auth.Store
+	rooms     *rooms.Store
+	states    *msgstate.Store // messages' edits and reactions
+	reads     *reads.Store    // how far each person has read each room
+	files     *files.Store    // attachments
+	push      *push.Store     // Web Push keys, subscriptions, choices
+	typing    *presence.Typing
+	searchIdx *search.Index
+	tokens    *tokenVerifier // nil without -jwt-key
+	throttles apiThrottles   // what one person may make an hour
+	signedIn  signedIn       // this node's connections, by their sign-in session and user
+	botRates  botRates       // what each bot may post (api_bots.go)
+	conns     atomic.Int64   // open WebSocket connections, for MaxConns
+	perIP     *perIP         // nil unless MaxConnsPerIP
+	accepts   *rate.Limiter  // nil unless AcceptRate
+	closing   atomic.Bool    // shutting down: refuse new connections
+	degraded  atomic.Bool    // the message store (NATS) is unreachable
+	started   atomic.Bool    // New has finished: the hub is there to tell clients
 
 	benchmarkEvent []byte        // the /benchmark event, encoded once
 	assets         *httpx.Assets // the UI's files, read once at start
@@ -168,29 +166,33 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.metrics = metrics.New(func() hub.Stats { return s.hub.Stats() })
 	s.metrics.CountBroadcastsDropped(b.BroadcastsDropped)
 	hubOpts.ObserveFanout = s.metrics.ObserveFanout
-	hubOpts.RoomEmptied = func(room string) { s.recent.forget(room) }
+	hubOpts.RoomEmptied = func(room string) { s.delivery.Forget(room) }
 	s.hub = hub.New(&hubOpts)
-	s.lobbyHolds = newLobbyHolds()
 	// The cache never keeps more of a room than the store does.
 	if s.parker, err = newParker(); err != nil {
 		cfg.Logger.Warn("idle connections will each keep a goroutine: no epoll", "err", err)
 	}
-	s.recent = newRecent(b, int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)), s.mergeState)
 	s.searchIdx = search.NewIndex(s.searchLoad, nil)
-	s.deliveries = newDeliveries(s.hub, &s.live, s.recent, s.searchIdx)
-	s.metrics.CountRedelivered(s.deliveries.again.Load)
+	s.delivery = delivery.New(s.hub, b, &delivery.Options{
+		// The cache never keeps more of a room than the store does.
+		HistoryOnJoin: int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)),
+		MaxResume:     cfg.MaxResume,
+		Merge:         s.states.Merge,
+		Follower:      s.searchIdx,
+		Logger:        cfg.Logger,
+	})
+	s.metrics.CountRedelivered(s.delivery.Redelivered)
 	go s.metrics.Run()
 	s.presence = presence.New(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
 	last, err := b.Subscribe(ctx, broker.Handlers{
-		Message:   s.deliveries.add,
+		Message:   s.delivery.Add,
 		Broadcast: s.deliverBroadcast,
 		Presence:  s.presence.Update,
 	})
-	s.live.reset(last)
+	s.delivery.Reset(last)
 	if err != nil {
 		s.metrics.Close()
-		s.lobbyHolds.close()
-		s.deliveries.close()
+		s.delivery.Close()
 		s.hub.Stop()
 		b.Close()
 		return nil, err
@@ -216,8 +218,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		cancel()
 		s.metrics.Close()
-		s.lobbyHolds.close()
-		s.deliveries.close()
+		s.delivery.Close()
 		s.hub.Stop()
 		b.Close()
 		return nil, err
@@ -225,8 +226,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.typing, err = presence.NewTyping(s.hub, b.Conn()); err != nil {
 		cancel()
 		s.metrics.Close()
-		s.lobbyHolds.close()
-		s.deliveries.close()
+		s.delivery.Close()
 		s.hub.Stop()
 		b.Close()
 		return nil, err
@@ -326,10 +326,9 @@ func (s *Server) shutdown(ctx context.Context) {
 	}
 	s.hub.KillAll()
 	s.broker.Close()
-	s.deliveries.close()
+	s.delivery.Close()
 	s.hub.Stop()
 	s.parker.close()
-	s.lobbyHolds.close()
 	s.metrics.Close()
 }
 

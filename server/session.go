@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"chat/server/broker"
+	"chat/server/delivery"
 	"chat/server/files"
 	"chat/server/hub"
 	"chat/wire"
@@ -56,9 +56,9 @@ type session struct {
 	// typed is when the connection last said it was typing, per room.
 	typed map[string]time.Time
 
-	// lobbyHeld is set while the implicit lobby membership holds the
-	// lobby's messages (see joinLobbyQuietly).
-	lobbyHeld atomic.Bool
+	// lobby is the implicit lobby membership while it holds the lobby's
+	// messages (see delivery.JoinLobby).
+	lobby delivery.LobbyHold
 
 	work sync.WaitGroup // the worker reading a message (see run)
 	done bool           // the worker found the connection done
@@ -141,7 +141,7 @@ func (ss *session) handleNext() {
 func (ss *session) start() {
 	defer ss.work.Done()
 	if ss.tokenRooms == nil || slices.Contains(ss.tokenRooms, wire.DefaultRoom) {
-		ss.joinLobbyQuietly()
+		ss.srv.delivery.JoinLobby(&ss.lobby, ss.client)
 	}
 	if ss.srv.degraded.Load() {
 		ss.reply(ss.srv.storeStatus())
@@ -244,7 +244,7 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 }
 
 func (ss *session) end() {
-	ss.lobbyHeld.Store(false)
+	ss.lobby.Take()
 	if ss.expiry != nil {
 		ss.expiry.Stop()
 	}
@@ -417,7 +417,7 @@ func (ss *session) send(ev wire.Event) error {
 			return err
 		}
 	}
-	if lag := ss.srv.deliveries.lag(); lag > ss.srv.cfg.MaxDeliveryLag {
+	if lag := ss.srv.delivery.Lag(); lag > ss.srv.cfg.MaxDeliveryLag {
 		ss.srv.metrics.Busy.Add(1)
 		return wire.Errorf(wire.CodeBusy, "not stored: the server is %v behind delivering messages; send it again in a moment", lag.Round(10*time.Millisecond))
 	}

@@ -56,7 +56,7 @@ const (
 	TypeWelcome   = "welcome"   // {"type":"welcome","name":"guest-1234","version":"...","rate":20,"burst":40}: rate and burst are the connection's event limit
 	TypeJoined    = "joined"    // {"type":"joined","room":"R","seq":N}: the room's last seq at join time; history up to it follows
 	TypeAck       = "ack"       // {"type":"ack","room":"R","id":"<client id>","seq":N}: your message is stored as seq N
-	TypeGap       = "gap"       // {"type":"gap","room":"R","after":N,"seq":M}: messages after N and before M are no longer kept
+	TypeGap       = "gap"       // {"type":"gap","room":"R","after":N,"seq":M}: messages after N and before M are no longer kept (with "code":"not_sent": kept, not sent; ask with history)
 	TypeMsg       = "msg"       // {"type":"msg","room":"R","seq":1,"id":"...","from":"ana","user":"<id>","text":"...","ts":"<RFC 3339>"}
 	TypePresence  = "presence"  // {"type":"presence","room":"R","count":3,"names":["ana","bo","cy"]}
 	TypeError     = "error"     // {"type":"error","code":"bad_room","text":"...","id":"<client id, when about a send>"}
@@ -161,6 +161,11 @@ const (
 	StatusStoreUnreachable = "store_unreachable" // messages cannot be stored now; keep them and send again later
 	StatusOK               = "ok"                // everything works again
 )
+
+// GapNotSent is the code of a gap event whose messages are kept but were
+// not sent: a join resuming further back than the server sends at once
+// gets the room's last messages, and asks for older ones with history.
+const GapNotSent = "not_sent"
 
 // BenchmarkText is what GET /benchmark broadcasts, as the seed's endpoint did.
 const BenchmarkText = "test message"

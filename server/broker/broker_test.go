@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -342,6 +343,31 @@ func TestBeforeReadsOnePageBack(t *testing.T) {
 		if !slices.Equal(seqs, c.want) {
 			t.Errorf("before %d: %v, want %v", c.before, seqs, c.want)
 		}
+	}
+}
+
+// TestBeforeNearTheTopOfSeqs: a "before" a client made up, near 2^64,
+// reads the room's last page at once: the window is counted from the
+// stream's end, and cannot overflow into a loop of reads (it did, until
+// its 10 s timeout). A cancelled context stops it.
+func TestBeforeNearTheTopOfSeqs(t *testing.T) {
+	b := openEmbedded(t, 10000)
+	mine := store(t, b, "r", 60, "m")
+	store(t, b, "noise", 30, "n")
+	for _, before := range []uint64{math.MaxUint64, math.MaxUint64 - 1, 1 << 63, mine[59] + 1000} {
+		start := time.Now()
+		got, err := b.Before(context.Background(), "r", before, 50)
+		if err != nil || len(got) != 50 || got[49].Seq != mine[59] || got[0].Seq != mine[10] {
+			t.Errorf("before %d: %d messages, %v", before, len(got), err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("before %d took %v", before, d)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Before(ctx, "r", math.MaxUint64, 50); err == nil {
+		t.Error("a cancelled read went on")
 	}
 }
 

@@ -266,7 +266,9 @@ func (b *NATS) Activity(ctx context.Context) (map[string]time.Time, error) {
 // window of seqs below before, widened until it holds n of the room's
 // events or reaches the room's oldest, so that a page costs about the
 // page, not the room's whole history (at 100,000 messages the difference
-// is what lets scrolling back stay fast).
+// is what lets scrolling back stay fast). A before past the stream's end
+// (a client's, up to 2^64-1) is the stream's end: the window is counted
+// from what there is, and it cannot overflow.
 func (b *NATS) Before(ctx context.Context, room string, before uint64, n int) ([]wire.Event, error) {
 	if before <= 1 || n <= 0 {
 		return nil, nil
@@ -275,9 +277,18 @@ func (b *NATS) Before(ctx context.Context, room string, before uint64, n int) ([
 	if err != nil || first == 0 || first >= before {
 		return nil, err
 	}
-	for window := uint64(2 * n); ; window *= 4 {
+	if last, err := b.Last(ctx, room); err != nil {
+		return nil, err
+	} else if last < before-1 {
+		before = last + 1
+	}
+	span := before - first // the seqs the room may have below before
+	for window := uint64(2 * n); ; window = widen(window, span) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		from := first
-		if before-first > window {
+		if span > window {
 			from = before - window
 		}
 		msgs, _, err := b.History(ctx, room, from-1, before-1)
@@ -288,4 +299,13 @@ func (b *NATS) Before(ctx context.Context, room string, before uint64, n int) ([
 			return msgs[max(0, len(msgs)-n):], nil
 		}
 	}
+}
+
+// widen is the next window of Before: four times as wide, at most span
+// (and never past it by overflowing).
+func widen(window, span uint64) uint64 {
+	if window >= span/4 {
+		return span
+	}
+	return 4 * window
 }

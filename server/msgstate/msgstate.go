@@ -260,3 +260,27 @@ func (s *Store) Room(ctx context.Context, room string) (map[uint64]State, error)
 	}
 	return s.Get(ctx, room, seqs)
 }
+
+// Merge puts the state of msgs (events read from the store, of room) on
+// the msg events among them: one batched read for the page.
+func (s *Store) Merge(ctx context.Context, room string, msgs []wire.Event) error {
+	var seqs []uint64
+	for _, m := range msgs {
+		if m.Type == wire.TypeMsg {
+			seqs = append(seqs, m.Seq)
+		}
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	states, err := s.Get(ctx, room, seqs)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		if st, ok := states[msgs[i].Seq]; ok && msgs[i].Type == wire.TypeMsg {
+			st.Apply(&msgs[i])
+		}
+	}
+	return nil
+}

@@ -1,17 +1,24 @@
-package server
+// Package delivery takes the stored messages of a node's live feed to the
+// members of their rooms: in rounds, each room's messages encoded once and
+// framed together (Deliveries); joins, which read a room's history from
+// the node's recent cache or the store and hold the room's live messages
+// meanwhile, so that every message lands once and in order (Join); and
+// admission, the backlog that refuses new sends as busy (Lag).
+package delivery
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"chat/server/broker"
 	"chat/server/hub"
-	"chat/server/search"
 	"chat/wire"
 )
 
-// deliveries takes the stored messages of this node's live feed, in stream
+// Deliveries takes the stored messages of this node's live feed, in stream
 // order, and fans them out from one goroutine. While a fan-out runs, the
 // messages that arrive wait here; the next round sends each room's waiting
 // messages to its members together, as few frames as the frame limit
@@ -23,11 +30,16 @@ import (
 // backlog is here, measured by lag, and not in the members' queues: a
 // fan-out that falls behind makes the senders wait (Config.MaxDeliveryLag),
 // never drops readers that keep up.
-type deliveries struct {
+//
+// All methods may be called concurrently.
+type Deliveries struct {
 	hub    *hub.Hub
-	live   *liveFeed
+	broker broker.Broker
+	live   liveFeed
 	recent *recent
-	search *search.Index
+	follow Follower
+	lobby  *lobbyHolds
+	opts   Options
 
 	mu      sync.Mutex
 	pending []storedMsg
@@ -50,18 +62,73 @@ type storedMsg struct {
 	at   int64 // arrival, unix nanos
 }
 
-func newDeliveries(h *hub.Hub, live *liveFeed, r *recent, x *search.Index) *deliveries {
-	d := &deliveries{hub: h, live: live, recent: r, search: x, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+// Follower is told every stored event this node delivers, in stream
+// order, as it is fanned out (the search index keeps its rooms in step).
+type Follower interface {
+	Add(room string, seq uint64, ev wire.Event)
+}
+
+// MergeFunc puts the edits and reactions of events read from the store
+// on them (msgstate.Store.Merge).
+type MergeFunc func(ctx context.Context, room string, msgs []wire.Event) error
+
+// Options are a Deliveries' settings; zero fields take the defaults.
+type Options struct {
+	// HistoryOnJoin is how many of a room's last messages a join without
+	// "after" gets, and how many the recent cache keeps a room; 100.
+	HistoryOnJoin int
+	// MaxResume bounds what a join with "after" is sent: past it, the
+	// room's last MaxResume events go, after a gap event saying the
+	// earlier ones are kept and may be asked for (wire.GapNotSent); 1000.
+	MaxResume int
+	// Merge puts edits and reactions on what is read from the store.
+	Merge MergeFunc
+	// Follower, if set, follows every stored event delivered.
+	Follower Follower
+	// Logger; slog.Default() if nil.
+	Logger *slog.Logger
+}
+
+// New starts the deliveries of a node with hub h on broker b. Give
+// Deliveries.Add to the broker as its Message handler, and Reset the
+// seq its live feed starts after.
+func New(h *hub.Hub, b broker.Broker, o *Options) *Deliveries {
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
+	if opts.HistoryOnJoin <= 0 {
+		opts.HistoryOnJoin = 100
+	}
+	if opts.MaxResume <= 0 {
+		opts.MaxResume = 1000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	d := &Deliveries{hub: h, broker: b, follow: opts.Follower, opts: opts,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	d.recent = newRecent(b, opts.HistoryOnJoin, opts.Merge)
+	d.lobby = newLobbyHolds()
 	go d.run()
 	return d
 }
 
-// add is the broker's handler for stored messages. One that comes again
+// Reset sets where the live feed starts: after seq (see liveFeed.reset).
+func (d *Deliveries) Reset(seq uint64) { d.live.reset(seq) }
+
+// Forget drops what the node keeps of a room it has no members in now.
+func (d *Deliveries) Forget(room string) { d.recent.forget(room) }
+
+// Redelivered is how many stored messages came again and were dropped.
+func (d *Deliveries) Redelivered() uint64 { return d.again.Load() }
+
+// Add is the broker's handler for stored messages. One that comes again
 // (a seq not above the last one taken) is dropped: when NATS loses its
 // stream leader, the live consumer that is recreated can start again
 // from before what this node already fanned out, and members would get
 // those messages twice.
-func (d *deliveries) add(room string, seq uint64, m wire.Event) {
+func (d *Deliveries) Add(room string, seq uint64, m wire.Event) {
 	d.mu.Lock()
 	if seq <= d.last {
 		d.mu.Unlock()
@@ -77,9 +144,9 @@ func (d *deliveries) add(room string, seq uint64, m wire.Event) {
 	}
 }
 
-// lag is how long the oldest message not yet fanned out has waited: the
-// node's delivery backlog.
-func (d *deliveries) lag() time.Duration {
+// Lag is how long the oldest message not yet fanned out has waited: the
+// node's delivery backlog, what admission refuses sends by.
+func (d *Deliveries) Lag() time.Duration {
 	oldest := d.roundOldest.Load()
 	if oldest == 0 {
 		d.mu.Lock()
@@ -94,7 +161,7 @@ func (d *deliveries) lag() time.Duration {
 	return time.Duration(time.Now().UnixNano() - oldest)
 }
 
-func (d *deliveries) run() {
+func (d *Deliveries) run() {
 	defer close(d.done)
 	var round []storedMsg
 	for {
@@ -123,12 +190,12 @@ func (d *deliveries) run() {
 
 // fanout sends one round: each room's messages, encoded once, in seq order,
 // rooms in the order their first message came.
-func (d *deliveries) fanout(round []storedMsg) {
+func (d *Deliveries) fanout(round []storedMsg) {
 	if len(round) == 1 {
 		m := round[0]
 		ev := encodeStored(m)
 		d.recent.add(m.room, m.seq, ev, m.m)
-		d.search.Add(m.room, m.seq, m.m)
+		d.followed(m)
 		d.hub.PublishMessages(m.room, [][]byte{ev}, []uint64{m.seq})
 		return
 	}
@@ -147,13 +214,19 @@ func (d *deliveries) fanout(round []storedMsg) {
 		}
 		ev := encodeStored(m)
 		d.recent.add(m.room, m.seq, ev, m.m)
-		d.search.Add(m.room, m.seq, m.m)
+		d.followed(m)
 		r.events = append(r.events, ev)
 		r.seqs = append(r.seqs, m.seq)
 	}
 	for _, room := range order {
 		r := byRoom[room]
 		d.hub.PublishMessages(room, r.events, r.seqs)
+	}
+}
+
+func (d *Deliveries) followed(m storedMsg) {
+	if d.follow != nil {
+		d.follow.Add(m.room, m.seq, m.m)
 	}
 }
 
@@ -165,7 +238,9 @@ func encodeStored(s storedMsg) []byte {
 	return wire.Encode(s.m)
 }
 
-func (d *deliveries) close() {
+// Close stops the fan-out and the lobby's holds.
+func (d *Deliveries) Close() {
 	close(d.stop)
 	<-d.done
+	d.lobby.close()
 }

@@ -1,4 +1,4 @@
-package server
+package delivery
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 // concurrently.
 type recent struct {
 	broker broker.Broker
-	keep   int // messages kept per room
-	merge  withState
+	keep   int       // messages kept per room
+	merge  MergeFunc // nil leaves them as stored
 
 	mu    sync.Mutex
 	rooms map[string]*recentRoom
@@ -47,11 +47,7 @@ type recentMsg struct {
 	ev    wire.Event // for a delete, edit or react: what it changes
 }
 
-// withState merges the messages' edits and reactions into msgs (history
-// read from the store); nil leaves them as stored.
-type withState func(ctx context.Context, room string, msgs []wire.Event) error
-
-func newRecent(b broker.Broker, keep int, merge withState) *recent {
+func newRecent(b broker.Broker, keep int, merge MergeFunc) *recent {
 	return &recent{broker: b, keep: keep, rooms: make(map[string]*recentRoom), merge: merge}
 }
 
