@@ -268,6 +268,24 @@ func (r *room) addGap(after, next uint64, now time.Time) {
 	_ = next // the messages from next on follow as ordinary msg events
 }
 
+// skipTo takes the messages held before next out of the list: the server
+// keeps those between them and next but did not send them (a resume from
+// further back than it sends at once, wire.GapNotSent). The list then
+// runs from next on, with nothing missing in it, and scrolling up asks for
+// the skipped ones as for any older page.
+func (r *room) skipTo(next uint64) {
+	i := 0
+	for i < len(r.items) && r.items[i].Seq < next {
+		if it := r.items[i]; it.ID != "" && !it.System {
+			delete(r.ids, it.ID)
+		}
+		i++
+	}
+	r.items = append(r.items[:0:0], r.items[i:]...)
+	r.noOlder = false
+	r.rev++
+}
+
 // historyDone records the end of an answer to a history request: count
 // messages were sent, and a short page (count 0 at the least) means there
 // is nothing older.

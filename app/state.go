@@ -283,7 +283,11 @@ func (s *chatState) apply(ev wire.Event) {
 		}
 	case wire.TypeGap:
 		if r := s.room(ev.Room); r != nil {
-			r.addGap(ev.After, ev.Seq, s.now())
+			if ev.Code == wire.GapNotSent {
+				r.skipTo(ev.Seq)
+			} else {
+				r.addGap(ev.After, ev.Seq, s.now())
+			}
 		}
 	case wire.TypeHistory:
 		if r := s.room(ev.Room); r != nil {

@@ -89,6 +89,7 @@ func TestApplyMessages(t *testing.T) {
 		{"empty broadcast is ignored", []wire.Event{{Type: wire.TypeBroadcast}}, nil, 0},
 		{"unknown type is ignored", []wire.Event{{Type: "reaction", Room: "lobby", Seq: 9}}, nil, 0},
 		{"gap notice sits where the gap is", []wire.Event{msg(5, "a", "x", ""), {Type: wire.TypeGap, Room: "lobby", After: 5, Seq: 9}, msg(9, "b", "x", "")}, []string{"5", "s5", "9"}, 9},
+		{"messages kept but not sent: the list starts after them", []wire.Event{msg(4, "a", "x", ""), msg(5, "b", "x", ""), {Type: wire.TypeGap, Room: "lobby", After: 5, Seq: 90, Code: wire.GapNotSent}, msg(90, "c", "x", "")}, []string{"90"}, 90},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
