@@ -12,6 +12,7 @@ import (
 
 	"chat/internal/pushtest"
 	"chat/server/broker"
+	"chat/server/notify"
 	"chat/server/push"
 )
 
@@ -102,7 +103,7 @@ func TestPushReachesClosedAppsOnly(t *testing.T) {
 	if p := pushedAt(t, samPhone, 1); p.Body != "@sam hello" {
 		t.Errorf("sam's push: %+v", p)
 	}
-	waitConsumed(t, srvs[0], pushConsumer, seq)
+	waitConsumed(t, srvs[0], notify.PushConsumer, seq)
 	if got, _ := samPhone.Pushes(); len(got) != 1 {
 		t.Errorf("sam got %d pushes, want 1 (none from the private room)", len(got))
 	}
@@ -113,7 +114,7 @@ func TestPushReachesClosedAppsOnly(t *testing.T) {
 		t.Errorf("a direct message's push: %+v", p)
 	}
 	seq = olga.say(w.direct, "p6", "and more")
-	waitConsumed(t, srvs[0], pushConsumer, seq)
+	waitConsumed(t, srvs[0], notify.PushConsumer, seq)
 	// With previews chosen, the text; with nothing chosen, no push.
 	dm := &person{t: t, hs: hs[1], hc: w.mia.hc}
 	if code, out := dm.call("PUT", "/api/rooms/"+w.direct+"/notify", push.Choice{Level: push.All, Previews: true}); code != http.StatusNoContent {
@@ -133,7 +134,7 @@ func TestPushReachesClosedAppsOnly(t *testing.T) {
 	mia.joinAfter(w.direct, 0)
 	time.Sleep(1100 * time.Millisecond)
 	seq = olga.say(w.direct, "p9", "are you there?")
-	waitConsumed(t, srvs[0], pushConsumer, seq)
+	waitConsumed(t, srvs[0], notify.PushConsumer, seq)
 	if got, _ := phone.Pushes(); len(got) != 3 {
 		t.Errorf("%d pushes, want 3: one went to a person with the app open, or to a silenced room", len(got))
 	}

@@ -34,6 +34,7 @@ import (
 	"chat/server/hub"
 	"chat/server/metrics"
 	"chat/server/msgstate"
+	"chat/server/notify"
 	"chat/server/presence"
 	"chat/server/push"
 	"chat/server/reads"
@@ -209,11 +210,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err == nil {
 		err = s.reads.Watch(pctx, s.signedIn.readChanged)
 	}
-	if err == nil {
-		err = s.startWebhooks(pctx)
+	notifyOpts := &notify.Options{
+		JetStream: b.JetStream(), Replicas: b.Replicas(),
+		Auth: s.auth, Rooms: s.rooms, Push: s.push, Online: s.signedIn.online,
+		AllowPrivate: cfg.OutgoingAllowPrivate, TLS: cfg.OutgoingTLS,
+		PushContact:     s.pushContact(),
+		WebhookAttempts: cfg.WebhookAttempts, WebhookBackoff: cfg.WebhookBackoff,
+		Metrics: s.metrics, Logger: s.log,
 	}
 	if err == nil {
-		err = s.startPushes(pctx)
+		err = notify.StartWebhooks(pctx, notifyOpts)
+	}
+	if err == nil {
+		err = notify.StartPushes(pctx, notifyOpts)
 	}
 	if err != nil {
 		cancel()
@@ -489,3 +498,18 @@ func (emptyFS) Open(name string) (fs.File, error) {
 // UIHash is the hash of the UI in fsys that pages' version carries (see
 // httpx.UIHash).
 func UIHash(fsys fs.FS) string { return httpx.UIHash(fsys) }
+
+// pushContact is the contact in the VAPID token: -push-contact, else the
+// ACME contact, else one at the first ACME name (push services, Apple's
+// first, refuse a token without one).
+func (s *Server) pushContact() string {
+	switch {
+	case s.cfg.PushContact != "":
+		return s.cfg.PushContact
+	case s.cfg.ACMEEmail != "":
+		return "mailto:" + s.cfg.ACMEEmail
+	case len(s.cfg.ACMEDomains) > 0:
+		return "mailto:admin@" + s.cfg.ACMEDomains[0]
+	}
+	return "mailto:admin@localhost"
+}

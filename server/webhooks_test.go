@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"chat/server/broker"
+	"chat/server/notify"
 	"chat/wire"
 )
 
@@ -78,7 +79,7 @@ func waitWebhookReaders(t *testing.T, srv *Server, n int) {
 	deadline := time.Now().Add(20 * time.Second)
 	for waiting := 0; ; {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		c, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, webhookConsumer)
+		c, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, notify.WebhookConsumer)
 		if err == nil {
 			var info *jetstream.ConsumerInfo
 			if info, err = c.Info(ctx); err == nil {
@@ -100,7 +101,7 @@ func waitWebhookReaders(t *testing.T, srv *Server, n int) {
 // its timestamp is now.
 func checkSigned(t *testing.T, c hookCall, secret string) {
 	t.Helper()
-	ts := c.header.Get(webhookTimestampHeader)
+	ts := c.header.Get(notify.HeaderTimestamp)
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || time.Since(time.Unix(sec, 0)).Abs() > time.Minute {
 		t.Errorf("timestamp %q is not now", ts)
@@ -109,7 +110,7 @@ func checkSigned(t *testing.T, c hookCall, secret string) {
 	mac.Write([]byte(ts + "."))
 	mac.Write(c.body)
 	want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-	if got := c.header.Get(webhookSignatureHeader); !hmac.Equal([]byte(got), []byte(want)) {
+	if got := c.header.Get(notify.HeaderSignature); !hmac.Equal([]byte(got), []byte(want)) {
 		t.Errorf("signature %q, want %q", got, want)
 	}
 }
@@ -153,7 +154,7 @@ func TestWebhookCalledOnceAcrossTwoNodes(t *testing.T) {
 	calls := rc.collect(2 * time.Second)
 	got := map[uint64]bool{}
 	for _, c := range calls {
-		var b webhookBody
+		var b notify.WebhookBody
 		if err := json.Unmarshal(c.body, &b); err != nil {
 			t.Fatalf("body %s: %v", c.body, err)
 		}
@@ -168,7 +169,7 @@ func TestWebhookCalledOnceAcrossTwoNodes(t *testing.T) {
 		if b.Bot.ID != ciID || b.Bot.Name != "ci" || b.From == "" || b.User == "" || b.Text == "" || b.TS.IsZero() || b.Room == "" {
 			t.Errorf("body %+v is missing something", b)
 		}
-		if d := c.header.Get(webhookDeliveryHeader); d != b.Room+"."+strconv.FormatUint(b.Seq, 10)+"."+ciID {
+		if d := c.header.Get(notify.HeaderDelivery); d != b.Room+"."+strconv.FormatUint(b.Seq, 10)+"."+ciID {
 			t.Errorf("delivery id %q", d)
 		}
 	}
@@ -218,10 +219,10 @@ func TestWebhookRetriedWithBackoff(t *testing.T) {
 			continue
 		}
 		for i, c := range calls {
-			if a := c.header.Get(webhookAttemptHeader); a != strconv.Itoa(i+1) {
+			if a := c.header.Get(notify.HeaderAttempt); a != strconv.Itoa(i+1) {
 				t.Errorf("%s call %d says attempt %s", path, i+1, a)
 			}
-			if c.header.Get(webhookDeliveryHeader) != calls[0].header.Get(webhookDeliveryHeader) {
+			if c.header.Get(notify.HeaderDelivery) != calls[0].header.Get(notify.HeaderDelivery) {
 				t.Errorf("%s: a retry has another delivery id", path)
 			}
 			if i > 0 {
@@ -255,7 +256,7 @@ func TestWebhookRefusedForThisMachineByDefault(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		c, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, webhookConsumer)
+		c, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, notify.WebhookConsumer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +302,7 @@ func TestWebhookSlowReceiverDoesNotDelayTheRoom(t *testing.T) {
 	olga.joinAfter("town", 0)
 	mia.joinAfter("town", 0)
 	start := time.Now()
-	const n = 3 * webhookParallel // more than the calls a node makes at once
+	const n = 3 * notify.WebhookParallel // more than the calls a node makes at once
 	for i := range n {
 		olga.send(wire.Event{Type: wire.TypeSend, Room: "town", ID: "s" + strconv.Itoa(i), Text: "@slow are you there"})
 	}
@@ -323,7 +324,7 @@ func TestWebhookConsumerMadeAgainWhenDeleted(t *testing.T) {
 	waitWebhookReaders(t, srv, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.broker.JetStream().DeleteConsumer(ctx, broker.StreamName, webhookConsumer); err != nil {
+	if err := srv.broker.JetStream().DeleteConsumer(ctx, broker.StreamName, notify.WebhookConsumer); err != nil {
 		t.Fatal(err)
 	}
 	mia := openSocket(t, w.mia, hs)
@@ -352,7 +353,7 @@ func TestWebhookConsumerOnlyWithAWebhook(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // what a node takes to see a bot, many times over
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, webhookConsumer); err == nil {
+	if _, err := srv.broker.JetStream().Consumer(ctx, broker.StreamName, notify.WebhookConsumer); err == nil {
 		t.Fatal("a webhook consumer exists with no webhook")
 	}
 	rc := newReceiver(t, nil)

@@ -1,4 +1,10 @@
-package server
+// Package notify tells people and bots about stored messages, off the
+// fan-out path: Web Push to the devices of people whose app is closed,
+// and bots' webhooks. Both read shared JetStream consumers on the chat
+// stream, so that each message is looked at once across the cluster; the
+// live feed and the hub never wait for them, and nothing calls them: a
+// stored message is all they need.
+package notify
 
 import (
 	"bytes"
@@ -50,14 +56,14 @@ import (
 // cannot answer each other forever.
 
 const (
-	webhookConsumer = "chat_webhooks"
+	WebhookConsumer = "chat_webhooks"
 	webhookIdle     = time.Hour
 	// webhookAckWait bounds a message's calls before NATS hands it to
 	// another node; a call is bounded by the client's 10 s timeout, and
 	// InProgress renews it between calls.
 	webhookAckWait = 30 * time.Second
-	// webhookParallel bounds the calls in flight on a node.
-	webhookParallel = 8
+	// WebhookParallel bounds the calls in flight on a node.
+	WebhookParallel = 8
 	// webhookCalledBucket remembers, for a message that is for several
 	// bots, which were called, so that a retry for one that failed does
 	// not call the others again; longer than all the attempts take.
@@ -65,30 +71,31 @@ const (
 	webhookCalledTTL    = time.Hour
 )
 
-// Headers of a webhook call.
+// Headers of a webhook call: a receiver checks the signature over the
+// timestamp and the body, and drops a repeat by the delivery.
 const (
-	webhookTimestampHeader = "X-Chat-Timestamp" // unix seconds
-	webhookSignatureHeader = "X-Chat-Signature" // sha256=<hex HMAC-SHA256 of timestamp "." body>
-	webhookDeliveryHeader  = "X-Chat-Delivery"  // room.seq.bot: the same on a retry
-	webhookAttemptHeader   = "X-Chat-Attempt"   // 1, 2, ...
+	HeaderTimestamp = "X-Chat-Timestamp" // unix seconds
+	HeaderSignature = "X-Chat-Signature" // sha256=<hex HMAC-SHA256 of timestamp "." body>
+	HeaderDelivery  = "X-Chat-Delivery"  // room.seq.bot: the same on a retry
+	HeaderAttempt   = "X-Chat-Attempt"   // 1, 2, ...
 )
 
-// webhookBody is what a webhook receives.
-type webhookBody struct {
-	Reason string    `json:"reason"` // "mention" or "direct"
-	Bot    hookBot   `json:"bot"`
-	Room   string    `json:"room"`
-	Seq    uint64    `json:"seq"`
-	ID     string    `json:"id,omitempty"`
-	From   string    `json:"from"`
-	User   string    `json:"user,omitempty"`
-	Guest  bool      `json:"guest,omitempty"`
-	Text   string    `json:"text"`
-	TS     time.Time `json:"ts"`
+// WebhookBody is what a webhook receives, as JSON.
+type WebhookBody struct {
+	Reason string     `json:"reason"` // "mention" or "direct"
+	Bot    WebhookBot `json:"bot"`
+	Room   string     `json:"room"`
+	Seq    uint64     `json:"seq"`
+	ID     string     `json:"id,omitempty"`
+	From   string     `json:"from"`
+	User   string     `json:"user,omitempty"`
+	Guest  bool       `json:"guest,omitempty"`
+	Text   string     `json:"text"`
+	TS     time.Time  `json:"ts"`
 }
 
-// hookBot names the bot a call is for.
-type hookBot struct {
+// WebhookBot names the bot a call is for.
+type WebhookBot struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 }
@@ -107,24 +114,23 @@ type webhooks struct {
 	bots map[string]auth.Bot // live bots with a webhook, by id
 }
 
-// startWebhooks watches the bots and reads the webhook consumer while
+// StartWebhooks watches the bots and reads the webhook consumer while
 // any has a webhook, until ctx ends.
-func (s *Server) startWebhooks(ctx context.Context) error {
-	def := DefaultConfig()
+func StartWebhooks(ctx context.Context, o *Options) error {
 	h := &webhooks{
-		rooms:   s.rooms,
-		log:     s.log,
-		client:  outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.OutgoingAllowPrivate, TLS: s.cfg.OutgoingTLS}),
-		backoff: cmp.Or(s.cfg.WebhookBackoff, def.WebhookBackoff),
-		metrics: s.metrics,
+		rooms:   o.Rooms,
+		log:     o.Logger,
+		client:  outgoing.New(&outgoing.Options{AllowPrivate: o.AllowPrivate, TLS: o.TLS}),
+		backoff: cmp.Or(o.WebhookBackoff, time.Second),
+		metrics: o.Metrics,
 		bots:    make(map[string]auth.Bot),
 	}
-	c := newSharedConsumer(s.broker.JetStream(), webhookConsumer, "bots' webhooks: each message once, across the cluster", webhookParallel, s.log)
-	c.attempts = cmp.Or(max(s.cfg.WebhookAttempts, 0), def.WebhookAttempts)
+	c := newSharedConsumer(o.JetStream, WebhookConsumer, "bots' webhooks: each message once, across the cluster", WebhookParallel, o.Logger)
+	c.attempts = cmp.Or(max(o.WebhookAttempts, 0), 5)
 	c.ackWait, c.idle = webhookAckWait, webhookIdle
 	c.wanted = func() bool { return len(h.hooked()) > 0 }
 	c.handle = h.deliver
-	replicas := s.broker.Replicas()
+	replicas := o.Replicas
 	c.prepare = func(ctx context.Context) error {
 		kv, err := c.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: webhookCalledBucket, Description: "webhooks called for messages that were for several bots",
@@ -137,7 +143,7 @@ func (s *Server) startWebhooks(ctx context.Context) error {
 		return nil
 	}
 	h.consumer = c
-	if err := s.auth.WatchBots(ctx, h.changed, h.gone); err != nil {
+	if err := o.Auth.WatchBots(ctx, h.changed, h.gone); err != nil {
 		return err
 	}
 	go c.run(ctx)
@@ -292,8 +298,8 @@ type permanentError struct{ error }
 
 // call posts ev to t's webhook, signed with the bot's secret.
 func (h *webhooks) call(ctx context.Context, t webhookTarget, ev wire.Event, attempt int) error {
-	body, _ := json.Marshal(webhookBody{
-		Reason: t.reason, Bot: hookBot{ID: t.bot.ID, Name: t.bot.Name},
+	body, _ := json.Marshal(WebhookBody{
+		Reason: t.reason, Bot: WebhookBot{ID: t.bot.ID, Name: t.bot.Name},
 		Room: ev.Room, Seq: ev.Seq, ID: ev.ID, From: ev.From, User: ev.User, Guest: ev.Guest, Text: ev.Text, TS: ev.TS,
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.bot.Webhook, bytes.NewReader(body))
@@ -303,10 +309,10 @@ func (h *webhooks) call(ctx context.Context, t webhookTarget, ev wire.Event, att
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "chat-webhook")
-	req.Header.Set(webhookTimestampHeader, ts)
-	req.Header.Set(webhookSignatureHeader, signWebhook(t.bot.Secret, ts, body))
-	req.Header.Set(webhookDeliveryHeader, fmt.Sprintf("%s.%d.%s", ev.Room, ev.Seq, t.bot.ID))
-	req.Header.Set(webhookAttemptHeader, strconv.Itoa(attempt))
+	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Set(HeaderSignature, signWebhook(t.bot.Secret, ts, body))
+	req.Header.Set(HeaderDelivery, fmt.Sprintf("%s.%d.%s", ev.Room, ev.Seq, t.bot.ID))
+	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
 	reply, err := h.client.Do(req)
 	switch {
 	case errors.Is(err, outgoing.ErrRefused):

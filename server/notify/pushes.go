@@ -1,4 +1,4 @@
-package server
+package notify
 
 import (
 	"cmp"
@@ -40,7 +40,7 @@ import (
 // next message, and a retry could ring a device twice.
 
 const (
-	pushConsumer = "chat_push"
+	PushConsumer = "chat_push"
 	pushParallel = 8
 	pushAckWait  = 30 * time.Second
 	pushIdle     = time.Hour
@@ -70,16 +70,18 @@ type allChoice struct {
 	at    time.Time
 }
 
-func (s *Server) startPushes(ctx context.Context) error {
+// StartPushes reads the push consumer while any device is subscribed,
+// until ctx ends.
+func StartPushes(ctx context.Context, o *Options) error {
 	p := &pushes{
-		store: s.push, auth: s.auth, rooms: s.rooms, online: s.signedIn.online, log: s.log,
-		hc:      outgoing.New(&outgoing.Options{AllowPrivate: s.cfg.OutgoingAllowPrivate, TLS: s.cfg.OutgoingTLS}).HTTP(),
-		contact: s.pushContact(),
-		metrics: s.metrics,
+		store: o.Push, auth: o.Auth, rooms: o.Rooms, online: o.Online, log: o.Logger,
+		hc:      outgoing.New(&outgoing.Options{AllowPrivate: o.AllowPrivate, TLS: o.TLS}).HTTP(),
+		contact: cmp.Or(o.PushContact, "mailto:admin@localhost"),
+		metrics: o.Metrics,
 		devices: make(map[string]struct{}),
 		all:     make(map[string]allChoice),
 	}
-	c := newSharedConsumer(s.broker.JetStream(), pushConsumer, "Web Push: each message once, across the cluster", pushParallel, s.log)
+	c := newSharedConsumer(o.JetStream, PushConsumer, "Web Push: each message once, across the cluster", pushParallel, o.Logger)
 	c.attempts, c.ackWait, c.idle = 3, pushAckWait, pushIdle
 	c.handle = p.deliver
 	c.wanted = func() bool {
@@ -88,7 +90,7 @@ func (s *Server) startPushes(ctx context.Context) error {
 		return len(p.devices) > 0
 	}
 	p.consumer = c
-	err := s.push.WatchDevices(ctx, func(key string, subscribed bool) {
+	err := o.Push.WatchDevices(ctx, func(key string, subscribed bool) {
 		p.mu.Lock()
 		if subscribed {
 			p.devices[key] = struct{}{}
@@ -103,21 +105,6 @@ func (s *Server) startPushes(ctx context.Context) error {
 	}
 	go c.run(ctx)
 	return nil
-}
-
-// pushContact is the contact in the VAPID token: -push-contact, else the
-// ACME contact, else one at the first ACME name (push services, Apple's
-// first, refuse a token without one).
-func (s *Server) pushContact() string {
-	switch {
-	case s.cfg.PushContact != "":
-		return s.cfg.PushContact
-	case s.cfg.ACMEEmail != "":
-		return "mailto:" + s.cfg.ACMEEmail
-	case len(s.cfg.ACMEDomains) > 0:
-		return "mailto:admin@" + s.cfg.ACMEDomains[0]
-	}
-	return "mailto:admin@localhost"
 }
 
 // pushTarget is a person a message is for, and whether it names them.
