@@ -109,11 +109,8 @@ func ValidID(id string) error {
 	if len(id) > MaxIDLen {
 		return Errorf(CodeBadID, "id is longer than %d characters", MaxIDLen)
 	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return Errorf(CodeBadID, "id may hold only A-Z, a-z, 0-9, '-' and '_'")
-		}
+	if !wordChars(id) {
+		return Errorf(CodeBadID, "id may hold only A-Z, a-z, 0-9, '-' and '_'")
 	}
 	return nil
 }
@@ -121,4 +118,49 @@ func ValidID(id string) error {
 // GuestName is the name of someone who has not chosen one: guest-1234.
 func GuestName() string {
 	return "guest-" + strconv.Itoa(1000+rand.IntN(9000))
+}
+
+// ValidUserID checks a person's, guest's, bot's or token holder's id as
+// a client may name it (in a path, a ban, a member to remove): 1 to 40 of
+// A-Z, a-z, 0-9, '-' and '_'. Ids become NATS subjects and KV keys, so
+// '.', '*', '>' and spaces never pass.
+func ValidUserID(id string) error {
+	if id == "" || len(id) > 40 || !wordChars(id) {
+		return Errorf(CodeBadField, "not a user id")
+	}
+	return nil
+}
+
+// ValidFileID checks an attached file's id: 26 of a-z and 2-7 (16 random
+// bytes in base32), the name of its object in the store.
+func ValidFileID(id string) error {
+	if len(id) != 26 {
+		return Errorf(CodeBadField, "not a file id")
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return Errorf(CodeBadField, "not a file id")
+		}
+	}
+	return nil
+}
+
+// ValidCode checks a code a client hands back (an invitation's, a
+// session's id): 1 to 64 of base64url's alphabet.
+func ValidCode(code string) error {
+	if code == "" || len(code) > 64 || !wordChars(code) {
+		return Errorf(CodeBadField, "not a valid code")
+	}
+	return nil
+}
+
+// wordChars reports whether s holds only A-Z, a-z, 0-9, '-' and '_'.
+func wordChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

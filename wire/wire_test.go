@@ -94,6 +94,21 @@ func TestValidation(t *testing.T) {
 		{"id empty", ValidID(""), false},
 		{"id space", ValidID("a b"), false},
 		{"id 65", ValidID(strings.Repeat("a", 65)), false},
+		{"user id", ValidUserID("5vGqZ2yq8hQd3kXb1rT0aa"), true},
+		{"guest id", ValidUserID("g5vGqZ2yq8hQd3kXb1rT0aa"), true},
+		{"token id", ValidUserID("j-abcdefghijklmnopqrstuvwx"), true},
+		{"user id wildcard", ValidUserID("*"), false},
+		{"user id full wildcard", ValidUserID(">"), false},
+		{"user id with a dot", ValidUserID("a.b"), false},
+		{"user id empty", ValidUserID(""), false},
+		{"user id 41", ValidUserID(strings.Repeat("a", 41)), false},
+		{"file id", ValidFileID("abcdefghijklmnopqrstuvwxyz"), true},
+		{"file id short", ValidFileID("abc"), false},
+		{"file id upper", ValidFileID("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), false},
+		{"file id wildcard", ValidFileID("abcdefghijklmnopqrstuvwxy*"), false},
+		{"code", ValidCode("caOytF3zYNPI2sy13AIF0Sxu"), true},
+		{"code with a dot", ValidCode("a.b"), false},
+		{"code 65", ValidCode(strings.Repeat("a", 65)), false},
 	}
 	for _, c := range checks {
 		if ok(c.err) != c.want {
