@@ -87,7 +87,7 @@ func (s *Store) SignUp(ctx context.Context, name, password, invite string, invit
 			a.Admin = err == nil // an older setup link loses to the one used first
 		}
 	}
-	if err := s.hash(ctx, func() { a.Hash = hashPassword(password) }); err != nil {
+	if err := s.hash(ctx, func() { a.Hash = s.hashNew(password) }); err != nil {
 		return Account{}, err
 	}
 	if _, err := s.accounts.Create(ctx, nameKey(name), []byte(a.ID)); err != nil {
@@ -96,29 +96,74 @@ func (s *Store) SignUp(ctx context.Context, name, password, invite string, invit
 		}
 		return Account{}, err
 	}
-	if err := s.putAccount(ctx, a); err != nil {
+	if err := s.createAccount(ctx, a); err != nil {
 		return Account{}, err
 	}
 	return a, nil
 }
 
-func (s *Store) putAccount(ctx context.Context, a Account) error {
+// createAccount writes a new account's record, never over another.
+func (s *Store) createAccount(ctx context.Context, a Account) error {
 	data, _ := json.Marshal(a)
-	_, err := s.accounts.Put(ctx, "u."+a.ID, data)
+	_, err := s.accounts.Create(ctx, "u."+a.ID, data)
 	return err
+}
+
+// updateTries bounds the read-modify-writes of one record that lose to
+// another writer. Each loss means another write landed in between, so
+// running out takes that many writers at once, not bad luck.
+const updateTries = 32
+
+var errBusy = errors.New("this account is being changed elsewhere at the same time: try again")
+
+// updateAccount changes the account id with change, which sees the record
+// as it is now, and writes it only if nobody wrote it in between (a
+// compare-and-set on its revision); if somebody did, it reads the record
+// again and calls change again. A blind write would put back whatever was
+// read: a ban that landed meanwhile would be undone. change's error is
+// returned as it is, with nothing written. Every change of an existing
+// account goes through here.
+func (s *Store) updateAccount(ctx context.Context, id string, change func(*Account) error) (Account, error) {
+	for range updateTries {
+		a, rev, err := s.readAccount(ctx, id)
+		if err != nil {
+			return Account{}, err
+		}
+		if err := change(&a); err != nil {
+			return Account{}, err
+		}
+		data, _ := json.Marshal(a)
+		_, err = s.accounts.Update(ctx, "u."+id, data, rev)
+		if err == nil {
+			return a, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return Account{}, err
+		}
+	}
+	return Account{}, errBusy
 }
 
 // Account reads an account by id.
 func (s *Store) Account(ctx context.Context, id string) (Account, error) {
+	a, _, err := s.readAccount(ctx, id)
+	return a, err
+}
+
+// readAccount reads an account and the revision it was read at.
+func (s *Store) readAccount(ctx context.Context, id string) (Account, uint64, error) {
 	e, err := s.accounts.Get(ctx, "u."+id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
-		return Account{}, ErrNoAccount
+		return Account{}, 0, ErrNoAccount
 	}
 	if err != nil {
-		return Account{}, err
+		return Account{}, 0, err
 	}
 	var a Account
-	return a, json.Unmarshal(e.Value(), &a)
+	if err := json.Unmarshal(e.Value(), &a); err != nil {
+		return Account{}, 0, err
+	}
+	return a, e.Revision(), nil
 }
 
 // ErrNoAccount: no account has that name (or id).
@@ -184,7 +229,10 @@ func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Accoun
 	return a, nil
 }
 
-// ChangePassword sets a new password after checking the old one.
+// ChangePassword sets a new password after checking the old one. It is
+// stored only if the account's password is still the one the old was
+// checked against (of two changes at once, one wins; the other is told
+// its old password is wrong) and the account is not banned meanwhile.
 func (s *Store) ChangePassword(ctx context.Context, id, old, password string) error {
 	if err := ValidPassword(password); err != nil {
 		return err
@@ -193,6 +241,9 @@ func (s *Store) ChangePassword(ctx context.Context, id, old, password string) er
 	if err != nil {
 		return err
 	}
+	if a.Banned {
+		return ErrBanned
+	}
 	var ok bool
 	if err := s.hash(ctx, func() { ok, _ = checkPassword(a.Hash, old) }); err != nil {
 		return err
@@ -200,20 +251,30 @@ func (s *Store) ChangePassword(ctx context.Context, id, old, password string) er
 	if !ok {
 		return ErrBadCredentials
 	}
-	if err := s.hash(ctx, func() { a.Hash = hashPassword(password) }); err != nil {
+	var hash string
+	if err := s.hash(ctx, func() { hash = s.hashNew(password) }); err != nil {
 		return err
 	}
-	return s.putAccount(ctx, a)
+	_, err = s.updateAccount(ctx, id, func(now *Account) error {
+		switch {
+		case now.Banned:
+			return ErrBanned
+		case now.Hash != a.Hash:
+			return ErrBadCredentials // changed since: old is no longer its password
+		}
+		now.Hash = hash
+		return nil
+	})
+	return err
 }
 
 // Ban marks an account banned by admin and ends all its sessions.
 func (s *Store) Ban(ctx context.Context, id, admin string) error {
-	a, err := s.Account(ctx, id)
+	a, err := s.updateAccount(ctx, id, func(a *Account) error {
+		a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
-	if err := s.putAccount(ctx, a); err != nil {
 		return err
 	}
 	if a.Bot {
@@ -227,12 +288,11 @@ func (s *Store) Ban(ctx context.Context, id, admin string) error {
 
 // Unban lets a banned account sign in again (its sessions stay ended).
 func (s *Store) Unban(ctx context.Context, id string) error {
-	a, err := s.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	a.Banned, a.BannedBy, a.BannedAt = false, "", time.Time{}
-	return s.putAccount(ctx, a)
+	_, err := s.updateAccount(ctx, id, func(a *Account) error {
+		a.Banned, a.BannedBy, a.BannedAt = false, "", time.Time{}
+		return nil
+	})
+	return err
 }
 
 // Banned lists the banned people (a revoked bot is a banned account, but

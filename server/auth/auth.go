@@ -51,6 +51,9 @@ type Store struct {
 	// hashing bounds the argon2id hashes computed at once: each takes 19
 	// MiB, and a flood of sign-ins must not take the server's memory.
 	hashing chan struct{}
+	// hashNew hashes a new password: hashPassword, but for tests that
+	// would otherwise spend most of their time hashing.
+	hashNew func(password string) string
 	now     func() time.Time
 }
 
@@ -78,7 +81,13 @@ func Open(ctx context.Context, js jetstream.JetStream, o *Options) (*Store, erro
 	if opts.SignInRate <= 0 {
 		opts.SignInRate = 10
 	}
-	s := &Store{throttle: throttle.New(opts.SignInRate, time.Minute), guests: throttle.New(60, time.Minute), hashing: make(chan struct{}, opts.ConcurrentHashes), now: time.Now}
+	s := &Store{
+		throttle: throttle.New(opts.SignInRate, time.Minute),
+		guests:   throttle.New(60, time.Minute),
+		hashing:  make(chan struct{}, opts.ConcurrentHashes),
+		hashNew:  hashPassword,
+		now:      time.Now,
+	}
 	for _, b := range []struct {
 		kv  *jetstream.KeyValue
 		cfg jetstream.KeyValueConfig

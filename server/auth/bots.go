@@ -84,7 +84,7 @@ func (s *Store) CreateBot(ctx context.Context, name, webhook, by string) (b Bot,
 		}
 		return Bot{}, "", err
 	}
-	if err := s.putAccount(ctx, Account{ID: b.ID, Name: name, Bot: true, Created: b.Created}); err != nil {
+	if err := s.createAccount(ctx, Account{ID: b.ID, Name: name, Bot: true, Created: b.Created}); err != nil {
 		return Bot{}, "", err
 	}
 	if err := s.putBot(ctx, b); err != nil {
@@ -189,12 +189,11 @@ func (s *Store) RevokeBot(ctx context.Context, id, admin string) error {
 	if err := s.accounts.Delete(ctx, botPrefix+id); err != nil {
 		return err
 	}
-	a, err := s.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
-	return s.putAccount(ctx, a)
+	_, err := s.updateAccount(ctx, id, func(a *Account) error {
+		a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
+		return nil
+	})
+	return err
 }
 
 // WatchBots calls changed with every live bot at once, then with each
