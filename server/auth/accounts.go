@@ -38,11 +38,19 @@ func nameKey(name string) string {
 	return "n." + base64.RawURLEncoding.EncodeToString([]byte(strings.ToLower(name)))
 }
 
-// ThrottledError says a sign-in was refused for too many attempts.
-type ThrottledError struct{ RetryAfter time.Duration }
+// ThrottledError says an attempt (a sign-in, unless it says otherwise) was
+// refused for too many attempts.
+type ThrottledError struct {
+	RetryAfter time.Duration
+	what       string // "sign-in attempts" when ""
+}
 
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("too many sign-in attempts: try again in %d s", int(e.RetryAfter.Seconds()+0.5))
+	what := e.what
+	if what == "" {
+		what = "sign-in attempts"
+	}
+	return fmt.Sprintf("too many %s: try again in %d s", what, int(e.RetryAfter.Seconds()+0.5))
 }
 
 // adminKey is claimed by the first admin (the first-run invitation's
@@ -229,13 +237,24 @@ func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Accoun
 	return a, nil
 }
 
-// ChangePassword sets a new password after checking the old one. It is
-// stored only if the account's password is still the one the old was
-// checked against (of two changes at once, one wins; the other is told
-// its old password is wrong) and the account is not banned meanwhile.
-func (s *Store) ChangePassword(ctx context.Context, id, old, password string) error {
+// ChangePassword sets a new password for the account of the session
+// current after checking the old one, then ends the account's other
+// sessions: a cookie stolen before the change does not outlive it, and
+// the device the change is made on stays signed in. The new password is
+// stored only if the account's is still the one old was checked against
+// (of two changes at once, one wins; the other is told its old password
+// is wrong) and the account was not banned meanwhile.
+//
+// Each account may try PasswordChangeRate times a minute, spent before
+// any hashing: a session's holder cannot guess its password this way
+// faster than by signing in.
+func (s *Store) ChangePassword(ctx context.Context, current Session, old, password string) error {
 	if err := ValidPassword(password); err != nil {
 		return err
+	}
+	id := current.User
+	if ok, wait := s.passwords.Allow(id, s.now()); !ok {
+		return &ThrottledError{RetryAfter: wait, what: "password changes"}
 	}
 	a, err := s.Account(ctx, id)
 	if err != nil {
@@ -265,7 +284,10 @@ func (s *Store) ChangePassword(ctx context.Context, id, old, password string) er
 		now.Hash = hash
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.revokeAllBut(ctx, id, current.Key)
 }
 
 // Ban marks an account banned by admin and ends all its sessions.

@@ -3,8 +3,11 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestPasswordChangesDoNotUndoABan: password changes that read bo's
@@ -22,8 +25,12 @@ func TestPasswordChangesDoNotUndoABan(t *testing.T) {
 	s.accounts = &hookedKV{KeyValue: s.accounts, key: "u." + bo.ID, read: func() { reads <- struct{}{} }}
 	release := holdHashing(s)
 	var wg sync.WaitGroup
-	for range changes {
-		wg.Go(func() { _ = s.ChangePassword(ctx, bo.ID, "correct horse", "another horse") })
+	for i := range changes {
+		_, sess, err := s.NewSession(ctx, bo, fmt.Sprint("device ", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { _ = s.ChangePassword(ctx, sess, "correct horse", "another horse") })
 	}
 	for range changes {
 		<-reads
@@ -54,7 +61,11 @@ func TestTwoPasswordChangesAtOnce(t *testing.T) {
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	for i, pw := range []string{"first new one", "second new one"} {
-		wg.Go(func() { errs[i] = s.ChangePassword(ctx, ana.ID, "correct horse", pw) })
+		_, sess, err := s.NewSession(ctx, ana, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { errs[i] = s.ChangePassword(ctx, sess, "correct horse", pw) })
 	}
 	<-reads
 	<-reads
@@ -101,5 +112,74 @@ func TestAccountUpdatesAreNotLost(t *testing.T) {
 	}
 	if _, err := s.updateAccount(ctx, "nobody", func(*Account) error { return nil }); !errors.Is(err, ErrNoAccount) {
 		t.Errorf("an update of no account: %v", err)
+	}
+}
+
+// TestPasswordChangeEndsOtherSessions: a cookie stolen before the change
+// does not outlive it; the device the change was made on stays signed in.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	s := openStore(t, nil)
+	ctx := context.Background()
+	ana := addAccount(t, s, "ana", "correct horse")
+	phone, current, err := s.NewSession(ctx, ana, "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stolen, _, err := s.NewSession(ctx, ana, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo := addAccount(t, s, "bo", "correct horse")
+	bos, _, err := s.NewSession(ctx, bo, "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ChangePassword(ctx, current, "correct horse", "new password!"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, stolen); !errors.Is(err, ErrNoSession) {
+		t.Errorf("another session of the account after the change: %v, want it ended", err)
+	}
+	if _, err := s.Session(ctx, phone); err != nil {
+		t.Errorf("the session the change was made in: %v, want it kept", err)
+	}
+	if _, err := s.Session(ctx, bos); err != nil {
+		t.Errorf("another account's session: %v", err)
+	}
+}
+
+// TestPasswordChangesAreThrottled: whoever holds a session cannot guess
+// its account's password through the password form faster than a few
+// times a minute, and a refused attempt costs no hash.
+func TestPasswordChangesAreThrottled(t *testing.T) {
+	s := openStore(t, nil)
+	clock := newTestClock(s)
+	ctx := context.Background()
+	ana := addAccount(t, s, "ana", "correct horse")
+	_, sess, err := s.NewSession(ctx, ana, "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := s.ChangePassword(ctx, sess, fmt.Sprint("guess ", i), "new password!"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	// With every hashing slot taken, a hash would wait out the context.
+	release := holdHashing(s)
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = s.ChangePassword(hctx, sess, "correct horse", "new password!")
+	cancel()
+	release()
+	var te *ThrottledError
+	if !errors.As(err, &te) || te.RetryAfter <= 0 || te.RetryAfter > time.Minute {
+		t.Fatalf("6th attempt in a minute: %v, want throttled before any hashing", err)
+	}
+	if !strings.Contains(err.Error(), "password") {
+		t.Errorf("the refusal says %q: it should say what was tried too often", err)
+	}
+	clock.add(time.Minute)
+	if err := s.ChangePassword(ctx, sess, "correct horse", "new password!"); err != nil {
+		t.Errorf("a minute later: %v", err)
 	}
 }

@@ -50,10 +50,14 @@ func TestSignUpSignInAndNamesAreOwned(t *testing.T) {
 	if _, err := s.SignIn(ctx, "nobody", "correct horse", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("unknown name: %v, want the same answer as a wrong password", err)
 	}
-	if err := s.ChangePassword(ctx, ana.ID, "wrong horse", "new password!"); !errors.Is(err, ErrBadCredentials) {
+	_, sess, err := s.NewSession(ctx, ana, "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ChangePassword(ctx, sess, "wrong horse", "new password!"); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("password change with the wrong old one: %v", err)
 	}
-	if err := s.ChangePassword(ctx, ana.ID, "correct horse", "new password!"); err != nil {
+	if err := s.ChangePassword(ctx, sess, "correct horse", "new password!"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SignIn(ctx, "ana", "new password!", "10.0.0.1"); err != nil {

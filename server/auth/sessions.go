@@ -148,11 +148,19 @@ func (s *Store) Revoke(ctx context.Context, key string) error {
 
 // RevokeAll ends every session of a user.
 func (s *Store) RevokeAll(ctx context.Context, user string) error {
+	return s.revokeAllBut(ctx, user, "")
+}
+
+// revokeAllBut ends every session of a user but the one keyed keep.
+func (s *Store) revokeAllBut(ctx context.Context, user, keep string) error {
 	list, err := s.Sessions(ctx, user)
 	if err != nil {
 		return err
 	}
 	for _, sess := range list {
+		if sess.Key == keep {
+			continue
+		}
 		if err := s.Revoke(ctx, sess.Key); err != nil {
 			return err
 		}
