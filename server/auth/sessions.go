@@ -86,7 +86,12 @@ func (s *Store) newSession(ctx context.Context, sess Session, agent string) (str
 	return sess.User + "." + token, sess, nil
 }
 
-// Session finds the session of a cookie value.
+// Session finds the session of a cookie value. A session's account is
+// read with it, for its record is the truth and the session's copy may be
+// stale: the session of an account gone or banned is refused and ended
+// (a sign-in that checked the account just before a ban may have made it
+// just after), and Name and Admin are the account's as it is now. A
+// guest's session has no account.
 func (s *Store) Session(ctx context.Context, cookie string) (Session, error) {
 	user, token, ok := strings.Cut(cookie, ".")
 	if !ok || user == "" || token == "" || strings.ContainsAny(user, "*>. ") {
@@ -104,8 +109,27 @@ func (s *Store) Session(ctx context.Context, cookie string) (Session, error) {
 		return Session{}, err
 	}
 	sess.Key = e.Key()
+	if isGuest(sess) {
+		return sess, nil
+	}
+	a, err := s.Account(ctx, sess.User)
+	switch {
+	case errors.Is(err, ErrNoAccount) || err == nil && (a.Banned || a.Bot):
+		if err := s.Revoke(ctx, sess.Key); err != nil {
+			return Session{}, err
+		}
+		return Session{}, ErrNoSession
+	case err != nil:
+		return Session{}, err
+	}
+	sess.Name, sess.Admin = a.Name, a.Admin
 	return sess, nil
 }
+
+// isGuest says whether a session is a guest's: no account stands behind
+// it. A guest's user id is "g" and a nuid, which an account's (a nuid)
+// may also start with, so the record's word is needed too.
+func isGuest(sess Session) bool { return sess.Guest && strings.HasPrefix(sess.User, "g") }
 
 // Touch records that a session was used, which also keeps it from
 // expiring (the bucket's TTL counts from the last write). Once a day is
@@ -166,6 +190,42 @@ func (s *Store) revokeAllBut(ctx context.Context, user, keep string) error {
 		}
 	}
 	return nil
+}
+
+// RevokeGuests ends every guest's session, for a server that admits
+// members only: a cookie a guest got while it was open stops working. It
+// says how many ended.
+func (s *Store) RevokeGuests(ctx context.Context) (int, error) {
+	lister, err := s.sessions.ListKeysFiltered(ctx, "s.>")
+	if err != nil {
+		return 0, err
+	}
+	var maybe []string
+	for key := range lister.Keys() {
+		if user, _, _ := strings.Cut(strings.TrimPrefix(key, "s."), "."); strings.HasPrefix(user, "g") {
+			maybe = append(maybe, key)
+		}
+	}
+	_ = lister.Stop()
+	n := 0
+	for _, key := range maybe {
+		e, err := s.sessions.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		var sess Session
+		if json.Unmarshal(e.Value(), &sess) != nil || !isGuest(sess) {
+			continue // an account's id may start with g too
+		}
+		if err := s.Revoke(ctx, key); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // WatchRevocations calls revoked with the key of every session that ends
