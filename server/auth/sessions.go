@@ -26,6 +26,9 @@ type Session struct {
 	Agent   string    `json:"agent,omitempty"` // the browser, as it said
 	Created time.Time `json:"created"`
 	Seen    time.Time `json:"seen"`
+	// rev is the record's revision as read, which Touch writes over and
+	// only over: never over a revocation.
+	rev uint64
 }
 
 // ID names the session for the person listing their devices (the hash's
@@ -80,9 +83,11 @@ func (s *Store) newSession(ctx context.Context, sess Session, agent string) (str
 	sess.Seen = sess.Created
 	sess.Key = sessionKey(sess.User, token)
 	data, _ := json.Marshal(sess)
-	if _, err := s.sessions.Create(ctx, sess.Key, data); err != nil {
+	rev, err := s.sessions.Create(ctx, sess.Key, data)
+	if err != nil {
 		return "", Session{}, err
 	}
+	sess.rev = rev
 	return sess.User + "." + token, sess, nil
 }
 
@@ -108,7 +113,7 @@ func (s *Store) Session(ctx context.Context, cookie string) (Session, error) {
 	if err := json.Unmarshal(e.Value(), &sess); err != nil {
 		return Session{}, err
 	}
-	sess.Key = e.Key()
+	sess.Key, sess.rev = e.Key(), e.Revision()
 	if isGuest(sess) {
 		return sess, nil
 	}
@@ -133,14 +138,15 @@ func isGuest(sess Session) bool { return sess.Guest && strings.HasPrefix(sess.Us
 
 // Touch records that a session was used, which also keeps it from
 // expiring (the bucket's TTL counts from the last write). Once a day is
-// enough for that.
+// enough for that. It writes only over the record sess was read from: a
+// session revoked since stays revoked (and one touched since is fresh).
 func (s *Store) Touch(ctx context.Context, sess Session) {
-	if s.now().Sub(sess.Seen) < 24*time.Hour {
+	if s.now().Sub(sess.Seen) < 24*time.Hour || sess.rev == 0 {
 		return
 	}
 	sess.Seen = s.now().UTC()
 	data, _ := json.Marshal(sess)
-	_, _ = s.sessions.Put(ctx, sess.Key, data)
+	_, _ = s.sessions.Update(ctx, sess.Key, data, sess.rev)
 }
 
 // Sessions lists a user's sessions.
@@ -158,7 +164,7 @@ func (s *Store) Sessions(ctx context.Context, user string) ([]Session, error) {
 		}
 		var sess Session
 		if json.Unmarshal(e.Value(), &sess) == nil {
-			sess.Key = key
+			sess.Key, sess.rev = key, e.Revision()
 			out = append(out, sess)
 		}
 	}

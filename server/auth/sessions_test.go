@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestSessionFollowsItsAccount: an account's record is the truth, not the
@@ -97,5 +98,41 @@ func TestRevokeGuests(t *testing.T) {
 		if _, err := s.Session(ctx, c); err != nil {
 			t.Errorf("an account's session after RevokeGuests: %v", err)
 		}
+	}
+}
+
+// TestTouchDoesNotUndoARevoke: a request that read its session just
+// before it was revoked must not write it back when it marks it used.
+func TestTouchDoesNotUndoARevoke(t *testing.T) {
+	s := openStore(t, nil)
+	clock := newTestClock(s)
+	ctx := context.Background()
+	ana := addAccount(t, s, "ana", "correct horse")
+	cookie, _, err := s.NewSession(ctx, ana, "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.Session(ctx, cookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Revoke(ctx, sess.Key); err != nil { // signed out on another tab
+		t.Fatal(err)
+	}
+	clock.add(25 * time.Hour) // a day on: Touch writes
+	s.Touch(ctx, sess)
+	if got, err := s.Session(ctx, cookie); !errors.Is(err, ErrNoSession) {
+		t.Errorf("a revoked session after a late Touch: %+v, %v; want it still ended", got, err)
+	}
+	// A live session is touched.
+	cookie, _, err = s.NewSession(ctx, ana, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, _ = s.Session(ctx, cookie)
+	clock.add(25 * time.Hour)
+	s.Touch(ctx, sess)
+	if got, err := s.Session(ctx, cookie); err != nil || !got.Seen.Equal(clock.now()) {
+		t.Errorf("a touched session: %+v, %v; want seen at %v", got, err, clock.now())
 	}
 }
