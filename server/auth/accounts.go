@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
@@ -30,6 +31,14 @@ type Account struct {
 	InvitedBy string    `json:"invited_by,omitempty"`
 	InvitedTo string    `json:"invited_to,omitempty"`
 	Created   time.Time `json:"created"`
+}
+
+// couldBeName says whether an account could have name, cheaply: one that
+// is empty, too long or not UTF-8 cannot. Such a name is never looked up
+// (a key made of 4 KB of name is longer than a NATS subject may be: the
+// server closes the connection that sends it) nor kept to throttle.
+func couldBeName(name string) bool {
+	return name != "" && len(name) <= 4*wire.MaxNameRunes && utf8.ValidString(name) && utf8.RuneCountInString(name) <= wire.MaxNameRunes
 }
 
 // nameKey is the key a name is claimed under: the same for every way of
@@ -189,6 +198,9 @@ func (s *Store) AccountNamed(ctx context.Context, name string) (Account, error) 
 
 // byName finds an account by its name, any case.
 func (s *Store) byName(ctx context.Context, name string) (Account, error) {
+	if !couldBeName(name) {
+		return Account{}, jetstream.ErrKeyNotFound
+	}
 	e, err := s.accounts.Get(ctx, nameKey(name))
 	if err != nil {
 		return Account{}, err
@@ -199,42 +211,14 @@ func (s *Store) byName(ctx context.Context, name string) (Account, error) {
 // NameTaken reports whether an account holds name (in any case), so that
 // a guest cannot show as someone who signed up.
 func (s *Store) NameTaken(ctx context.Context, name string) (bool, error) {
+	if !couldBeName(name) {
+		return false, nil
+	}
 	_, err := s.accounts.Get(ctx, nameKey(name))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// SignIn checks a name and password, at most SignInRate times a minute for
-// a name and for an address. An unknown name costs the same time as a wrong
-// password.
-func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Account, error) {
-	now := s.now()
-	for _, key := range []string{"name:" + strings.ToLower(name), "addr:" + addr} {
-		if ok, wait := s.throttle.Allow(key, now); !ok {
-			return Account{}, &ThrottledError{RetryAfter: wait}
-		}
-	}
-	a, err := s.byName(ctx, name)
-	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return Account{}, err
-	}
-	phc := a.Hash
-	if phc == "" {
-		phc = dummyHash
-	}
-	var ok bool
-	if err := s.hash(ctx, func() { ok, _ = checkPassword(phc, password) }); err != nil {
-		return Account{}, err
-	}
-	if !ok || a.ID == "" || a.Bot {
-		return Account{}, ErrBadCredentials
-	}
-	if a.Banned {
-		return Account{}, ErrBanned
-	}
-	return a, nil
 }
 
 // ChangePassword sets a new password for the account of the session

@@ -183,3 +183,24 @@ func TestPasswordChangesAreThrottled(t *testing.T) {
 		t.Errorf("a minute later: %v", err)
 	}
 }
+
+// TestNamesNoAccountCanHave: a name too long for an account is no
+// account's, answered without a lookup. (A 4 KB name made a key longer
+// than a NATS subject may be, and the NATS server closed the store's
+// connection: any signed-in person could do it with a name in a request.)
+func TestNamesNoAccountCanHave(t *testing.T) {
+	s := openStore(t, nil)
+	ctx := context.Background()
+	ana := addAccount(t, s, "ana", "correct horse")
+	for _, name := range []string{strings.Repeat("a", 4096), strings.Repeat("é", 25), "ana\xff", ""} {
+		if _, err := s.AccountNamed(ctx, name); !errors.Is(err, ErrNoAccount) {
+			t.Errorf("AccountNamed(a name of %d bytes): %v, want %v", len(name), err, ErrNoAccount)
+		}
+		if taken, err := s.NameTaken(ctx, name); taken || err != nil {
+			t.Errorf("NameTaken(a name of %d bytes): %v, %v", len(name), taken, err)
+		}
+	}
+	if a, err := s.AccountNamed(ctx, "ana"); err != nil || a.ID != ana.ID {
+		t.Errorf("the store after those: %+v, %v", a, err)
+	}
+}

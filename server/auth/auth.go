@@ -49,7 +49,8 @@ type Store struct {
 	accounts  jetstream.KeyValue
 	sessions  jetstream.KeyValue
 	invites   jetstream.KeyValue
-	throttle  *throttle.Throttle // sign-ins and sign-ups
+	throttle  *throttle.Throttle // sign-ins and sign-ups, per address
+	signIns   *signInLimits      // sign-ins, per name (signin.go)
 	guests    *throttle.Throttle // new guests, per address
 	passwords *throttle.Throttle // password changes, per account
 	// hashing bounds the argon2id hashes computed at once: each takes 19
@@ -67,8 +68,8 @@ type Options struct {
 	Replicas int
 	// Hashes computed at once; default 2.
 	ConcurrentHashes int
-	// SignInRate is the sign-in attempts allowed per name and per address
-	// each minute (bursts of as many); default 10.
+	// SignInRate is the sign-in attempts allowed per address each minute
+	// (bursts of as many); default 10. Per name, SignIn backs off instead.
 	SignInRate int
 }
 
@@ -87,6 +88,7 @@ func Open(ctx context.Context, js jetstream.JetStream, o *Options) (*Store, erro
 	}
 	s := &Store{
 		throttle:  throttle.New(opts.SignInRate, time.Minute),
+		signIns:   newSignInLimits(),
 		guests:    throttle.New(60, time.Minute),
 		passwords: throttle.New(PasswordChangeRate, time.Minute),
 		hashing:   make(chan struct{}, opts.ConcurrentHashes),
