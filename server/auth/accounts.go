@@ -169,6 +169,9 @@ func (s *Store) Account(ctx context.Context, id string) (Account, error) {
 
 // readAccount reads an account and the revision it was read at.
 func (s *Store) readAccount(ctx context.Context, id string) (Account, uint64, error) {
+	if !plausibleID(id) {
+		return Account{}, 0, ErrNoAccount
+	}
 	e, err := s.accounts.Get(ctx, "u."+id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
 		return Account{}, 0, ErrNoAccount

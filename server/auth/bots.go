@@ -118,7 +118,7 @@ func hashSecret(secret string) string {
 // every node.
 func (s *Store) BotByToken(ctx context.Context, token string) (Bot, error) {
 	id, secret, ok := strings.Cut(token, ".")
-	if !ok || id == "" || secret == "" || strings.ContainsAny(id, ".*> ") {
+	if !ok || !plausibleID(id) || secret == "" {
 		return Bot{}, ErrBadToken
 	}
 	b, err := s.Bot(ctx, id)
@@ -143,6 +143,9 @@ func (s *Store) Bot(ctx context.Context, id string) (Bot, error) {
 
 // readBot reads a live bot and the revision it was read at.
 func (s *Store) readBot(ctx context.Context, id string) (Bot, uint64, error) {
+	if !plausibleID(id) {
+		return Bot{}, 0, ErrNoBot
+	}
 	e, err := s.accounts.Get(ctx, botPrefix+id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
 		return Bot{}, 0, ErrNoBot

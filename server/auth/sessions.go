@@ -99,7 +99,7 @@ func (s *Store) newSession(ctx context.Context, sess Session, agent string) (str
 // guest's session has no account.
 func (s *Store) Session(ctx context.Context, cookie string) (Session, error) {
 	user, token, ok := strings.Cut(cookie, ".")
-	if !ok || user == "" || token == "" || strings.ContainsAny(user, "*>. ") {
+	if !ok || !plausibleID(user) || token == "" {
 		return Session{}, ErrNoSession
 	}
 	e, err := s.sessions.Get(ctx, sessionKey(user, token))
@@ -151,6 +151,9 @@ func (s *Store) Touch(ctx context.Context, sess Session) {
 
 // Sessions lists a user's sessions.
 func (s *Store) Sessions(ctx context.Context, user string) ([]Session, error) {
+	if !plausibleID(user) {
+		return nil, nil
+	}
 	lister, err := s.sessions.ListKeysFiltered(ctx, "s."+user+".*")
 	if err != nil {
 		return nil, err
