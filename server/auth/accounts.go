@@ -261,14 +261,14 @@ func (s *Store) ChangePassword(ctx context.Context, current Session, old, passwo
 	if err := s.hash(ctx, func() { hash = s.hashNew(password) }); err != nil {
 		return err
 	}
-	_, err = s.updateAccount(ctx, id, func(now *Account) error {
+	_, err = s.updateAccount(ctx, id, func(cur *Account) error {
 		switch {
-		case now.Banned:
+		case cur.Banned:
 			return ErrBanned
-		case now.Hash != a.Hash:
+		case cur.Hash != a.Hash:
 			return ErrBadCredentials // changed since: old is no longer its password
 		}
-		now.Hash = hash
+		cur.Hash = hash
 		return nil
 	})
 	if err != nil {
