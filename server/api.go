@@ -178,7 +178,7 @@ func (s *Server) apiPassword(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &c) {
 		return
 	}
-	if err := s.auth.ChangePassword(r.Context(), sess.User, c.Old, c.Password); err != nil {
+	if err := s.auth.ChangePassword(r.Context(), sess, c.Old, c.Password); err != nil {
 		apiError(w, err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
@@ -32,17 +33,33 @@ type Account struct {
 	Created   time.Time `json:"created"`
 }
 
+// couldBeName says whether an account could have name, cheaply: one that
+// is empty, too long or not UTF-8 cannot. Such a name is never looked up
+// (a key made of 4 KB of name is longer than a NATS subject may be: the
+// server closes the connection that sends it) nor kept to throttle.
+func couldBeName(name string) bool {
+	return name != "" && len(name) <= 4*wire.MaxNameRunes && utf8.ValidString(name) && utf8.RuneCountInString(name) <= wire.MaxNameRunes
+}
+
 // nameKey is the key a name is claimed under: the same for every way of
 // writing it in a different case, so that "Ana" cannot sit beside "ana".
 func nameKey(name string) string {
 	return "n." + base64.RawURLEncoding.EncodeToString([]byte(strings.ToLower(name)))
 }
 
-// ThrottledError says a sign-in was refused for too many attempts.
-type ThrottledError struct{ RetryAfter time.Duration }
+// ThrottledError says an attempt (a sign-in, unless it says otherwise) was
+// refused for too many attempts.
+type ThrottledError struct {
+	RetryAfter time.Duration
+	what       string // "sign-in attempts" when ""
+}
 
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("too many sign-in attempts: try again in %d s", int(e.RetryAfter.Seconds()+0.5))
+	what := e.what
+	if what == "" {
+		what = "sign-in attempts"
+	}
+	return fmt.Sprintf("too many %s: try again in %d s", what, int(e.RetryAfter.Seconds()+0.5))
 }
 
 // adminKey is claimed by the first admin (the first-run invitation's
@@ -87,7 +104,7 @@ func (s *Store) SignUp(ctx context.Context, name, password, invite string, invit
 			a.Admin = err == nil // an older setup link loses to the one used first
 		}
 	}
-	if err := s.hash(ctx, func() { a.Hash = hashPassword(password) }); err != nil {
+	if err := s.hash(ctx, func() { a.Hash = s.hashNew(password) }); err != nil {
 		return Account{}, err
 	}
 	if _, err := s.accounts.Create(ctx, nameKey(name), []byte(a.ID)); err != nil {
@@ -96,29 +113,77 @@ func (s *Store) SignUp(ctx context.Context, name, password, invite string, invit
 		}
 		return Account{}, err
 	}
-	if err := s.putAccount(ctx, a); err != nil {
+	if err := s.createAccount(ctx, a); err != nil {
 		return Account{}, err
 	}
 	return a, nil
 }
 
-func (s *Store) putAccount(ctx context.Context, a Account) error {
+// createAccount writes a new account's record, never over another.
+func (s *Store) createAccount(ctx context.Context, a Account) error {
 	data, _ := json.Marshal(a)
-	_, err := s.accounts.Put(ctx, "u."+a.ID, data)
+	_, err := s.accounts.Create(ctx, "u."+a.ID, data)
 	return err
+}
+
+// updateTries bounds the read-modify-writes of one record that lose to
+// another writer. Each loss means another write landed in between, so
+// running out takes that many writers at once, not bad luck.
+const updateTries = 32
+
+var errBusy = errors.New("this account is being changed elsewhere at the same time: try again")
+
+// updateAccount changes the account id with change, which sees the record
+// as it is now, and writes it only if nobody wrote it in between (a
+// compare-and-set on its revision); if somebody did, it reads the record
+// again and calls change again. A blind write would put back whatever was
+// read: a ban that landed meanwhile would be undone. change's error is
+// returned as it is, with nothing written. Every change of an existing
+// account goes through here.
+func (s *Store) updateAccount(ctx context.Context, id string, change func(*Account) error) (Account, error) {
+	for range updateTries {
+		a, rev, err := s.readAccount(ctx, id)
+		if err != nil {
+			return Account{}, err
+		}
+		if err := change(&a); err != nil {
+			return Account{}, err
+		}
+		data, _ := json.Marshal(a)
+		_, err = s.accounts.Update(ctx, "u."+id, data, rev)
+		if err == nil {
+			return a, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return Account{}, err
+		}
+	}
+	return Account{}, errBusy
 }
 
 // Account reads an account by id.
 func (s *Store) Account(ctx context.Context, id string) (Account, error) {
+	a, _, err := s.readAccount(ctx, id)
+	return a, err
+}
+
+// readAccount reads an account and the revision it was read at.
+func (s *Store) readAccount(ctx context.Context, id string) (Account, uint64, error) {
+	if !plausibleID(id) {
+		return Account{}, 0, ErrNoAccount
+	}
 	e, err := s.accounts.Get(ctx, "u."+id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
-		return Account{}, ErrNoAccount
+		return Account{}, 0, ErrNoAccount
 	}
 	if err != nil {
-		return Account{}, err
+		return Account{}, 0, err
 	}
 	var a Account
-	return a, json.Unmarshal(e.Value(), &a)
+	if err := json.Unmarshal(e.Value(), &a); err != nil {
+		return Account{}, 0, err
+	}
+	return a, e.Revision(), nil
 }
 
 // ErrNoAccount: no account has that name (or id).
@@ -136,6 +201,9 @@ func (s *Store) AccountNamed(ctx context.Context, name string) (Account, error) 
 
 // byName finds an account by its name, any case.
 func (s *Store) byName(ctx context.Context, name string) (Account, error) {
+	if !couldBeName(name) {
+		return Account{}, jetstream.ErrKeyNotFound
+	}
 	e, err := s.accounts.Get(ctx, nameKey(name))
 	if err != nil {
 		return Account{}, err
@@ -146,6 +214,9 @@ func (s *Store) byName(ctx context.Context, name string) (Account, error) {
 // NameTaken reports whether an account holds name (in any case), so that
 // a guest cannot show as someone who signed up.
 func (s *Store) NameTaken(ctx context.Context, name string) (bool, error) {
+	if !couldBeName(name) {
+		return false, nil
+	}
 	_, err := s.accounts.Get(ctx, nameKey(name))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, nil
@@ -153,45 +224,31 @@ func (s *Store) NameTaken(ctx context.Context, name string) (bool, error) {
 	return err == nil, err
 }
 
-// SignIn checks a name and password, at most SignInRate times a minute for
-// a name and for an address. An unknown name costs the same time as a wrong
-// password.
-func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Account, error) {
-	now := s.now()
-	for _, key := range []string{"name:" + strings.ToLower(name), "addr:" + addr} {
-		if ok, wait := s.throttle.Allow(key, now); !ok {
-			return Account{}, &ThrottledError{RetryAfter: wait}
-		}
-	}
-	a, err := s.byName(ctx, name)
-	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return Account{}, err
-	}
-	phc := a.Hash
-	if phc == "" {
-		phc = dummyHash
-	}
-	var ok bool
-	if err := s.hash(ctx, func() { ok, _ = checkPassword(phc, password) }); err != nil {
-		return Account{}, err
-	}
-	if !ok || a.ID == "" || a.Bot {
-		return Account{}, ErrBadCredentials
-	}
-	if a.Banned {
-		return Account{}, ErrBanned
-	}
-	return a, nil
-}
-
-// ChangePassword sets a new password after checking the old one.
-func (s *Store) ChangePassword(ctx context.Context, id, old, password string) error {
+// ChangePassword sets a new password for the account of the session
+// current after checking the old one, then ends the account's other
+// sessions: a cookie stolen before the change does not outlive it, and
+// the device the change is made on stays signed in. The new password is
+// stored only if the account's is still the one old was checked against
+// (of two changes at once, one wins; the other is told its old password
+// is wrong) and the account was not banned meanwhile.
+//
+// Each account may try PasswordChangeRate times a minute, spent before
+// any hashing: a session's holder cannot guess its password this way
+// faster than by signing in.
+func (s *Store) ChangePassword(ctx context.Context, current Session, old, password string) error {
 	if err := ValidPassword(password); err != nil {
 		return err
+	}
+	id := current.User
+	if ok, wait := s.passwords.Allow(id, s.now()); !ok {
+		return &ThrottledError{RetryAfter: wait, what: "password changes"}
 	}
 	a, err := s.Account(ctx, id)
 	if err != nil {
 		return err
+	}
+	if a.Banned {
+		return ErrBanned
 	}
 	var ok bool
 	if err := s.hash(ctx, func() { ok, _ = checkPassword(a.Hash, old) }); err != nil {
@@ -200,20 +257,33 @@ func (s *Store) ChangePassword(ctx context.Context, id, old, password string) er
 	if !ok {
 		return ErrBadCredentials
 	}
-	if err := s.hash(ctx, func() { a.Hash = hashPassword(password) }); err != nil {
+	var hash string
+	if err := s.hash(ctx, func() { hash = s.hashNew(password) }); err != nil {
 		return err
 	}
-	return s.putAccount(ctx, a)
+	_, err = s.updateAccount(ctx, id, func(cur *Account) error {
+		switch {
+		case cur.Banned:
+			return ErrBanned
+		case cur.Hash != a.Hash:
+			return ErrBadCredentials // changed since: old is no longer its password
+		}
+		cur.Hash = hash
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.revokeAllBut(ctx, id, current.Key)
 }
 
 // Ban marks an account banned by admin and ends all its sessions.
 func (s *Store) Ban(ctx context.Context, id, admin string) error {
-	a, err := s.Account(ctx, id)
+	a, err := s.updateAccount(ctx, id, func(a *Account) error {
+		a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
-	if err := s.putAccount(ctx, a); err != nil {
 		return err
 	}
 	if a.Bot {
@@ -227,12 +297,11 @@ func (s *Store) Ban(ctx context.Context, id, admin string) error {
 
 // Unban lets a banned account sign in again (its sessions stay ended).
 func (s *Store) Unban(ctx context.Context, id string) error {
-	a, err := s.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	a.Banned, a.BannedBy, a.BannedAt = false, "", time.Time{}
-	return s.putAccount(ctx, a)
+	_, err := s.updateAccount(ctx, id, func(a *Account) error {
+		a.Banned, a.BannedBy, a.BannedAt = false, "", time.Time{}
+		return nil
+	})
+	return err
 }
 
 // Banned lists the banned people (a revoked bot is a banned account, but

@@ -25,6 +25,9 @@ const (
 	InvitesBucket  = "chat_invites"  // i.<code> → Invite
 )
 
+// PasswordChangeRate is the password changes an account may try a minute.
+const PasswordChangeRate = 5
+
 // Lifetimes.
 const (
 	SessionTTL = 30 * 24 * time.Hour // a session not used for this long is gone
@@ -43,14 +46,19 @@ var (
 
 // Store is the accounts, sessions and invitations of a server.
 type Store struct {
-	accounts jetstream.KeyValue
-	sessions jetstream.KeyValue
-	invites  jetstream.KeyValue
-	throttle *throttle.Throttle // sign-ins and sign-ups
-	guests   *throttle.Throttle // new guests, per address
+	accounts  jetstream.KeyValue
+	sessions  jetstream.KeyValue
+	invites   jetstream.KeyValue
+	throttle  *throttle.Throttle // sign-ins and sign-ups, per address
+	signIns   *signInLimits      // sign-ins, per name (signin.go)
+	guests    *throttle.Throttle // new guests, per address
+	passwords *throttle.Throttle // password changes, per account
 	// hashing bounds the argon2id hashes computed at once: each takes 19
 	// MiB, and a flood of sign-ins must not take the server's memory.
 	hashing chan struct{}
+	// hashNew hashes a new password: hashPassword, but for tests that
+	// would otherwise spend most of their time hashing.
+	hashNew func(password string) string
 	now     func() time.Time
 }
 
@@ -60,8 +68,8 @@ type Options struct {
 	Replicas int
 	// Hashes computed at once; default 2.
 	ConcurrentHashes int
-	// SignInRate is the sign-in attempts allowed per name and per address
-	// each minute (bursts of as many); default 10.
+	// SignInRate is the sign-in attempts allowed per address each minute
+	// (bursts of as many); default 10. Per name, SignIn backs off instead.
 	SignInRate int
 }
 
@@ -78,7 +86,15 @@ func Open(ctx context.Context, js jetstream.JetStream, o *Options) (*Store, erro
 	if opts.SignInRate <= 0 {
 		opts.SignInRate = 10
 	}
-	s := &Store{throttle: throttle.New(opts.SignInRate, time.Minute), guests: throttle.New(60, time.Minute), hashing: make(chan struct{}, opts.ConcurrentHashes), now: time.Now}
+	s := &Store{
+		throttle:  throttle.New(opts.SignInRate, time.Minute),
+		signIns:   newSignInLimits(),
+		guests:    throttle.New(60, time.Minute),
+		passwords: throttle.New(PasswordChangeRate, time.Minute),
+		hashing:   make(chan struct{}, opts.ConcurrentHashes),
+		hashNew:   hashPassword,
+		now:       time.Now,
+	}
 	for _, b := range []struct {
 		kv  *jetstream.KeyValue
 		cfg jetstream.KeyValueConfig

@@ -84,19 +84,14 @@ func (s *Store) CreateBot(ctx context.Context, name, webhook, by string) (b Bot,
 		}
 		return Bot{}, "", err
 	}
-	if err := s.putAccount(ctx, Account{ID: b.ID, Name: name, Bot: true, Created: b.Created}); err != nil {
+	if err := s.createAccount(ctx, Account{ID: b.ID, Name: name, Bot: true, Created: b.Created}); err != nil {
 		return Bot{}, "", err
 	}
-	if err := s.putBot(ctx, b); err != nil {
+	data, _ := json.Marshal(b)
+	if _, err := s.accounts.Create(ctx, botPrefix+b.ID, data); err != nil {
 		return Bot{}, "", err
 	}
 	return b, token, nil
-}
-
-func (s *Store) putBot(ctx context.Context, b Bot) error {
-	data, _ := json.Marshal(b)
-	_, err := s.accounts.Put(ctx, botPrefix+b.ID, data)
-	return err
 }
 
 // newBotToken is a new token for the bot id, and the hash the store keeps.
@@ -123,7 +118,7 @@ func hashSecret(secret string) string {
 // every node.
 func (s *Store) BotByToken(ctx context.Context, token string) (Bot, error) {
 	id, secret, ok := strings.Cut(token, ".")
-	if !ok || id == "" || secret == "" || strings.ContainsAny(id, ".*> ") {
+	if !ok || !plausibleID(id) || secret == "" {
 		return Bot{}, ErrBadToken
 	}
 	b, err := s.Bot(ctx, id)
@@ -142,15 +137,27 @@ func (s *Store) BotByToken(ctx context.Context, token string) (Bot, error) {
 // Bot reads a live bot by id: ErrNoBot when there is none (or it was
 // revoked).
 func (s *Store) Bot(ctx context.Context, id string) (Bot, error) {
+	b, _, err := s.readBot(ctx, id)
+	return b, err
+}
+
+// readBot reads a live bot and the revision it was read at.
+func (s *Store) readBot(ctx context.Context, id string) (Bot, uint64, error) {
+	if !plausibleID(id) {
+		return Bot{}, 0, ErrNoBot
+	}
 	e, err := s.accounts.Get(ctx, botPrefix+id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
-		return Bot{}, ErrNoBot
+		return Bot{}, 0, ErrNoBot
 	}
 	if err != nil {
-		return Bot{}, err
+		return Bot{}, 0, err
 	}
 	var b Bot
-	return b, json.Unmarshal(e.Value(), &b)
+	if err := json.Unmarshal(e.Value(), &b); err != nil {
+		return Bot{}, 0, err
+	}
+	return b, e.Revision(), nil
 }
 
 // Bots lists the live bots.
@@ -170,14 +177,26 @@ func (s *Store) Bots(ctx context.Context) ([]Bot, error) {
 }
 
 // RotateBotToken gives the bot a new token; the old one fails at once.
+// The record is written only over the one read (see updateAccount): a bot
+// revoked in between stays revoked, and the answer is ErrNoBot.
 func (s *Store) RotateBotToken(ctx context.Context, id string) (string, error) {
-	b, err := s.Bot(ctx, id)
-	if err != nil {
-		return "", err
+	for range updateTries {
+		b, rev, err := s.readBot(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		var token string
+		token, b.TokenHash = newBotToken(b.ID)
+		data, _ := json.Marshal(b)
+		_, err = s.accounts.Update(ctx, botPrefix+id, data, rev)
+		if err == nil {
+			return token, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return "", err
+		}
 	}
-	var token string
-	token, b.TokenHash = newBotToken(b.ID)
-	return token, s.putBot(ctx, b)
+	return "", errBusy
 }
 
 // RevokeBot ends a bot (see above): its token and webhook stop, its
@@ -189,12 +208,11 @@ func (s *Store) RevokeBot(ctx context.Context, id, admin string) error {
 	if err := s.accounts.Delete(ctx, botPrefix+id); err != nil {
 		return err
 	}
-	a, err := s.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
-	return s.putAccount(ctx, a)
+	_, err := s.updateAccount(ctx, id, func(a *Account) error {
+		a.Banned, a.BannedBy, a.BannedAt = true, admin, s.now().UTC()
+		return nil
+	})
+	return err
 }
 
 // WatchBots calls changed with every live bot at once, then with each

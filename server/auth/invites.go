@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -68,7 +67,7 @@ func (s *Store) UseInvite(ctx context.Context, code string) (Invite, error) {
 }
 
 func (s *Store) readInvite(ctx context.Context, code string) (Invite, uint64, error) {
-	if code == "" || strings.ContainsAny(code, "*>. ") {
+	if !plausibleID(code) {
 		return Invite{}, 0, ErrBadInvite
 	}
 	e, err := s.invites.Get(ctx, "i."+code)

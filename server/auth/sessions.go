@@ -26,6 +26,9 @@ type Session struct {
 	Agent   string    `json:"agent,omitempty"` // the browser, as it said
 	Created time.Time `json:"created"`
 	Seen    time.Time `json:"seen"`
+	// rev is the record's revision as read, which Touch writes over and
+	// only over: never over a revocation.
+	rev uint64
 }
 
 // ID names the session for the person listing their devices (the hash's
@@ -80,16 +83,23 @@ func (s *Store) newSession(ctx context.Context, sess Session, agent string) (str
 	sess.Seen = sess.Created
 	sess.Key = sessionKey(sess.User, token)
 	data, _ := json.Marshal(sess)
-	if _, err := s.sessions.Create(ctx, sess.Key, data); err != nil {
+	rev, err := s.sessions.Create(ctx, sess.Key, data)
+	if err != nil {
 		return "", Session{}, err
 	}
+	sess.rev = rev
 	return sess.User + "." + token, sess, nil
 }
 
-// Session finds the session of a cookie value.
+// Session finds the session of a cookie value. A session's account is
+// read with it, for its record is the truth and the session's copy may be
+// stale: the session of an account gone or banned is refused and ended
+// (a sign-in that checked the account just before a ban may have made it
+// just after), and Name and Admin are the account's as it is now. A
+// guest's session has no account.
 func (s *Store) Session(ctx context.Context, cookie string) (Session, error) {
 	user, token, ok := strings.Cut(cookie, ".")
-	if !ok || user == "" || token == "" || strings.ContainsAny(user, "*>. ") {
+	if !ok || !plausibleID(user) || token == "" {
 		return Session{}, ErrNoSession
 	}
 	e, err := s.sessions.Get(ctx, sessionKey(user, token))
@@ -103,24 +113,47 @@ func (s *Store) Session(ctx context.Context, cookie string) (Session, error) {
 	if err := json.Unmarshal(e.Value(), &sess); err != nil {
 		return Session{}, err
 	}
-	sess.Key = e.Key()
+	sess.Key, sess.rev = e.Key(), e.Revision()
+	if isGuest(sess) {
+		return sess, nil
+	}
+	a, err := s.Account(ctx, sess.User)
+	switch {
+	case errors.Is(err, ErrNoAccount) || err == nil && (a.Banned || a.Bot):
+		if err := s.Revoke(ctx, sess.Key); err != nil {
+			return Session{}, err
+		}
+		return Session{}, ErrNoSession
+	case err != nil:
+		return Session{}, err
+	}
+	sess.Name, sess.Admin = a.Name, a.Admin
 	return sess, nil
 }
 
+// isGuest says whether a session is a guest's: no account stands behind
+// it. A guest's user id is "g" and a nuid, which an account's (a nuid)
+// may also start with, so the record's word is needed too.
+func isGuest(sess Session) bool { return sess.Guest && strings.HasPrefix(sess.User, "g") }
+
 // Touch records that a session was used, which also keeps it from
 // expiring (the bucket's TTL counts from the last write). Once a day is
-// enough for that.
+// enough for that. It writes only over the record sess was read from: a
+// session revoked since stays revoked (and one touched since is fresh).
 func (s *Store) Touch(ctx context.Context, sess Session) {
-	if s.now().Sub(sess.Seen) < 24*time.Hour {
+	if s.now().Sub(sess.Seen) < 24*time.Hour || sess.rev == 0 {
 		return
 	}
 	sess.Seen = s.now().UTC()
 	data, _ := json.Marshal(sess)
-	_, _ = s.sessions.Put(ctx, sess.Key, data)
+	_, _ = s.sessions.Update(ctx, sess.Key, data, sess.rev)
 }
 
 // Sessions lists a user's sessions.
 func (s *Store) Sessions(ctx context.Context, user string) ([]Session, error) {
+	if !plausibleID(user) {
+		return nil, nil
+	}
 	lister, err := s.sessions.ListKeysFiltered(ctx, "s."+user+".*")
 	if err != nil {
 		return nil, err
@@ -134,7 +167,7 @@ func (s *Store) Sessions(ctx context.Context, user string) ([]Session, error) {
 		}
 		var sess Session
 		if json.Unmarshal(e.Value(), &sess) == nil {
-			sess.Key = key
+			sess.Key, sess.rev = key, e.Revision()
 			out = append(out, sess)
 		}
 	}
@@ -148,16 +181,60 @@ func (s *Store) Revoke(ctx context.Context, key string) error {
 
 // RevokeAll ends every session of a user.
 func (s *Store) RevokeAll(ctx context.Context, user string) error {
+	return s.revokeAllBut(ctx, user, "")
+}
+
+// revokeAllBut ends every session of a user but the one keyed keep.
+func (s *Store) revokeAllBut(ctx context.Context, user, keep string) error {
 	list, err := s.Sessions(ctx, user)
 	if err != nil {
 		return err
 	}
 	for _, sess := range list {
+		if sess.Key == keep {
+			continue
+		}
 		if err := s.Revoke(ctx, sess.Key); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// RevokeGuests ends every guest's session, for a server that admits
+// members only: a cookie a guest got while it was open stops working. It
+// says how many ended.
+func (s *Store) RevokeGuests(ctx context.Context) (int, error) {
+	lister, err := s.sessions.ListKeysFiltered(ctx, "s.>")
+	if err != nil {
+		return 0, err
+	}
+	var maybe []string
+	for key := range lister.Keys() {
+		if user, _, _ := strings.Cut(strings.TrimPrefix(key, "s."), "."); strings.HasPrefix(user, "g") {
+			maybe = append(maybe, key)
+		}
+	}
+	_ = lister.Stop()
+	n := 0
+	for _, key := range maybe {
+		e, err := s.sessions.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		var sess Session
+		if json.Unmarshal(e.Value(), &sess) != nil || !isGuest(sess) {
+			continue // an account's id may start with g too
+		}
+		if err := s.Revoke(ctx, key); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // WatchRevocations calls revoked with the key of every session that ends
