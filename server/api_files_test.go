@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"chat/internal/imagetest"
+	"chat/server/actions"
 	"chat/wire"
 )
 
@@ -241,14 +242,14 @@ func TestUploadLimits(t *testing.T) {
 	}
 }
 
-// TestUploadsPerHour: past uploadsPerHour in an hour a person is told to
+// TestUploadsPerHour: past actions.UploadsPerHour in an hour a person is told to
 // wait (429, Retry-After); another person is not.
 func TestUploadsPerHour(t *testing.T) {
 	_, hs := startServer(t, nil)
 	ana, bo := newPerson(t, hs), newPerson(t, hs)
 	ana.signUp("ana", "")
 	bo.signUp("bo", "")
-	for i := range uploadsPerHour {
+	for i := range actions.UploadsPerHour {
 		if code, _, msg := upload(t, ana, hs, "town", "a.txt", []byte("a")); code != http.StatusCreated {
 			t.Fatalf("upload %d: %d %s", i, code, msg)
 		}
@@ -261,7 +262,7 @@ func TestUploadsPerHour(t *testing.T) {
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
-		t.Errorf("upload %d: %d, Retry-After %q", uploadsPerHour+1, res.StatusCode, res.Header.Get("Retry-After"))
+		t.Errorf("upload %d: %d, Retry-After %q", actions.UploadsPerHour+1, res.StatusCode, res.Header.Get("Retry-After"))
 	}
 	if code, _, msg := upload(t, bo, hs, "town", "b.txt", []byte("b")); code != http.StatusCreated {
 		t.Errorf("another person's upload: %d %s", code, msg)

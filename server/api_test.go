@@ -95,7 +95,7 @@ func TestAccountsOverHTTP(t *testing.T) {
 	}
 	res.Body.Close()
 	sc := res.Header.Get("Set-Cookie")
-	if res.StatusCode != 200 || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") || !strings.Contains(sc, sessionCookie+"=") {
+	if res.StatusCode != 200 || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") || !strings.Contains(sc, "chat_session=") {
 		t.Fatalf("login: %d, cookie %q", res.StatusCode, sc)
 	}
 	if code, out := ana.call("GET", "/api/me", nil); code != 200 || out["user"].(map[string]any)["id"] != id {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chat/server/actions"
 	"chat/wire"
 )
 
@@ -593,13 +594,13 @@ func TestRoomsAPILimits(t *testing.T) {
 			}
 		}
 	}
-	cross("rooms", roomsPerHour, func(i int) (int, map[string]any) {
+	cross("rooms", actions.RoomsPerHour, func(i int) (int, map[string]any) {
 		return w.mia.call("POST", "/api/rooms", map[string]string{"kind": "private", "title": fmt.Sprint("r", i)})
 	})
-	cross("invitations", invitesPerHour, func(int) (int, map[string]any) {
+	cross("invitations", actions.InvitesPerHour, func(int) (int, map[string]any) {
 		return w.olga.call("POST", "/api/invites", map[string]string{"room": w.priv})
 	})
-	cross("members added", addsPerHour-1, func(int) (int, map[string]any) {
+	cross("members added", actions.AddsPerHour-1, func(int) (int, map[string]any) {
 		return w.olga.call("POST", "/api/rooms/"+w.priv+"/members", map[string]string{"name": "sam"})
 	})
 	// The limit is the person's, not the server's.

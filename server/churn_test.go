@@ -90,8 +90,8 @@ func TestConnectCloseChurnLeaksNothing(t *testing.T) {
 	waitClients(t, s, 0)
 	// The implicit lobby holds and the sweeper's pings end within seconds.
 	settle(t, g0, f0)
-	if s.conns.Load() != 0 {
-		t.Fatalf("connection count %d after all left", s.conns.Load())
+	if s.Conns() != 0 {
+		t.Fatalf("connection count %d after all left", s.Conns())
 	}
 	if res := get(t, hs.URL+"/healthz"); res.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz after the churn: %s", res.Status)
@@ -100,7 +100,7 @@ func TestConnectCloseChurnLeaksNothing(t *testing.T) {
 
 func TestShuttingDownRefusesNewConnections(t *testing.T) {
 	s, hs := startServer(t, nil)
-	s.closing.Store(true) // what Shutdown does first
+	s.ws.Refuse() // what Shutdown does first
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, res, err := websocket.Dial(ctx, wsURL(hs), nil)

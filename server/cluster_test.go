@@ -59,7 +59,7 @@ func TestClusterPresenceAgreesAndDropsADeadNode(t *testing.T) {
 	}
 	// Node 2 dies without a word: it stops publishing, its clients stay
 	// connected to nothing. The others must drop its member on expiry.
-	ss[2].stopPresence()
+	ss[2].stop()
 	<-ss[2].presenceDone
 	start := time.Now()
 	for i, cl := range cls[:2] {

@@ -2,13 +2,13 @@ package server
 
 import (
 	"crypto/tls"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
 
+	"chat/server/actions"
 	"chat/server/hub"
 )
 
@@ -33,6 +33,12 @@ type Config struct {
 	Benchmark BenchmarkAccess
 	// Access says who may chat: AccessOpen (the default), or AccessMembers.
 	Access AccessMode
+	// Operator says who may read /metrics and /stats.json: OperatorLocal
+	// (the default: clients on this host, and admins), OperatorAdmins, or
+	// OperatorAll. With MetricsAddr they are served there instead, to
+	// whoever reaches it, and not on Addr.
+	Operator    OperatorAccess
+	MetricsAddr string
 	// TLSCert and TLSKey are certificate files for HTTPS, reloaded when
 	// they change; ACMEDomains instead get certificates from an ACME CA
 	// (ACMEDirectory, Let's Encrypt's by default; ACMEEmail for its
@@ -50,10 +56,17 @@ type Config struct {
 	// read from: X-Forwarded-For (the default), Forwarded or X-Real-Ip.
 	TrustedProxies []netip.Prefix
 	ProxyHeader    string
-	// JWTKey, when set, lets sites sign connection tokens (see token.go):
-	// a PEM public key (RSA or ECDSA) or an HMAC secret (-jwt-key FILE).
-	JWTKey   []byte
-	MaxConns int // WebSocket connections at once, beyond which /ws answers 503; 10000
+	// JWTKey (a PEM public key: RSA, ECDSA or Ed25519) or JWTSecret (an
+	// HMAC secret of 32 bytes or more), one of them, lets sites sign
+	// connection tokens (see server/tokens). JWTAudience and JWTIssuer,
+	// when set, must be the tokens' aud and iss; JWTMaxAge bounds a
+	// token's lifetime (24 h).
+	JWTKey      []byte
+	JWTSecret   []byte
+	JWTAudience string
+	JWTIssuer   string
+	JWTMaxAge   time.Duration
+	MaxConns    int // WebSocket connections at once, beyond which /ws answers 503; 10000
 	// MaxConnsPerIP caps the WebSockets of one client address (429 past
 	// it); 0, the default, is no cap.
 	MaxConnsPerIP int
@@ -63,8 +76,13 @@ type Config struct {
 	// is no cap.
 	AcceptRate float64
 	// HeaderTimeout cuts off a request whose headers have not arrived in
-	// this long (slowloris); 10 s.
+	// this long (slowloris); 10 s. ReadTimeout bounds the reading of a
+	// whole request (an upload moves its own deadline as it arrives),
+	// IdleTimeout a keep-alive connection's wait for the next; 30 s and
+	// 2 min.
 	HeaderTimeout time.Duration
+	ReadTimeout   time.Duration
+	IdleTimeout   time.Duration
 
 	// Per-connection inbound event rate (events per second) and burst.
 	// A client over it gets a rate_limited error; one that keeps on is
@@ -156,52 +174,25 @@ type Config struct {
 	UI func(version string) http.Handler
 }
 
-// AccessMode is who may chat.
-type AccessMode string
-
-const (
-	AccessOpen    AccessMode = "open"    // anyone, as a guest or with an account
-	AccessMembers AccessMode = "members" // only people with an account; signing up needs an invitation
+// AccessMode, BenchmarkAccess and OperatorAccess are the actions' (who
+// may chat, trigger GET /benchmark, read the operator's figures), named
+// here for chat serve's flags.
+type (
+	AccessMode      = actions.AccessMode
+	BenchmarkAccess = actions.BenchmarkAccess
+	OperatorAccess  = actions.OperatorAccess
 )
 
-// Set implements flag.Value.
-func (a *AccessMode) Set(v string) error {
-	switch AccessMode(v) {
-	case AccessOpen, AccessMembers:
-		*a = AccessMode(v)
-		return nil
-	}
-	return fmt.Errorf("want open or members, not %q", v)
-}
-
-func (a *AccessMode) String() string { return string(*a) }
-
-// BenchmarkAccess is who may trigger GET /benchmark.
-type BenchmarkAccess string
-
 const (
-	BenchmarkLocal BenchmarkAccess = "local" // loopback clients, with no proxy in between
-	BenchmarkAll   BenchmarkAccess = "all"   // anyone: for load tests from other hosts
-	BenchmarkOff   BenchmarkAccess = "off"   // the endpoint is not served
+	AccessOpen     = actions.AccessOpen
+	AccessMembers  = actions.AccessMembers
+	BenchmarkLocal = actions.BenchmarkLocal
+	BenchmarkAll   = actions.BenchmarkAll
+	BenchmarkOff   = actions.BenchmarkOff
+	OperatorLocal  = actions.OperatorLocal
+	OperatorAdmins = actions.OperatorAdmins
+	OperatorAll    = actions.OperatorAll
 )
-
-// Set implements flag.Value: local, all or off (true and false, the old
-// boolean flag's values, mean local and off).
-func (b *BenchmarkAccess) Set(v string) error {
-	switch v {
-	case "local", "true":
-		*b = BenchmarkLocal
-	case "all":
-		*b = BenchmarkAll
-	case "off", "false":
-		*b = BenchmarkOff
-	default:
-		return fmt.Errorf("want local, all or off, not %q", v)
-	}
-	return nil
-}
-
-func (b *BenchmarkAccess) String() string { return string(*b) }
 
 // DefaultConfig returns the defaults of `chat serve`.
 func DefaultConfig() Config {
@@ -211,6 +202,9 @@ func DefaultConfig() Config {
 		Benchmark:       BenchmarkLocal,
 		MaxConns:        10000,
 		HeaderTimeout:   10 * time.Second,
+		ReadTimeout:     30 * time.Second,
+		IdleTimeout:     2 * time.Minute,
+		Operator:        OperatorLocal,
 		EventRate:       20,
 		EventBurst:      40,
 		MaxDeliveryLag:  time.Second,

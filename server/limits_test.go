@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"chat/server/hub"
+	"chat/server/ws"
 	"chat/wire"
 )
 
@@ -74,7 +75,7 @@ func TestProtocolBreakersAreClosedWithTheirCode(t *testing.T) {
 		{"binary frame", websocket.MessageBinary, []byte{1, 2, 3}, websocket.StatusUnsupportedData},
 		{"invalid UTF-8", websocket.MessageText, []byte("{\"type\":\"hello\",\"name\":\"\xff\xfe\"}"), websocket.StatusInvalidFramePayloadData},
 		{"over the size limit", websocket.MessageText, bytes.Repeat([]byte("a"), wire.MaxFrame+1), websocket.StatusMessageTooBig},
-		{"far over the size limit", websocket.MessageText, bytes.Repeat([]byte("a"), readLimit+10), websocket.StatusMessageTooBig},
+		{"far over the size limit", websocket.MessageText, bytes.Repeat([]byte("a"), ws.ReadLimit+10), websocket.StatusMessageTooBig},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -171,9 +172,9 @@ func TestMaxConnsAnswers503BeforeTheUpgrade(t *testing.T) {
 	// A seat frees when someone leaves.
 	cls[0].c.Close(websocket.StatusNormalClosure, "")
 	deadline := time.Now().Add(5 * time.Second)
-	for s.conns.Load() != 2 {
+	for s.Conns() != 2 {
 		if time.Now().After(deadline) {
-			t.Fatalf("open connections %d after one left, want 2", s.conns.Load())
+			t.Fatalf("open connections %d after one left, want 2", s.Conns())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -51,7 +51,7 @@ func TestIdleConnectionsKeepNoGoroutine(t *testing.T) {
 	// The server closing parked connections (here a slow-consumer style
 	// kill of all at shutdown) ends their sessions too.
 	s.Shutdown(t.Context())
-	if got := s.conns.Load(); got != 0 {
+	if got := s.Conns(); got != 0 {
 		t.Fatalf("%d sessions left after shutdown", got)
 	}
 }

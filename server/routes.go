@@ -7,58 +7,49 @@ import (
 	"time"
 
 	"chat/server/httpx"
-	"chat/wire"
 )
 
-// Handler returns the server's routes:
+// Handler returns the node's routes:
 //
-//	/ws          WebSocket endpoint (the chat protocol)
-//	/benchmark   GET: broadcast "test message" to every client (the seed's endpoint)
+//	/ws          the WebSocket endpoint (server/ws)
+//	/api/..., /files/..., /benchmark, /metrics, /stats.json
+//	             the API (server/api; the operator's two elsewhere with -metrics-addr)
 //	/healthz     200 when a round trip through NATS and JetStream works, else 503
-//	/metrics     Prometheus
-//	/stats.json  the live dashboard's series: one point a second, ten minutes
 //	/web/        the built UI's files (embedded, or -web); app.wasm precompressed
 //	/            the UI (go-app: pages, manifest, service worker)
 //
-// Every response carries the security headers (httpx.SecurityHeaders).
+// Every request is first given its client (httpx.Proxies: the address
+// and scheme a trusted proxy vouches for), and every response the security
+// headers.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/ws", s.serveWS)
-	if s.cfg.Benchmark != BenchmarkOff {
-		mux.HandleFunc("/benchmark", s.serveBenchmark)
-	}
-	mux.HandleFunc("/healthz", s.serveHealth)
-	s.apiRoutes(mux)
-	mux.Handle("/metrics", s.metrics.ServeMetrics())
-	mux.HandleFunc("/stats.json", s.metrics.ServeStats)
-	mux.Handle("/web/", s.assets)
-	if s.cfg.UI != nil {
-		mux.Handle("/wasm_exec.js", s.assets.WasmExec())
-		mux.Handle("/", s.cfg.UI(s.assets.Version(s.cfg.Version)))
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, rt.handler)
 	}
 	proxies := &httpx.Proxies{Trusted: s.cfg.TrustedProxies, Header: s.cfg.ProxyHeader}
 	return proxies.Handler(httpx.SecurityHeaders(mux))
 }
 
-// serveBenchmark broadcasts the benchmark event to every client of every
-// node, as the seed's endpoint did: a transient event, not stored. One
-// request costs a delivery to every client, so by default only a local
-// load test may make it (Config.Benchmark).
-func (s *Server) serveBenchmark(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "use GET", http.StatusMethodNotAllowed)
-		return
+// route is one pattern the node serves.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routes are the node's own routes and the transports'.
+func (s *Server) routes() []route {
+	rs := []route{
+		{"/ws", s.ws},
+		{"/healthz", http.HandlerFunc(s.serveHealth)},
+		{"/web/", s.assets},
 	}
-	if s.cfg.Benchmark == BenchmarkLocal && !httpx.ClientOf(r).Local() {
-		http.Error(w, "GET /benchmark is served to loopback clients only; start the server with -benchmark all to open it", http.StatusForbidden)
-		return
+	for _, rt := range s.api.Routes() {
+		rs = append(rs, route{rt.Method + " " + rt.Pattern, s.api.Handler(rt)})
 	}
-	if err := s.broker.Broadcast(r.Context(), wire.BenchmarkText); err != nil {
-		http.Error(w, "broadcast failed: "+err.Error(), http.StatusServiceUnavailable)
-		return
+	if s.cfg.UI != nil {
+		rs = append(rs, route{"/wasm_exec.js", s.assets.WasmExec()}, route{"/", s.cfg.UI(s.assets.Version(s.cfg.Version))})
 	}
-	w.WriteHeader(http.StatusOK)
+	return rs
 }
 
 type health struct {

@@ -1,31 +1,27 @@
-// Package server is the chat server: HTTP routes, the WebSocket endpoint and
-// the glue between the hub (local fan-out) and the broker (NATS).
+// Package server is a chat node: New builds every part and wires them,
+// Handler mounts the routes, Run serves them, Shutdown ends them. It is
+// the only package that knows all the parts; each of them holds only
+// what it uses.
 //
-// A message's way through: session.send stores it with broker.Store;
-// every node's broker hands it to delivery.Deliveries.Add in stream order;
-// the deliveries' goroutine encodes it once and hub.PublishMessages fans the
-// bytes out to the room's members, with the room's other messages that
-// arrived meanwhile in the same frame.
+// A message's way through: the WebSocket transport (server/ws) hands a
+// send to the actions (server/actions), which check it and store it with
+// the broker (NATS JetStream); every node's broker hands it to delivery
+// in stream order, whose goroutine encodes it once, and hub.PublishMessages
+// fans the bytes out to the room's members, with the room's other messages
+// that arrived meanwhile in the same frame.
 package server
 
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"chat/server/actions"
+	"chat/server/api"
 	"chat/server/auth"
 	"chat/server/broker"
 	"chat/server/delivery"
@@ -40,9 +36,14 @@ import (
 	"chat/server/reads"
 	"chat/server/rooms"
 	"chat/server/search"
-	"chat/server/socket"
+	"chat/server/tokens"
+	"chat/server/ws"
 	"chat/wire"
 )
+
+// searchPruneEvery is how often the search index drops what retention
+// dropped from the store.
+const searchPruneEvery = 5 * time.Minute
 
 // Server is one chat node. Create it with New, serve its Handler, and end it
 // with Shutdown; all methods may be called concurrently.
@@ -52,85 +53,55 @@ type Server struct {
 	hub       *hub.Hub
 	broker    *broker.NATS
 	presence  *presence.Presence
+	typing    *presence.Typing
+	online    *presence.Online
 	metrics   *metrics.Metrics
 	delivery  *delivery.Deliveries
-	parker    *parker // nil where idle connections keep a goroutine
 	auth      *auth.Store
 	rooms     *rooms.Store
 	states    *msgstate.Store // messages' edits and reactions
 	reads     *reads.Store    // how far each person has read each room
 	files     *files.Store    // attachments
 	push      *push.Store     // Web Push keys, subscriptions, choices
-	typing    *presence.Typing
 	searchIdx *search.Index
-	tokens    *tokenVerifier // nil without -jwt-key
-	throttles apiThrottles   // what one person may make an hour
-	signedIn  signedIn       // this node's connections, by their sign-in session and user
-	botRates  botRates       // what each bot may post (api_bots.go)
-	conns     atomic.Int64   // open WebSocket connections, for MaxConns
-	perIP     *perIP         // nil unless MaxConnsPerIP
-	accepts   *rate.Limiter  // nil unless AcceptRate
-	closing   atomic.Bool    // shutting down: refuse new connections
-	degraded  atomic.Bool    // the message store (NATS) is unreachable
-	started   atomic.Bool    // New has finished: the hub is there to tell clients
+	actions   *actions.Actions
+	ws        *ws.Handler
+	api       *api.Handler
+	assets    *httpx.Assets // the UI's files, read once at start
+	degraded  atomic.Bool   // the message store (NATS) is unreachable
+	started   atomic.Bool   // New has finished: the hub is there to tell clients
 
-	benchmarkEvent []byte        // the /benchmark event, encoded once
-	assets         *httpx.Assets // the UI's files, read once at start
-	stopPresence   context.CancelFunc
+	benchmarkEvent []byte // the /benchmark event, encoded once
+	stop           context.CancelFunc
 	presenceDone   chan struct{}
 	shutdownOnce   sync.Once
 }
 
-// New opens the broker (starting the embedded NATS unless cfg.NATSURL is set)
-// and starts the hub.
-func New(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	def := DefaultConfig()
-	if cfg.PresenceNames <= 0 {
-		cfg.PresenceNames = def.PresenceNames
-	}
-	if cfg.PresenceEvery <= 0 {
-		cfg.PresenceEvery = def.PresenceEvery
-	}
-	if cfg.PresenceExpiry <= 0 {
-		cfg.PresenceExpiry = def.PresenceExpiry
-	}
-	if cfg.EventRate <= 0 {
-		cfg.EventRate, cfg.EventBurst = def.EventRate, def.EventBurst
-	}
-	if cfg.HeaderTimeout <= 0 {
-		cfg.HeaderTimeout = def.HeaderTimeout
-	}
-	if cfg.Access == "" {
-		cfg.Access = def.Access
-	}
-	if cfg.HistoryPerRoom <= 0 {
-		cfg.HistoryPerRoom = def.HistoryPerRoom
-	}
-	if cfg.MaxDeliveryLag <= 0 {
-		cfg.MaxDeliveryLag = def.MaxDeliveryLag
-	}
-	if cfg.HistoryOnJoin <= 0 {
-		cfg.HistoryOnJoin = def.HistoryOnJoin
-	}
-	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = def.MaxConns
-	}
+// New opens the broker (starting the embedded NATS unless cfg.NATSURL is
+// set), the stores beside it, and starts the hub, the fan-out and the
+// watchers that keep this node in step with the others.
+func New(ctx context.Context, cfg Config) (_ *Server, err error) {
+	cfg = withDefaults(cfg)
 	if cfg.NATSURL == "" && cfg.StoreMax > 0 && cfg.StoreMax < cfg.HistoryMaxBytes+cfg.FilesMaxBytes {
 		// NATS reserves both bounds when the streams are made: say so now,
 		// not as "insufficient storage resources" from the files' bucket.
 		return nil, fmt.Errorf("-store-max (%d bytes) cannot hold -history-max-bytes (%d) and -files-max-bytes (%d), which the embedded NATS reserves: raise it, or lower them",
 			cfg.StoreMax, cfg.HistoryMaxBytes, cfg.FilesMaxBytes)
 	}
-	s := &Server{throttles: newAPIThrottles()}
-	if len(cfg.JWTKey) > 0 {
-		var err error
-		if s.tokens, err = newTokenVerifier(cfg.JWTKey); err != nil {
-			return nil, err
-		}
+	verifier, err := connectionTokens(cfg)
+	if err != nil {
+		return nil, err
 	}
+	s := &Server{cfg: cfg, log: cfg.Logger, presenceDone: make(chan struct{})}
+	// What is started is stopped again, in reverse, if a later step fails.
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
 	b, err := broker.Open(ctx, &broker.Options{
 		URL:             cfg.NATSURL,
 		DataDir:         cfg.DataDir,
@@ -146,20 +117,25 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cfg, s.log, s.broker = cfg, cfg.Logger, b
-	s.signedIn.online = presence.NewOnline(b.Conn())
+	s.broker = b
+	undo = append(undo, func() { b.Close() })
 	if err := s.openStores(ctx, b, cfg); err != nil {
-		b.Close()
 		return nil, err
 	}
+	if cfg.Access == AccessMembers {
+		// Guests' sessions made while the server was open end: only
+		// members may chat now (a session lookup refuses them too).
+		if n, err := s.auth.RevokeGuests(ctx); err != nil {
+			return nil, fmt.Errorf("ending the guests' sessions of -access open: %w", err)
+		} else if n > 0 {
+			s.log.Info("members only: guests' sessions ended", "sessions", n)
+		}
+	}
+	s.online = presence.NewOnline(b.Conn())
 	s.benchmarkEvent = wire.Encode(wire.Event{Type: wire.TypeBroadcast, Text: wire.BenchmarkText})
 	uiFiles, uiSource := uiFS(cfg)
 	s.assets = httpx.NewAssets(uiFiles, uiSource, cfg.Logger)
-	s.presenceDone = make(chan struct{})
-	s.perIP = newPerIP(cfg.MaxConnsPerIP)
-	if cfg.AcceptRate > 0 {
-		s.accepts = rate.NewLimiter(rate.Limit(cfg.AcceptRate), max(1, int(cfg.AcceptRate)))
-	}
+
 	hubOpts := hub.Options{}
 	if cfg.Hub != nil {
 		hubOpts = *cfg.Hub
@@ -169,22 +145,43 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	hubOpts.ObserveFanout = s.metrics.ObserveFanout
 	hubOpts.RoomEmptied = func(room string) { s.delivery.Forget(room) }
 	s.hub = hub.New(&hubOpts)
-	// The cache never keeps more of a room than the store does.
-	if s.parker, err = newParker(); err != nil {
-		cfg.Logger.Warn("idle connections will each keep a goroutine: no epoll", "err", err)
-	}
+	undo = append(undo, s.hub.Stop)
 	s.searchIdx = search.NewIndex(s.searchLoad, nil)
 	s.delivery = delivery.New(s.hub, b, &delivery.Options{
 		// The cache never keeps more of a room than the store does.
 		HistoryOnJoin: int(min(int64(cfg.HistoryOnJoin), cfg.HistoryPerRoom)),
 		MaxResume:     cfg.MaxResume,
 		Merge:         s.states.Merge,
-		Follower:      s.searchIdx,
-		Logger:        cfg.Logger,
+		Followers: []delivery.Follower{s.searchIdx,
+			delivery.FollowerFunc(func(room string, seq uint64, ev wire.Event) { s.actions.Stored(room, seq, ev) })},
+		Logger: cfg.Logger,
 	})
+	undo = append(undo, s.delivery.Close)
 	s.metrics.CountRedelivered(s.delivery.Redelivered)
 	go s.metrics.Run()
+	undo = append(undo, s.metrics.Close)
 	s.presence = presence.New(s.hub, b, cfg.PresenceNames, cfg.PresenceEvery, cfg.PresenceExpiry, cfg.Logger)
+	if s.typing, err = presence.NewTyping(s.hub, b.Conn()); err != nil {
+		return nil, err
+	}
+
+	s.actions = actions.New(actions.Config{
+		Access: cfg.Access, Benchmark: cfg.Benchmark, Operator: cfg.Operator,
+		MaxDeliveryLag: cfg.MaxDeliveryLag, BotRate: cfg.BotRate, BotBurst: cfg.BotBurst,
+		OutgoingAllowPrivate: cfg.OutgoingAllowPrivate,
+	}, actions.Stores{
+		Hub: s.hub, Broker: b, Delivery: s.delivery, Presence: s.presence, Typers: s.typing,
+		Auth: s.auth, Rooms: s.rooms, States: s.states, Reads: s.reads, Files: s.files, Push: s.push,
+		Index: s.searchIdx, Tokens: verifier, Metrics: s.metrics,
+	}, cfg.Logger)
+	s.ws = ws.New(s.actions, s.hub, s.metrics, s.online, ws.Options{
+		Origins: cfg.Origins, MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, AcceptRate: cfg.AcceptRate,
+		EventRate: cfg.EventRate, EventBurst: cfg.EventBurst, Version: cfg.Version,
+		Status: func() (wire.Event, bool) { return s.storeStatus(), s.degraded.Load() },
+	}, cfg.Logger)
+	undo = append(undo, s.ws.Close)
+	s.api = api.New(s.actions, s.metrics, cfg.MetricsAddr == "", cfg.Logger)
+
 	last, err := b.Subscribe(ctx, broker.Handlers{
 		Message:   s.delivery.Add,
 		Broadcast: s.deliverBroadcast,
@@ -192,58 +189,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	s.delivery.Reset(last)
 	if err != nil {
-		s.metrics.Close()
-		s.delivery.Close()
-		s.hub.Stop()
-		b.Close()
 		return nil, err
 	}
 	pctx, cancel := context.WithCancel(context.Background())
-	s.stopPresence = cancel
-	err = s.auth.WatchRevocations(pctx, s.signedIn.ended)
-	if err == nil {
-		err = s.rooms.WatchRemovals(pctx, s.signedIn.removed)
-	}
-	if err == nil {
-		err = s.rooms.WatchChanges(pctx, s.signedIn.roomsChanged)
-	}
-	if err == nil {
-		err = s.reads.Watch(pctx, s.signedIn.readChanged)
-	}
-	notifyOpts := &notify.Options{
-		JetStream: b.JetStream(), Replicas: b.Replicas(),
-		Auth: s.auth, Rooms: s.rooms, Push: s.push, Online: s.signedIn.online,
-		AllowPrivate: cfg.OutgoingAllowPrivate, TLS: cfg.OutgoingTLS,
-		PushContact:     s.pushContact(),
-		WebhookAttempts: cfg.WebhookAttempts, WebhookBackoff: cfg.WebhookBackoff,
-		Metrics: s.metrics, Logger: s.log,
-	}
-	if err == nil {
-		err = notify.StartWebhooks(pctx, notifyOpts)
-	}
-	if err == nil {
-		err = notify.StartPushes(pctx, notifyOpts)
-	}
-	if err != nil {
-		cancel()
-		s.metrics.Close()
-		s.delivery.Close()
-		s.hub.Stop()
-		b.Close()
-		return nil, err
-	}
-	if s.typing, err = presence.NewTyping(s.hub, b.Conn()); err != nil {
-		cancel()
-		s.metrics.Close()
-		s.delivery.Close()
-		s.hub.Stop()
-		b.Close()
+	s.stop = cancel
+	undo = append(undo, cancel)
+	if err := s.watch(pctx); err != nil {
 		return nil, err
 	}
 	go s.typing.Run(pctx)
 	go s.reads.Run(pctx)
-	go s.searchIdx.Run(pctx, searchPruneEvery, s.broker.First)
-	go s.files.RunSweeps(pctx, time.Hour, func(err error) { s.log.Warn("unsent files not swept", "err", err) })
+	go s.searchIdx.Run(pctx, searchPruneEvery, b.First)
+	go s.files.RunSweeps(pctx, time.Hour, func(err error) { s.log.Warn("files not swept", "err", err) })
 	go func() {
 		defer close(s.presenceDone)
 		s.presence.Run(pctx)
@@ -252,26 +209,108 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// openStores opens the state kept in NATS beside the history: accounts,
-// rooms, messages' edits and reactions, read marks, files, push.
-func (s *Server) openStores(ctx context.Context, b *broker.NATS, cfg Config) (err error) {
-	if s.auth, err = openAuth(ctx, b); err != nil {
+// connectionTokens is the verifier of -jwt-key or -jwt-secret; nil
+// without either.
+func connectionTokens(cfg Config) (*tokens.Verifier, error) {
+	if len(cfg.JWTKey) == 0 && len(cfg.JWTSecret) == 0 {
+		return nil, nil
+	}
+	o := &tokens.Options{Audience: cfg.JWTAudience, Issuer: cfg.JWTIssuer, MaxLifetime: cfg.JWTMaxAge}
+	if len(cfg.JWTKey) > 0 {
+		o.PublicKeyPEM = cfg.JWTKey
+	}
+	if len(cfg.JWTSecret) > 0 {
+		o.HMACSecret = cfg.JWTSecret
+	}
+	return tokens.New(o)
+}
+
+// watch starts what keeps this node's connections in step with the
+// cluster's state (sessions ended, members removed, rooms and read marks
+// changed), and the pushes and webhooks, until ctx ends.
+func (s *Server) watch(ctx context.Context) error {
+	reg := s.ws.Registry()
+	if err := s.auth.WatchRevocations(ctx, reg.Ended); err != nil {
 		return err
 	}
-	if s.rooms, err = openRooms(ctx, b); err != nil {
+	if err := s.rooms.WatchRemovals(ctx, reg.Removed); err != nil {
 		return err
 	}
-	if s.states, err = openStates(ctx, b); err != nil {
+	if err := s.rooms.WatchChanges(ctx, reg.RoomsChanged); err != nil {
 		return err
 	}
-	if s.reads, err = openReads(ctx, b); err != nil {
+	if err := s.reads.Watch(ctx, reg.ReadChanged); err != nil {
 		return err
 	}
-	if s.files, err = openFiles(ctx, b, cfg); err != nil {
+	o := &notify.Options{
+		JetStream: s.broker.JetStream(), Replicas: s.broker.Replicas(),
+		Auth: s.auth, Rooms: s.rooms, Push: s.push, Online: s.online,
+		AllowPrivate: s.cfg.OutgoingAllowPrivate, TLS: s.cfg.OutgoingTLS,
+		PushContact:     s.pushContact(),
+		WebhookAttempts: s.cfg.WebhookAttempts, WebhookBackoff: s.cfg.WebhookBackoff,
+		Metrics: s.metrics, Logger: s.log,
+	}
+	if err := notify.StartWebhooks(ctx, o); err != nil {
 		return err
 	}
-	s.push, err = openPush(ctx, b, cmp.Or(cfg.PushEvery, 30*time.Second))
-	return err
+	return notify.StartPushes(ctx, o)
+}
+
+// withDefaults fills the zero fields of cfg with DefaultConfig's.
+func withDefaults(cfg Config) Config {
+	def := DefaultConfig()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PresenceNames <= 0 {
+		cfg.PresenceNames = def.PresenceNames
+	}
+	if cfg.PresenceEvery <= 0 {
+		cfg.PresenceEvery = def.PresenceEvery
+	}
+	if cfg.PresenceExpiry <= 0 {
+		cfg.PresenceExpiry = def.PresenceExpiry
+	}
+	if cfg.EventRate <= 0 {
+		cfg.EventRate, cfg.EventBurst = def.EventRate, def.EventBurst
+	}
+	cfg.HeaderTimeout = cmp.Or(cfg.HeaderTimeout, def.HeaderTimeout)
+	cfg.ReadTimeout = cmp.Or(cfg.ReadTimeout, def.ReadTimeout)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, def.IdleTimeout)
+	cfg.Access = cmp.Or(cfg.Access, def.Access)
+	cfg.Operator = cmp.Or(cfg.Operator, def.Operator)
+	if cfg.HistoryPerRoom <= 0 {
+		cfg.HistoryPerRoom = def.HistoryPerRoom
+	}
+	if cfg.MaxDeliveryLag <= 0 {
+		cfg.MaxDeliveryLag = def.MaxDeliveryLag
+	}
+	if cfg.HistoryOnJoin <= 0 {
+		cfg.HistoryOnJoin = def.HistoryOnJoin
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = def.MaxConns
+	}
+	return cfg
+}
+
+// searchLoad reads a room for the search index: every kept message, with
+// its edits (the room's few, at once).
+func (s *Server) searchLoad(ctx context.Context, room string) ([]wire.Event, error) {
+	msgs, _, err := s.broker.History(ctx, room, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.states.Room(ctx, room)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		if st, ok := states[msgs[i].Seq]; ok {
+			st.Apply(&msgs[i])
+		}
+	}
+	return msgs, nil
 }
 
 func (s *Server) deliverBroadcast(texts []string) {
@@ -314,6 +353,9 @@ func (s *Server) storeStatus() wire.Event {
 // Hub is the server's hub, for tests and metrics.
 func (s *Server) Hub() *hub.Hub { return s.hub }
 
+// Conns is how many WebSockets are open on this node.
+func (s *Server) Conns() int64 { return s.ws.Conns() }
+
 // Shutdown stops accepting WebSocket clients, closes every client with 1001
 // after flushing what is queued to it, and closes the broker. Stored messages
 // are safe once acknowledged; nothing else needs saving. Calls after the
@@ -323,193 +365,20 @@ func (s *Server) Shutdown(ctx context.Context) {
 }
 
 func (s *Server) shutdown(ctx context.Context) {
-	s.closing.Store(true)
-	s.stopPresence()
+	s.ws.Refuse()
+	s.stop()
 	<-s.presenceDone
 	s.presence.LeaveAll()
 	s.hub.Shutdown(ctx, hub.DisconnectShutdown)
 	// The peers answer the close frames (their sessions end), or the
 	// rest is cut at ctx's end.
-	for s.conns.Load() > 0 && ctx.Err() == nil {
+	for s.ws.Conns() > 0 && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
 	s.hub.KillAll()
 	s.broker.Close()
 	s.delivery.Close()
 	s.hub.Stop()
-	s.parker.close()
+	s.ws.Close()
 	s.metrics.Close()
-}
-
-// HTTPServer is the http.Server for s's Handler, with the timeouts a public
-// server needs: a request whose headers never finish is cut off after
-// Config.HeaderTimeout, an idle keep-alive connection after two minutes.
-// WebSockets are hijacked, so these never apply to them.
-func (s *Server) HTTPServer() *http.Server {
-	return &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: s.cfg.HeaderTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
-}
-
-// Run serves cfg.Addr until ctx ends, then shuts down gracefully.
-func Run(ctx context.Context, cfg Config) error {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	secure, err := httpx.NewTLS(httpx.TLSOptions{
-		CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
-		ACMEDomains: cfg.ACMEDomains, ACMEDirectory: cfg.ACMEDirectory, ACMEEmail: cfg.ACMEEmail, ACMEHTTPClient: cfg.ACMEHTTPClient,
-		CacheDir: filepath.Join(cfg.DataDir, "acme"), Logger: cfg.Logger,
-	})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	var plain *http.Server
-	if secure != nil {
-		ln = socket.NewTLSListener(ln, secure.Config)
-		if plain, err = servePlain(cfg, ln.Addr().String(), secure); err != nil {
-			ln.Close()
-			return err
-		}
-		defer plain.Close()
-	}
-	// Starting waits for NATS (a cluster's may come up after its nodes),
-	// but not forever.
-	startCtx, cancelStart := context.WithTimeout(ctx, time.Minute)
-	s, err := New(startCtx, cfg)
-	cancelStart()
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	hs := s.HTTPServer()
-	s.announceSetup(ctx, ln.Addr())
-	s.log.Info("chat serving", "addr", ln.Addr().String(), "https", secure != nil, "version", cfg.Version,
-		"nats", natsMode(cfg.NATSURL), "data", cfg.DataDir, "max_conns", cfg.MaxConns)
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		s.Shutdown(context.Background())
-		return err
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	// Refuse new work first, then close the WebSockets (hijacked, so
-	// http.Server.Shutdown does not see them), then the broker.
-	herr := hs.Shutdown(sctx)
-	s.Shutdown(sctx)
-	if herr != nil && !errors.Is(herr, context.DeadlineExceeded) {
-		return fmt.Errorf("http shutdown: %w", herr)
-	}
-	return nil
-}
-
-// servePlain starts the plain HTTP listener of an HTTPS server: the ACME
-// HTTP challenge, and a redirect to HTTPS for everything else.
-func servePlain(cfg Config, httpsAddr string, secure *httpx.TLS) (*http.Server, error) {
-	addr := cfg.HTTPAddr
-	switch addr {
-	case "-":
-		return &http.Server{}, nil // none
-	case "":
-		addr = ":80"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("the plain HTTP listener (-http-addr %s, for the redirect to HTTPS and ACME's challenge): %w", addr, err)
-	}
-	hs := &http.Server{Handler: secure.Plain(httpx.RedirectToHTTPS(httpsAddr)), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	cfg.Logger.Info("redirecting plain HTTP to HTTPS", "addr", ln.Addr().String())
-	return hs, nil
-}
-
-func natsMode(url string) string {
-	if url == "" {
-		return "embedded"
-	}
-	return url
-}
-
-// SetupInvite is the first-run invitation code while the server has no
-// admin ("" once it has one): signing up with it makes the admin. For
-// tools and tests; `chat serve` prints it at start.
-func (s *Server) SetupInvite(ctx context.Context) (string, error) {
-	return s.auth.SetupInvite(ctx)
-}
-
-// announceSetup prints the first-run link while the server has no admin:
-// whoever signs up with it is the admin (it works once; every start makes
-// a new one until it is used).
-func (s *Server) announceSetup(ctx context.Context, addr net.Addr) {
-	code, err := s.auth.SetupInvite(ctx)
-	if err != nil || code == "" {
-		return
-	}
-	host, scheme := addr.String(), "http"
-	tcp, _ := addr.(*net.TCPAddr)
-	if tcp != nil && tcp.IP.IsUnspecified() {
-		host = net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
-	}
-	if s.cfg.TLSCert != "" || len(s.cfg.ACMEDomains) > 0 {
-		scheme = "https"
-		if len(s.cfg.ACMEDomains) > 0 && tcp != nil {
-			// The name the certificate is for, not the address.
-			host = s.cfg.ACMEDomains[0]
-			if tcp.Port != 443 {
-				host = net.JoinHostPort(host, strconv.Itoa(tcp.Port))
-			}
-		}
-	}
-	s.log.Warn("no admin yet: the first account made with this link is the server's admin",
-		"url", scheme+"://"+host+"/signup?invite="+code)
-}
-
-// uiFS is the UI the configuration names: the directory -web gave, else
-// the embedded copy, else none.
-func uiFS(cfg Config) (fsys fs.FS, source string) {
-	switch {
-	case cfg.WebDir != "":
-		return os.DirFS(cfg.WebDir), cfg.WebDir
-	case cfg.Web != nil:
-		return cfg.Web, "embedded"
-	}
-	return emptyFS{}, "none"
-}
-
-// emptyFS is the UI of a server configured without one.
-type emptyFS struct{}
-
-func (emptyFS) Open(name string) (fs.File, error) {
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-}
-
-// UIHash is the hash of the UI in fsys that pages' version carries (see
-// httpx.UIHash).
-func UIHash(fsys fs.FS) string { return httpx.UIHash(fsys) }
-
-// pushContact is the contact in the VAPID token: -push-contact, else the
-// ACME contact, else one at the first ACME name (push services, Apple's
-// first, refuse a token without one).
-func (s *Server) pushContact() string {
-	switch {
-	case s.cfg.PushContact != "":
-		return s.cfg.PushContact
-	case s.cfg.ACMEEmail != "":
-		return "mailto:" + s.cfg.ACMEEmail
-	case len(s.cfg.ACMEDomains) > 0:
-		return "mailto:admin@" + s.cfg.ACMEDomains[0]
-	}
-	return "mailto:admin@localhost"
 }

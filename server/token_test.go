@@ -61,7 +61,7 @@ func upgradeStatus(t *testing.T, url, token string) (int, string) {
 // private room included), and closes the socket when it expires; a forged,
 // expired, unsigned or malformed token is refused before the upgrade.
 func TestConnectionTokens(t *testing.T) {
-	srv, hs := startServer(t, func(c *Config) { c.JWTKey = []byte(testSecret + "\n"); c.Access = AccessMembers })
+	srv, hs := startServer(t, func(c *Config) { c.JWTSecret = []byte(testSecret + "\n"); c.Access = AccessMembers })
 	url := wsURL(hs)
 	key := []byte(testSecret)
 	// An account holds "olga" (the first-run admin, in members mode).
@@ -188,8 +188,23 @@ func TestConnectionTokenKeys(t *testing.T) {
 			t.Errorf("%s: an HS256 token keyed with the public key: %d, want 401", c.name, code)
 		}
 	}
-	if _, err := newTokenVerifier([]byte("short")); err == nil {
-		t.Error("a 5-byte HMAC secret was taken")
+	// The key's kind is explicit: a secret is given as a secret, a key as
+	// a PEM public key; a JWK document as -jwt-key is refused at start
+	// (it was taken for an HMAC secret, and a token signed with the
+	// file's bytes let "mallory" in).
+	jwk := []byte(`{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`)
+	for name, cfg := range map[string]func(*Config){
+		"a 5-byte HMAC secret":       func(c *Config) { c.JWTSecret = []byte("short") },
+		"a JWK as -jwt-key":          func(c *Config) { c.JWTKey = jwk },
+		"an HMAC secret as -jwt-key": func(c *Config) { c.JWTKey = []byte(testSecret) },
+	} {
+		c := DefaultConfig()
+		c.DataDir = t.TempDir()
+		cfg(&c)
+		if s, err := New(context.Background(), c); err == nil {
+			s.Shutdown(context.Background())
+			t.Errorf("%s was taken", name)
+		}
 	}
 	_, hs := startServer(t, nil)
 	if code, _ := upgradeStatus(t, wsURL(hs), signToken(t, jwt.SigningMethodHS256, []byte(testSecret), claims("u", "ana", time.Hour))); code != http.StatusUnauthorized {

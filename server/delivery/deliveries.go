@@ -37,7 +37,7 @@ type Deliveries struct {
 	broker broker.Broker
 	live   liveFeed
 	recent *recent
-	follow Follower
+	follow []Follower
 	lobby  *lobbyHolds
 	opts   Options
 
@@ -63,10 +63,17 @@ type storedMsg struct {
 }
 
 // Follower is told every stored event this node delivers, in stream
-// order, as it is fanned out (the search index keeps its rooms in step).
+// order, as it is fanned out (the search index keeps its rooms in step,
+// the room directory their activity). It must not block.
 type Follower interface {
 	Add(room string, seq uint64, ev wire.Event)
 }
+
+// FollowerFunc is a function as a Follower.
+type FollowerFunc func(room string, seq uint64, ev wire.Event)
+
+// Add calls f.
+func (f FollowerFunc) Add(room string, seq uint64, ev wire.Event) { f(room, seq, ev) }
 
 // MergeFunc puts the edits and reactions of events read from the store
 // on them (msgstate.Store.Merge).
@@ -83,8 +90,8 @@ type Options struct {
 	MaxResume int
 	// Merge puts edits and reactions on what is read from the store.
 	Merge MergeFunc
-	// Follower, if set, follows every stored event delivered.
-	Follower Follower
+	// Followers follow every stored event delivered.
+	Followers []Follower
 	// Logger; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -106,7 +113,7 @@ func New(h *hub.Hub, b broker.Broker, o *Options) *Deliveries {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	d := &Deliveries{hub: h, broker: b, follow: opts.Follower, opts: opts,
+	d := &Deliveries{hub: h, broker: b, follow: opts.Followers, opts: opts,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	d.recent = newRecent(b, opts.HistoryOnJoin, opts.Merge)
 	d.lobby = newLobbyHolds()
@@ -225,8 +232,8 @@ func (d *Deliveries) fanout(round []storedMsg) {
 }
 
 func (d *Deliveries) followed(m storedMsg) {
-	if d.follow != nil {
-		d.follow.Add(m.room, m.seq, m.m)
+	for _, f := range d.follow {
+		f.Add(m.room, m.seq, m.m)
 	}
 }
 

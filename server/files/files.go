@@ -5,7 +5,7 @@
 // A file is uploaded for a room (Put) and then named by the message that
 // carries it (the server checks, on the send, that the file is the
 // sender's and the room's, and marks it attached); it goes with that
-// message's delete (Delete), and with the history's age (the bucket's TTL
+// message's delete (Delete), and with the history's age (Sweep, with the
 // is the history's). What a file is comes from its bytes (Sniff), never
 // from the uploader's word. An image also gets a thumbnail, made under
 // bounds on its pixels so that a small file that would decode to gigabytes
@@ -46,6 +46,9 @@ type Options struct {
 	// MaxPixels bounds an image's width times height; 40 million.
 	MaxPixels int
 	// TTL is how long a file is kept; the history's age (0: forever).
+	// Sweep deletes a file past it, and takes it off its owner's usage;
+	// the bucket's own age limit is a day longer, only a backstop: what
+	// NATS drops by age leaves no trace to take off the usage by.
 	TTL time.Duration
 	// Replicas of the buckets; 1.
 	Replicas int
@@ -91,7 +94,7 @@ func Open(ctx context.Context, js jetstream.JetStream, o *Options) (*Store, erro
 	opts := o.withDefaults()
 	obj, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: Bucket, Description: "chat attachments and their thumbnails",
-		TTL: opts.TTL, MaxBytes: opts.MaxTotal, Storage: jetstream.FileStorage, Replicas: opts.Replicas,
+		TTL: bucketTTL(opts.TTL), MaxBytes: opts.MaxTotal, Storage: jetstream.FileStorage, Replicas: opts.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", Bucket, err)
@@ -104,6 +107,18 @@ func Open(ctx context.Context, js jetstream.JetStream, o *Options) (*Store, erro
 		return nil, fmt.Errorf("KV bucket %s: %w", UsageBucket, err)
 	}
 	return &Store{obj: obj, usage: usage, opts: opts, slots: make(chan struct{}, opts.Concurrent)}, nil
+}
+
+// expiryMargin is how much longer the bucket keeps a file than Sweep
+// does: the sweeps of a day may fail before a file leaves unaccounted.
+const expiryMargin = 24 * time.Hour
+
+// bucketTTL is the bucket's age limit for files kept ttl (0: forever).
+func bucketTTL(ttl time.Duration) time.Duration {
+	if ttl <= 0 {
+		return 0
+	}
+	return ttl + expiryMargin
 }
 
 // Limits are the store's bounds, for the API to say.
@@ -133,6 +148,7 @@ var (
 const (
 	mdRoom, mdOwner, mdName, mdType = "room", "owner", "name", "type"
 	mdW, mdH, mdTW, mdTH, mdSeq     = "w", "h", "tw", "th", "seq"
+	mdAt                            = "at" // when it was uploaded, unix seconds (an update of its metadata moves ModTime)
 )
 
 // Stat reads a file's description.
@@ -154,10 +170,14 @@ func infoOf(oi *jetstream.ObjectInfo) Info {
 	md := oi.Metadata
 	num := func(k string) int { n, _ := strconv.Atoi(md[k]); return n }
 	seq, _ := strconv.ParseUint(md[mdSeq], 10, 64)
+	created := oi.ModTime
+	if at, err := strconv.ParseInt(md[mdAt], 10, 64); err == nil {
+		created = time.Unix(at, 0)
+	}
 	return Info{
 		File: wire.File{ID: oi.Name, Name: md[mdName], Type: md[mdType], Size: int64(oi.Size),
 			W: num(mdW), H: num(mdH), TW: num(mdTW), TH: num(mdTH)},
-		Room: md[mdRoom], Owner: md[mdOwner], Seq: seq, Created: oi.ModTime,
+		Room: md[mdRoom], Owner: md[mdOwner], Seq: seq, Created: created,
 	}
 }
 
@@ -270,8 +290,10 @@ func validID(id string) bool {
 const Unsent = 24 * time.Hour
 
 // Sweep deletes the files no message carries that were uploaded more than
-// Unsent before now, and their thumbnails; it returns how many went.
-// Every node may sweep: a delete of what another node deleted is no error.
+// Unsent before now, and every file older than TTL (its message is gone
+// with the history's age), with their thumbnails and from their owners'
+// usage; it returns how many went. Every node may sweep: a delete of what
+// another node deleted is no error.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 	infos, err := s.obj.List(ctx)
 	if errors.Is(err, jetstream.ErrNoObjectsFound) {
@@ -282,7 +304,12 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 	}
 	n := 0
 	for _, oi := range infos {
-		if !validID(oi.Name) || oi.Metadata[mdSeq] != "" || now.Sub(oi.ModTime) < Unsent {
+		if !validID(oi.Name) {
+			continue // a thumbnail: it goes with its file
+		}
+		age := now.Sub(infoOf(oi).Created)
+		unsent := oi.Metadata[mdSeq] == "" && age >= Unsent
+		if !unsent && (s.opts.TTL <= 0 || age < s.opts.TTL) {
 			continue
 		}
 		if err := s.Delete(ctx, oi.Name); err != nil {

@@ -1,7 +1,6 @@
 package files
 
 import (
-	"bytes"
 	"context"
 	"testing"
 )
@@ -14,7 +13,7 @@ func BenchmarkPutScreenshot(b *testing.B) {
 	shot := pngOf(b, 1920, 1080)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.Put(context.Background(), "town", "u1", "shot.png", bytes.NewReader(shot)); err != nil {
+		if _, err := s.Put(context.Background(), "town", "u1", "shot.png", shot); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -51,7 +51,7 @@ func bombPNG(w, h uint32) []byte {
 func TestImagesGetThumbnailsAndKeepTheirSize(t *testing.T) {
 	s := openStore(t, nil)
 	ctx := context.Background()
-	big, err := s.Put(ctx, "town", "u1", "../../etc/shot.png", bytes.NewReader(pngOf(t, 1600, 900)))
+	big, err := s.Put(ctx, "town", "u1", "../../etc/shot.png", pngOf(t, 1600, 900))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestImagesGetThumbnailsAndKeepTheirSize(t *testing.T) {
 	if err != nil || format != "jpeg" || th.Type != "image/jpeg" || cfg.Width != ThumbMax || cfg.Height != 360 {
 		t.Errorf("thumbnail: %s %s %dx%d %v", format, th.Type, cfg.Width, cfg.Height, err)
 	}
-	small, err := s.Put(ctx, "town", "u1", "dot.png", bytes.NewReader(pngOf(t, 30, 20)))
+	small, err := s.Put(ctx, "town", "u1", "dot.png", pngOf(t, 30, 20))
 	if err != nil || small.TW != 30 || small.TH != 20 {
 		t.Fatalf("a small image: %+v %v", small, err)
 	}
@@ -117,7 +117,7 @@ func TestActiveDocumentsAreStoredAsBytes(t *testing.T) {
 		"x.png":  `<html><body onload=alert(1)>`, // a name does not make a type
 		"x.xml":  `<?xml version="1.0"?><x/>`,
 	} {
-		in, err := s.Put(context.Background(), "town", "u1", name, strings.NewReader(body))
+		in, err := s.Put(context.Background(), "town", "u1", name, []byte(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestActiveDocumentsAreStoredAsBytes(t *testing.T) {
 			t.Errorf("%s stored as %s", name, in.Type)
 		}
 	}
-	in, _ := s.Put(context.Background(), "town", "u1", "notes.txt", strings.NewReader("just text\n"))
+	in, _ := s.Put(context.Background(), "town", "u1", "notes.txt", []byte("just text\n"))
 	if in.Type != "text/plain" {
 		t.Errorf("text: %s", in.Type)
 	}
@@ -134,40 +134,40 @@ func TestActiveDocumentsAreStoredAsBytes(t *testing.T) {
 func TestLimitsAreCrossedWithAClearError(t *testing.T) {
 	s := openStore(t, &Options{MaxFile: 64 << 10, MaxPerPerson: 150 << 10, MaxPixels: 4_000_000})
 	ctx := context.Background()
-	if _, err := s.Put(ctx, "town", "u1", "big.bin", bytes.NewReader(make([]byte, 64<<10+1))); !errors.Is(err, ErrTooBig) || !strings.Contains(err.Error(), "64 KiB") {
+	if _, err := s.Put(ctx, "town", "u1", "big.bin", make([]byte, 64<<10+1)); !errors.Is(err, ErrTooBig) || !strings.Contains(err.Error(), "64 KiB") {
 		t.Errorf("one byte past the file limit: %v", err)
 	}
-	if _, err := s.Put(ctx, "town", "u1", "empty", strings.NewReader("")); !errors.Is(err, ErrEmptyFile) {
+	if _, err := s.Put(ctx, "town", "u1", "empty", []byte("")); !errors.Is(err, ErrEmptyFile) {
 		t.Errorf("an empty file: %v", err)
 	}
 	for _, bomb := range [][]byte{bombPNG(100_000, 100_000), bombPNG(3000, 3000), bombPNG(1, 30_000)} {
-		if _, err := s.Put(ctx, "town", "u1", "bomb.png", bytes.NewReader(bomb)); !errors.Is(err, ErrBadImage) || !strings.Contains(err.Error(), "pixels") {
+		if _, err := s.Put(ctx, "town", "u1", "bomb.png", bomb); !errors.Is(err, ErrBadImage) || !strings.Contains(err.Error(), "pixels") {
 			t.Errorf("a %d-byte decompression bomb: %v", len(bomb), err)
 		}
 	}
-	if _, err := s.Put(ctx, "town", "u1", "broken.png", bytes.NewReader(pngOf(t, 10, 10)[:40])); !errors.Is(err, ErrBadImage) {
+	if _, err := s.Put(ctx, "town", "u1", "broken.png", pngOf(t, 10, 10)[:40]); !errors.Is(err, ErrBadImage) {
 		t.Errorf("a broken image: %v", err)
 	}
 	// The person's quota: two files of 60 KiB fit in 150, a third does not,
 	// a second person's does; deleting one makes room.
 	var ids []string
 	for range 2 {
-		in, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 60<<10)))
+		in, err := s.Put(ctx, "town", "u1", "a.bin", make([]byte, 60<<10))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, in.ID)
 	}
-	if _, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 60<<10))); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "150 KiB") {
+	if _, err := s.Put(ctx, "town", "u1", "a.bin", make([]byte, 60<<10)); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "150 KiB") {
 		t.Errorf("past the quota: %v", err)
 	}
-	if _, err := s.Put(ctx, "town", "u2", "a.bin", bytes.NewReader(make([]byte, 60<<10))); err != nil {
+	if _, err := s.Put(ctx, "town", "u2", "a.bin", make([]byte, 60<<10)); err != nil {
 		t.Errorf("another person's file: %v", err)
 	}
 	if err := s.Delete(ctx, ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 60<<10))); err != nil {
+	if _, err := s.Put(ctx, "town", "u1", "a.bin", make([]byte, 60<<10)); err != nil {
 		t.Errorf("after a delete: %v", err)
 	}
 }
@@ -179,7 +179,7 @@ func TestQuotaCountsUploadsAtOnce(t *testing.T) {
 	ok := 0
 	for range 8 {
 		wg.Go(func() {
-			if _, err := s.Put(context.Background(), "town", "u1", "a.bin", bytes.NewReader(make([]byte, 30<<10))); err == nil {
+			if _, err := s.Put(context.Background(), "town", "u1", "a.bin", make([]byte, 30<<10)); err == nil {
 				mu.Lock()
 				ok++
 				mu.Unlock()
@@ -197,10 +197,10 @@ func TestQuotaCountsUploadsAtOnce(t *testing.T) {
 func TestTheStoreBoundRefusesWithErrFull(t *testing.T) {
 	s := openStore(t, &Options{MaxTotal: 1 << 20, MaxFile: 600 << 10})
 	ctx := context.Background()
-	if _, err := s.Put(ctx, "town", "u1", "a.bin", bytes.NewReader(make([]byte, 600<<10))); err != nil {
+	if _, err := s.Put(ctx, "town", "u1", "a.bin", make([]byte, 600<<10)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Put(ctx, "town", "u2", "b.bin", bytes.NewReader(make([]byte, 600<<10)))
+	_, err := s.Put(ctx, "town", "u2", "b.bin", make([]byte, 600<<10))
 	if !errors.Is(err, ErrFull) {
 		t.Errorf("past the store's bound: %v", err)
 	}
@@ -209,17 +209,50 @@ func TestTheStoreBoundRefusesWithErrFull(t *testing.T) {
 	}
 }
 
+// TestQuotaFollowsTheFilesAge: a file past the history's age leaves its
+// owner's usage with it (it used to be dropped by the bucket's age and
+// count against the person for ever), its thumbnail too; the bucket keeps
+// files a day longer, so that the sweep, not NATS, is what drops them.
+func TestQuotaFollowsTheFilesAge(t *testing.T) {
+	const ttl = 48 * time.Hour
+	s := openStore(t, &Options{TTL: ttl})
+	ctx := context.Background()
+	old, err := s.Put(ctx, "town", "u1", "old.png", pngOf(t, 800, 800))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Attach(ctx, old.ID, 5); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Sweep(ctx, time.Now().Add(ttl-time.Hour)); err != nil || n != 0 {
+		t.Errorf("a sweep before the age: %d gone, %v", n, err)
+	}
+	if n, err := s.Sweep(ctx, time.Now().Add(ttl+time.Minute)); err != nil || n != 1 {
+		t.Errorf("a sweep past the age: %d gone, %v; want the sent file", n, err)
+	}
+	if n, _ := s.Usage(ctx, "u1"); n != 0 {
+		t.Errorf("usage %d after the file aged out, want 0", n)
+	}
+	if _, err := s.Open(ctx, old, true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("its thumbnail: %v", err)
+	}
+	st, err := s.obj.Status(ctx)
+	if err != nil || st.TTL() != ttl+expiryMargin {
+		t.Errorf("the bucket keeps files %v (%v), want %v", st.TTL(), err, ttl+expiryMargin)
+	}
+}
+
 func TestSweepTakesUnsentFilesAway(t *testing.T) {
 	s := openStore(t, nil)
 	ctx := context.Background()
-	sent, err := s.Put(ctx, "town", "u1", "sent.png", bytes.NewReader(pngOf(t, 800, 800)))
+	sent, err := s.Put(ctx, "town", "u1", "sent.png", pngOf(t, 800, 800))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Attach(ctx, sent.ID, 5); err != nil {
 		t.Fatal(err)
 	}
-	unsent, err := s.Put(ctx, "town", "u1", "unsent.png", bytes.NewReader(pngOf(t, 800, 800)))
+	unsent, err := s.Put(ctx, "town", "u1", "unsent.png", pngOf(t, 800, 800))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,29 +278,20 @@ func TestSweepTakesUnsentFilesAway(t *testing.T) {
 	}
 }
 
-// TestUploadsWaitForASlot: past Concurrent uploads at once, the next waits
-// for one to end, and gives up with ErrBusy when its context does.
+// TestUploadsWaitForASlot: past Concurrent files being checked at once,
+// the next waits for one to end, and gives up with ErrBusy when its
+// context does. (A body still arriving takes no slot: the caller reads it
+// whole before Put.)
 func TestUploadsWaitForASlot(t *testing.T) {
 	s := openStore(t, &Options{Concurrent: 1})
-	pr, pw := io.Pipe()
-	first := make(chan error, 1)
-	go func() {
-		_, err := s.Put(context.Background(), "town", "u1", "slow.bin", pr)
-		first <- err
-	}()
-	if _, err := pw.Write([]byte("the first bytes")); err != nil { // the slot is taken
-		t.Fatal(err)
-	}
+	s.slots <- struct{}{} // a file being checked
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	if _, err := s.Put(ctx, "town", "u2", "b.bin", strings.NewReader("b")); !errors.Is(err, ErrBusy) {
+	if _, err := s.Put(ctx, "town", "u2", "b.bin", []byte("b")); !errors.Is(err, ErrBusy) {
 		t.Errorf("an upload while the only slot is taken: %v, want ErrBusy", err)
 	}
-	pw.Close()
-	if err := <-first; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Put(context.Background(), "town", "u2", "b.bin", strings.NewReader("b")); err != nil {
+	<-s.slots
+	if _, err := s.Put(context.Background(), "town", "u2", "b.bin", []byte("b")); err != nil {
 		t.Errorf("once the slot is free: %v", err)
 	}
 }

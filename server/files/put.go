@@ -7,9 +7,9 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,22 +28,18 @@ func newID() string {
 // MaxName bounds a file's name, in bytes.
 const MaxName = 200
 
-// Put takes in a file uploaded for room by owner: at most MaxFile bytes,
-// within the owner's MaxPerPerson, its type found from its bytes, an
-// image checked and given a thumbnail. The whole file is held in memory
-// while it is checked, so at most Concurrent uploads are taken in at once
-// (the others wait for ctx).
-func (s *Store) Put(ctx context.Context, room, owner, name string, body io.Reader) (Info, error) {
+// Put takes in a file uploaded for room by owner, read whole by the
+// caller: at most MaxFile bytes, within the owner's MaxPerPerson, its type
+// found from its bytes, an image checked and given a thumbnail. Checking
+// an image costs memory and CPU, so at most Concurrent files are checked
+// at once (the others wait for ctx); a body still arriving takes no slot.
+func (s *Store) Put(ctx context.Context, room, owner, name string, data []byte) (Info, error) {
 	name = cleanName(name)
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
 	case <-ctx.Done():
 		return Info{}, ErrBusy
-	}
-	data, err := io.ReadAll(io.LimitReader(body, s.opts.MaxFile+1))
-	if err != nil {
-		return Info{}, fmt.Errorf("reading the upload: %w", err)
 	}
 	switch {
 	case int64(len(data)) > s.opts.MaxFile:
@@ -86,7 +82,7 @@ func (s *Store) store(ctx context.Context, in Info, data, thumb []byte) error {
 			return s.putError(ctx, err)
 		}
 	}
-	md := map[string]string{mdRoom: in.Room, mdOwner: in.Owner, mdName: in.Name, mdType: in.Type}
+	md := map[string]string{mdRoom: in.Room, mdOwner: in.Owner, mdName: in.Name, mdType: in.Type, mdAt: strconv.FormatInt(time.Now().Unix(), 10)}
 	for k, v := range map[string]int{mdW: in.W, mdH: in.H, mdTW: in.TW, mdTH: in.TH} {
 		if v > 0 {
 			md[k] = strconv.Itoa(v)

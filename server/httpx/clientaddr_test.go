@@ -77,3 +77,35 @@ func TestClientKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionCookieIsHostPrefixedUnderHTTPS: over HTTPS (here a trusted
+// proxy's word) the cookie is __Host- prefixed, Secure, for the whole
+// host, and only that name is read; over plain HTTP the plain name.
+func TestSessionCookieIsHostPrefixedUnderHTTPS(t *testing.T) {
+	p := &Proxies{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
+	for _, c := range []struct {
+		proto, name string
+		secure      bool
+	}{{"https", "__Host-chat_session", true}, {"", "chat_session", false}} {
+		r := httptest.NewRequest("POST", "/api/login", nil)
+		r.RemoteAddr = "127.0.0.2:4000"
+		if c.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", c.proto)
+		}
+		rec := httptest.NewRecorder()
+		var read string
+		p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			SetSessionCookie(w, r, "v", 60)
+			r.AddCookie(&http.Cookie{Name: "chat_session", Value: "plain"})
+			r.AddCookie(&http.Cookie{Name: "__Host-chat_session", Value: "host"})
+			read = SessionCookie(r)
+		})).ServeHTTP(rec, r)
+		got := rec.Result().Cookies()
+		if len(got) != 1 || got[0].Name != c.name || got[0].Secure != c.secure || got[0].Path != "/" || got[0].Domain != "" || !got[0].HttpOnly {
+			t.Errorf("proto %q: set %+v, want %s secure %v", c.proto, got, c.name, c.secure)
+		}
+		if want := map[bool]string{true: "host", false: "plain"}[c.secure]; read != want {
+			t.Errorf("proto %q: read %q, want %q", c.proto, read, want)
+		}
+	}
+}

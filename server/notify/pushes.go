@@ -176,7 +176,7 @@ func (p *pushes) targets(ctx context.Context, ev wire.Event, rm rooms.Room, dire
 			addUser(u, false)
 		}
 	} else {
-		members, err := p.rooms.Members(ctx, rooms.Who{User: ev.User, Account: true}, rm.ID)
+		members, err := p.rooms.Members(ctx, rm.ID)
 		if err != nil {
 			return nil, err
 		}

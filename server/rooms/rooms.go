@@ -131,7 +131,14 @@ func Reserved(room string) bool {
 // topic are a private room's owner's; admins may do everything in a
 // private room, nothing in a direct message they are not in (moderating a
 // conversation is not reading it: they can still ban its people).
+//
+// A name that is not a room's (wire.ValidRoom) is no room: refused, for
+// whoever asks, before anything reads with it. Names hold no ".", "*" or
+// ">", which NATS would take as separators and wildcards.
 func (s *Store) Can(ctx context.Context, who Who, act Action, room string) error {
+	if wire.ValidRoom(room) != nil {
+		return ErrForbidden
+	}
 	if !Reserved(room) {
 		if act == Join || who.Admin {
 			return nil
@@ -255,16 +262,8 @@ func (s *Store) putMember(ctx context.Context, r Room, m Membership) error {
 	return err
 }
 
-// AddMember puts m in a private room; who must be allowed to invite.
-func (s *Store) AddMember(ctx context.Context, who Who, room string, m Membership) error {
-	if err := s.Can(ctx, who, Invite, room); err != nil {
-		return err
-	}
-	return s.Admit(ctx, room, m, who.User)
-}
-
-// Admit puts m in a private room on by's word, checked before (an
-// invitation by's made). A room that is gone, or is not private, is
+// Admit puts m in a private room on by's word: whether by may (an owner
+// adding, an invitation by's made) is the caller's to have decided. A room that is gone, or is not private, is
 // forbidden; a member already in stays as they were.
 func (s *Store) Admit(ctx context.Context, room string, m Membership, by string) error {
 	r, ok, err := s.Get(ctx, room)
@@ -281,16 +280,9 @@ func (s *Store) Admit(ctx context.Context, room string, m Membership, by string)
 	return s.putMember(ctx, r, m)
 }
 
-// RemoveMember takes user out of a private room; who must be allowed to
-// remove, or be user leaving. The room's owner stays.
-func (s *Store) RemoveMember(ctx context.Context, who Who, room, user string) error {
-	if user != who.User {
-		if err := s.Can(ctx, who, Remove, room); err != nil {
-			return err
-		}
-	} else if err := s.Can(ctx, who, Join, room); err != nil {
-		return err
-	}
+// RemoveMember takes user out of a server-named room (whether the asker
+// may is the caller's to have decided). The room's owner stays.
+func (s *Store) RemoveMember(ctx context.Context, room, user string) error {
 	r, _, err := s.Get(ctx, room)
 	if err != nil {
 		return err
@@ -304,29 +296,42 @@ func (s *Store) RemoveMember(ctx context.Context, who Who, room, user string) er
 	return s.kv.Delete(ctx, "u."+user+"."+room)
 }
 
-// SetTopic changes a private room's topic.
-func (s *Store) SetTopic(ctx context.Context, who Who, room, topic string) error {
+// SetTopic changes a private room's topic (whether the asker may is the
+// caller's to have decided): a compare-and-set on the room's record, so
+// that two changes at once do not lose one's other fields.
+func (s *Store) SetTopic(ctx context.Context, room, topic string) error {
 	if len([]rune(topic)) > MaxTopic {
 		return wire.Errorf(wire.CodeBadText, "a topic may be at most %d characters", MaxTopic)
 	}
-	if err := s.Can(ctx, who, SetTopic, room); err != nil {
-		return err
+	for {
+		e, err := s.kv.Get(ctx, "r."+room)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return ErrForbidden
+		}
+		if err != nil {
+			return err
+		}
+		var r Room
+		if err := json.Unmarshal(e.Value(), &r); err != nil {
+			return err
+		}
+		r.Topic = topic
+		data, _ := json.Marshal(r)
+		_, err = s.kv.Update(ctx, "r."+room, data, e.Revision())
+		if err == nil || !isWrongLastSequence(err) {
+			return err
+		}
 	}
-	r, _, err := s.Get(ctx, room)
-	if err != nil {
-		return err
-	}
-	r.Topic = topic
-	data, _ := json.Marshal(r)
-	_, err = s.kv.Put(ctx, "r."+room, data)
-	return err
 }
 
-// Members lists a server-named room's members, for someone who may join it.
-func (s *Store) Members(ctx context.Context, who Who, room string) ([]Membership, error) {
-	if err := s.Can(ctx, who, Join, room); err != nil {
-		return nil, err
-	}
+func isWrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
+
+// Members lists a server-named room's members (whether the asker may see
+// them is the caller's to have decided).
+func (s *Store) Members(ctx context.Context, room string) ([]Membership, error) {
 	return list(ctx, s.kv, "m."+room+".*", func(key string, v []byte) (Membership, bool) {
 		var m Membership
 		return m, json.Unmarshal(v, &m) == nil

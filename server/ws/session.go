@@ -1,10 +1,9 @@
-package server
+package ws
 
 import (
 	"context"
 	"errors"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,9 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
-	"chat/server/broker"
-	"chat/server/delivery"
-	"chat/server/files"
+	"chat/server/actions"
 	"chat/server/hub"
 	"chat/wire"
 )
@@ -24,17 +21,19 @@ import (
 // limited (each answered with an error) before it is disconnected.
 const maxRateStrikes = 20
 
-// storeTimeout bounds the wait for JetStream to acknowledge a message.
-const storeTimeout = 5 * time.Second
-
 // session is one WebSocket connection's protocol: it reads client events,
-// checks them and acts on them. Its read loop, and the worker it hands each
-// message to and waits for, are the only goroutines that touch its fields,
-// one at a time; they are the client's membership goroutine (see
-// hub.Client).
+// checks their form and rate, and hands each to its action (events.go).
+// Its read loop, and the worker it hands each message to and waits for,
+// are the only goroutines that touch its fields, one at a time; they are
+// the client's membership goroutine (see hub.Client).
 type session struct {
-	srv     *Server
-	conn    *websocket.Conn
+	h    *Handler
+	conn *websocket.Conn
+	// who is the actor behind the connection, as the actions decided at
+	// the upgrade (a hello may name an anonymous one).
+	who actions.Actor
+	// c is the connection as the actions see it: c.Client is &seat.
+	c       actions.Conn
 	client  *hub.Client // &seat
 	seat    hub.Client
 	t       transport
@@ -44,21 +43,8 @@ type session struct {
 	aborting bool
 	buf      []byte // the last message read, reused
 	ipKey    string // for -max-conns-per-ip; empty without it
-	// user and sessKey are the sign-in session the connection came with
-	// (an account's or a guest's); empty for a client without one.
-	user, sessKey string
-	account       bool // the session is an account's
-	admin         bool // and the account an admin's
-	// tokenRooms are the only rooms a connection token lets it join (nil:
-	// no such bound); expiry closes it when its token expires.
-	tokenRooms []string
-	expiry     *time.Timer
-	// typed is when the connection last said it was typing, per room.
-	typed map[string]time.Time
-
-	// lobby is the implicit lobby membership while it holds the lobby's
-	// messages (see delivery.JoinLobby).
-	lobby delivery.LobbyHold
+	// expiry closes the connection when its connection token expires.
+	expiry *time.Timer
 
 	work sync.WaitGroup // the worker reading a message (see run)
 	done bool           // the worker found the connection done
@@ -140,11 +126,11 @@ func (ss *session) handleNext() {
 // start is the first worker: the lobby, and the store's state if it is down.
 func (ss *session) start() {
 	defer ss.work.Done()
-	if ss.tokenRooms == nil || slices.Contains(ss.tokenRooms, wire.DefaultRoom) {
-		ss.srv.delivery.JoinLobby(&ss.lobby, ss.client)
-	}
-	if ss.srv.degraded.Load() {
-		ss.reply(ss.srv.storeStatus())
+	ss.h.actions.JoinLobby(ss.who, &ss.c)
+	if ss.h.opts.Status != nil {
+		if ev, down := ss.h.opts.Status(); down {
+			ss.reply(ev)
+		}
 	}
 }
 
@@ -200,7 +186,7 @@ func unansweredViolation(err error) (string, bool) {
 }
 
 // readMessage reads one message into the session's buffer. A message over
-// wire.MaxFrame is read to its end (coder/websocket caps that at readLimit)
+// wire.MaxFrame is read to its end (coder/websocket caps that at ReadLimit)
 // and refused.
 func (ss *session) readMessage(r io.Reader) ([]byte, error) {
 	if cap(ss.buf) > 4096 {
@@ -244,23 +230,23 @@ func (ss *session) closeAndDrain(d hub.Disconnect) {
 }
 
 func (ss *session) end() {
-	ss.lobby.Take()
+	ss.c.Lobby.Take()
 	if ss.expiry != nil {
 		ss.expiry.Stop()
 	}
-	if ss.user != "" {
-		ss.srv.signedIn.remove(ss)
+	if ss.who.User != "" {
+		ss.h.registry.remove(ss)
 	}
-	ss.srv.hub.Unregister(ss.client)
+	ss.h.hub.Unregister(ss.client)
 	_ = ss.t.CloseNow()
-	ss.srv.conns.Add(-1)
-	ss.srv.perIP.release(ss.ipKey)
+	ss.h.conns.Add(-1)
+	ss.h.perIP.release(ss.ipKey)
 }
 
 // handle acts on one event. It returns false with the reason when the
 // connection must be closed.
 func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
-	ss.srv.metrics.EventsIn.Add(1)
+	ss.h.metrics.EventsIn.Add(1)
 	ev, err := wire.Decode(line)
 	if !ss.allow() {
 		if ss.strikes > maxRateStrikes {
@@ -273,31 +259,10 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 		ss.replyError(err, wire.Event{})
 		return hub.Disconnect{}, true
 	}
-	switch ev.Type {
-	case wire.TypeHello:
-		err = ss.hello(ev)
-	case wire.TypeJoin:
-		err = ss.join(ev)
-	case wire.TypeLeave:
-		err = ss.leave(ev)
-	case wire.TypeSend:
-		err = ss.send(ev)
-	case wire.TypeHistory:
-		err = ss.history(ev)
-	case wire.TypeDelete:
-		err = ss.deleteMessage(ev)
-	case wire.TypeEdit:
-		err = ss.edit(ev)
-	case wire.TypeReact:
-		err = ss.react(ev)
-	case wire.TypeFetch:
-		err = ss.fetch(ev)
-	case wire.TypeTyping:
-		err = ss.typing(ev)
-	case wire.TypeRead:
-		err = ss.read(ev)
-	default:
-		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends hello, join, send, leave, history, delete, edit, react, fetch, typing or read", ev.Type)
+	if e, ok := events[ev.Type]; ok {
+		err = e.do(ss, ev)
+	} else {
+		err = wire.Errorf(wire.CodeUnknownType, "unknown event type %q: a client sends %s", ev.Type, eventList)
 	}
 	if err != nil {
 		ss.replyError(err, ev)
@@ -310,7 +275,7 @@ func (ss *session) handle(line []byte) (hub.Disconnect, bool) {
 // first event: silent clients cost none.
 func (ss *session) allow() bool {
 	if ss.limiter == nil {
-		ss.limiter = rate.NewLimiter(rate.Limit(ss.srv.cfg.EventRate), ss.srv.cfg.EventBurst)
+		ss.limiter = rate.NewLimiter(rate.Limit(ss.h.opts.EventRate), ss.h.opts.EventBurst)
 	}
 	if !ss.limiter.Allow() {
 		ss.strikes++
@@ -321,7 +286,7 @@ func (ss *session) allow() bool {
 }
 
 func (ss *session) rateError() *wire.ProtocolError {
-	return wire.Errorf(wire.CodeRateLimited, "too many events: at most %g a second (burst %d); this one was dropped", ss.srv.cfg.EventRate, ss.srv.cfg.EventBurst)
+	return wire.Errorf(wire.CodeRateLimited, "too many events: at most %g a second (burst %d); this one was dropped", ss.h.opts.EventRate, ss.h.opts.EventBurst)
 }
 
 // pingAllowed charges a ping (or a pong nobody asked for) against the
@@ -330,7 +295,7 @@ func (ss *session) rateError() *wire.ProtocolError {
 // since a peer that floods pings is usually not reading its pongs either.
 // Without this a client could make the server write as fast as it sends.
 func (ss *session) pingAllowed() (ok, abort bool) {
-	ss.srv.metrics.ControlIn.Add(1)
+	ss.h.metrics.ControlIn.Add(1)
 	if ss.allow() {
 		return true, false
 	}
@@ -361,145 +326,24 @@ func (ss *session) onPong(ctx context.Context, p []byte) {
 	}
 }
 
-// hello names the connection. A signed-in connection's name is its
-// session's, whatever it asks (welcome says which); any other may choose
-// one, but not one an account holds.
-func (ss *session) hello(ev wire.Event) error {
-	name := ss.client.Name()
-	if ss.user == "" {
-		if err := wire.ValidName(ev.Name); err != nil {
-			return err
-		}
-		if ev.ID != "" {
-			if err := wire.ValidID(ev.ID); err != nil {
-				return err
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		taken, err := ss.srv.auth.NameTaken(ctx, ev.Name)
-		cancel()
-		if err != nil {
-			return wire.Errorf(wire.CodeUnavailable, "the name could not be checked (%v); say hello again", err)
-		}
-		if taken {
-			return wire.Errorf(wire.CodeBadName, "%q belongs to an account: sign in to use it, or choose another", ev.Name)
-		}
-		name = ev.Name
-		ss.srv.hub.Identify(ss.client, name, ev.ID)
-	}
-	ss.reply(wire.Event{Type: wire.TypeWelcome, Name: name, User: ss.user, Guest: !ss.account, Version: ss.srv.cfg.Version,
-		Rate: ss.srv.cfg.EventRate, Burst: ss.srv.cfg.EventBurst})
-	return nil
-}
-
-func (ss *session) leave(ev wire.Event) error {
-	if err := wire.ValidRoom(ev.Room); err != nil {
-		return err
-	}
-	if !ss.srv.hub.Leave(ss.client, ev.Room) {
-		return ss.notJoined(ev.Room, "leaving it")
-	}
-	return nil
-}
-
-func (ss *session) send(ev wire.Event) error {
-	if err := wire.ValidRoom(ev.Room); err != nil {
-		return err
-	}
-	if !ss.client.InRoom(ev.Room) {
-		return ss.notJoined(ev.Room, "sending to it")
-	}
-	if err := wire.ValidID(ev.ID); err != nil {
-		return err
-	}
-	if len(ev.Files) == 0 || ev.Text != "" { // files may go without words
-		if err := wire.ValidText(ev.Text); err != nil {
-			return err
-		}
-	}
-	if lag := ss.srv.delivery.Lag(); lag > ss.srv.cfg.MaxDeliveryLag {
-		ss.srv.metrics.Busy.Add(1)
-		return wire.Errorf(wire.CodeBusy, "not stored: the server is %v behind delivering messages; send it again in a moment", lag.Round(10*time.Millisecond))
-	}
-	m := wire.Event{
-		ID:    ev.ID,
-		From:  ss.client.Name(),
-		User:  ss.user,
-		Guest: !ss.account,
-		Text:  ev.Text,
-		TS:    time.Now().UTC().Truncate(time.Millisecond),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	if ev.Reply != 0 {
-		q, err := ss.quote(ctx, ev.Room, ev.Reply)
-		if err != nil {
-			return err
-		}
-		m.Reply, m.Quote = ev.Reply, q
-	}
-	var attached []files.Info
-	if len(ev.Files) > 0 {
-		var err error
-		if attached, err = ss.attach(ctx, ev.Room, ev.ID, ev.Files); err != nil {
-			return err
-		}
-		for _, in := range attached {
-			m.Files = append(m.Files, in.File)
-		}
-	}
-	seq, dup, err := ss.srv.broker.Store(ctx, ev.Room, ss.sender(), m)
-	if errors.Is(err, broker.ErrStoreFull) {
-		ss.srv.log.Warn("store full: message refused", "room", ev.Room, "err", err)
-		return wire.Errorf(wire.CodeStoreFull, "message not stored: the server's message store is full; it cannot take messages until its operator frees space or raises -store-max")
-	}
-	if err != nil {
-		ss.srv.log.Warn("store failed", "room", ev.Room, "err", err)
-		return wire.Errorf(wire.CodeUnavailable, "message not stored (%v); send it again", err)
-	}
-	if !dup {
-		ss.srv.metrics.MessagesIn.Add(1)
-	}
-	for _, in := range attached {
-		if in.Seq == 0 {
-			if err := ss.srv.files.Attach(ctx, in.ID, seq); err != nil {
-				ss.srv.log.Warn("file not marked as sent", "file", in.ID, "seq", seq, "err", err)
-			}
-		}
-	}
-	// The stored message also comes back to the sender through the same
-	// fan-out as everyone's copy; the ack says "stored" even when this send
-	// was a resend that the store recognised and dropped.
-	ss.reply(wire.Event{Type: wire.TypeAck, Room: ev.Room, ID: ev.ID, Seq: seq})
-	return nil
-}
-
-// sender is who the dedupe of this connection's messages is scoped to: the
-// signed-in user; else the browser's id when hello gave one (a resend from
-// another connection of that browser is recognised); else the name.
-func (ss *session) sender() string {
-	if ss.user != "" {
-		return "user:" + ss.user
-	}
-	if id := ss.client.Identity(); id != "" {
-		return "browser:" + id
-	}
-	return "name:" + ss.client.Name()
-}
-
 func (ss *session) reply(ev wire.Event) { ss.client.Send(wire.Encode(ev)) }
 
 // replyError answers the event about with an error event that names the
 // send (its id) or the room it was about, so that a client with several
 // requests in flight knows which one failed.
 func (ss *session) replyError(err error, about wire.Event) {
+	code, text := wire.CodeUnavailable, err.Error()
+	var ae *actions.Error
 	var pe *wire.ProtocolError
-	if !errors.As(err, &pe) {
-		pe = wire.Errorf(wire.CodeUnavailable, "%v", err)
+	switch {
+	case errors.As(err, &ae):
+		code, text = ae.Code, ae.Text
+	case errors.As(err, &pe):
+		code, text = pe.Code, pe.Text
 	}
 	room := about.Room
 	if len(room) > 4*wire.MaxRoomLen {
 		room = "" // a refused name is echoed for matching, a huge one is not
 	}
-	ss.reply(wire.Event{Type: wire.TypeError, Code: pe.Code, Text: pe.Text, ID: about.ID, Room: room})
+	ss.reply(wire.Event{Type: wire.TypeError, Code: code, Text: text, ID: about.ID, Room: room})
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package server
+package ws
 
 // parker is not there where epoll is not: every session waits for its next
 // frame in its own goroutine.

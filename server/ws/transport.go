@@ -1,4 +1,4 @@
-package server
+package ws
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -120,6 +121,9 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The HTTP server's read deadline (ReadTimeout) is on the connection
+	// still: a WebSocket lives as long as its pings are answered.
+	_ = conn.SetDeadline(time.Time{})
 	h.t.conn = conn
 	sock := conn
 	if tc, ok := conn.(*tls.Conn); ok {
