@@ -25,6 +25,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	chatapp "chat/app"
 	"chat/bench"
@@ -111,7 +112,13 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", "", "with HTTPS: the plain HTTP listener that redirects to HTTPS and answers ACME's HTTP challenge (default :80; - for none)")
 	proxies := fs.String("trusted-proxies", "", "reverse proxies whose word about the client is believed, comma separated addresses or CIDRs (e.g. \"127.0.0.1,10.0.0.0/8\"); from anyone else forwarding headers are ignored")
 	fs.StringVar(&cfg.ProxyHeader, "proxy-header", httpx.HeaderXForwardedFor, "the one header the trusted proxies name the client in: X-Forwarded-For (the right-most address that is not a trusted proxy; the scheme from X-Forwarded-Proto), Forwarded (RFC 7239) or X-Real-IP")
-	jwtKey := fs.String("jwt-key", "", "let sites sign connection tokens (JWT: sub, name, exp, optional rooms) verified with this file: a PEM public key (RS256/ES256) or an HMAC secret of 32 bytes or more; the page opens /ws?token=...")
+	jwtKey := fs.String("jwt-key", "", "let sites sign connection tokens (JWT: sub, name, exp, optional rooms) verified with this file: a PEM public key (RSA, ECDSA or Ed25519); the page opens /ws?token=...")
+	jwtSecret := fs.String("jwt-secret", "", "let sites sign connection tokens with HMAC (HS256/384/512): this file holds the shared secret, 32 bytes or more")
+	fs.StringVar(&cfg.JWTAudience, "jwt-audience", "", "connection tokens must be for this audience (aud); without it a token that names one is refused")
+	fs.StringVar(&cfg.JWTIssuer, "jwt-issuer", "", "connection tokens must come from this issuer (iss)")
+	fs.DurationVar(&cfg.JWTMaxAge, "jwt-max-age", 24*time.Hour, "the longest a connection token may live (exp after iat)")
+	fs.Var(&cfg.Operator, "metrics", "who may read /metrics and /stats.json: local (clients on this host, and admins), admins, or all")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics and /stats.json on this separate address instead (e.g. 127.0.0.1:9100), to whoever reaches it")
 	fs.Var(&cfg.Benchmark, "benchmark", "who may call GET /benchmark (broadcast \"test message\" to every client): local (loopback clients only), all, or off")
 	soft, _, _ := doctor.RaiseNoFile()
 	cfg.MaxConns = doctor.MaxConns(soft)
@@ -158,6 +165,14 @@ func parseServe(args []string, stderr io.Writer) (server.Config, serveFlags, err
 		err := fmt.Errorf("-proxy-header %q: want X-Forwarded-For, Forwarded or X-Real-IP", cfg.ProxyHeader)
 		fmt.Fprintln(stderr, err)
 		return cfg, extra, err
+	}
+	if *jwtSecret != "" {
+		secret, err := os.ReadFile(*jwtSecret)
+		if err != nil {
+			fmt.Fprintln(stderr, "-jwt-secret:", err)
+			return cfg, extra, err
+		}
+		cfg.JWTSecret = secret
 	}
 	if *jwtKey != "" {
 		key, err := os.ReadFile(*jwtKey)
