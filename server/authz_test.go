@@ -115,145 +115,25 @@ func errorFor(cl *client, room string) wire.Event {
 	}
 }
 
-// TestAuthorizationMatrix: every event a client sends, in every kind of
-// room, for each kind of person, on one node and with the rooms made on
-// one node and the sockets on another: who may do it does, everyone else
-// is refused with forbidden, and a refusal about a private room reads as
-// one about a room that does not exist.
-func TestAuthorizationMatrix(t *testing.T) { onOneAndTwoNodes(t, runAuthzMatrix) }
-
 // onOneAndTwoNodes runs a test of who may do what on one node, then with
 // two nodes on one NATS: what is set up through the first (srv, setupHS)
 // is tried through the second (hs).
 func onOneAndTwoNodes(t *testing.T, run func(t *testing.T, srv *Server, setupHS, hs *httptest.Server)) {
+	onOneAndTwoNodesWith(t, nil, run)
+}
+
+// onOneAndTwoNodesWith is onOneAndTwoNodes with every node's config
+// changed by mutate.
+func onOneAndTwoNodesWith(t *testing.T, mutate func(*Config), run func(t *testing.T, srv *Server, setupHS, hs *httptest.Server)) {
 	t.Run("one node", func(t *testing.T) {
-		srv, hs := startServer(t, nil)
+		srv, hs := startServer(t, mutate)
 		run(t, srv, hs, hs)
 	})
 	t.Run("two nodes", func(t *testing.T) {
 		_, url := startNATS(t, t.TempDir(), 0)
-		srvs, hs := startNodes(t, url, 2, nil)
+		srvs, hs := startNodes(t, url, 2, mutate)
 		run(t, srvs[0], hs[0], hs[1])
 	})
-}
-
-func runAuthzMatrix(t *testing.T, srv *Server, setupHS, hs *httptest.Server) {
-	w := newAuthzWorld(t, srv, setupHS)
-	// Olga and Mia are in every room; their messages are the ones others
-	// try to delete, and Olga's socket sees what reaches members.
-	olga, mia := openSocket(t, w.olga, hs), openSocket(t, w.mia, hs)
-	for _, room := range []string{w.public, w.priv, w.direct} {
-		olga.joinAfter(room, 0)
-		mia.joinAfter(room, 0)
-	}
-	// The refusal of a room that does not exist, to compare with.
-	probe := dial(t, hs)
-	probe.send(wire.Event{Type: wire.TypeJoin, Room: w.missing})
-	missingText := errorFor(probe, w.missing).Text
-	for _, role := range w.people {
-		cl := openSocket(t, role.p, hs)
-		for _, room := range []string{w.public, w.priv, w.direct} {
-			cell := fmt.Sprintf("%s in %s", role.name, map[string]string{w.public: "the public room", w.priv: "the private room", w.direct: "the direct message"}[room])
-			victim, by := mia, "mia"
-			if role.name == "member" {
-				victim, by = olga, "olga"
-			}
-			other := victim.say(room, fmt.Sprintf("%s-%s-%d", by, role.name, len(room)), "someone else's")
-			if !role.joins[room] {
-				checkRefused(t, cl, cell, room, other, w.missing, missingText)
-				continue
-			}
-			cl.send(wire.Event{Type: wire.TypeJoin, Room: room})
-			if ev := cl.nextOf(wire.TypeJoined, wire.TypeError); ev.Type != wire.TypeJoined {
-				t.Errorf("%s: join refused: %+v", cell, ev)
-				continue
-			}
-			cl.send(wire.Event{Type: wire.TypeHistory, Room: room, Before: other + 1})
-			if ev := cl.nextOf(wire.TypeHistory, wire.TypeError); ev.Type != wire.TypeHistory {
-				t.Errorf("%s: history refused: %+v", cell, ev)
-			}
-			own := cl.say(room, "own-"+role.name, "mine")
-			checkDelete(t, cl, cell+", own message", room, own, role.user)
-			checkDelete(t, cl, cell+", someone else's message", room, other, role.delAny[room])
-			cl.send(wire.Event{Type: wire.TypeLeave, Room: room})
-		}
-	}
-	// No refused person learned anything of the private rooms: not a
-	// message, not a presence.
-	for _, role := range w.people {
-		if role.joins[w.priv] {
-			continue
-		}
-		cl := openSocket(t, role.p, hs)
-		cl.joinAfter(w.public, 0)
-		olga.say(w.priv, "secret-"+role.name, "secret")
-		olga.say(w.public, "open-"+role.name, "open")
-		for {
-			m := cl.next(wire.TypeMsg)
-			if m.Room != w.public {
-				t.Errorf("%s got a message of %s: %+v", role.name, m.Room, m)
-			}
-			if m.ID == "open-"+role.name {
-				break
-			}
-		}
-		for _, ev := range cl.stash {
-			if ev.Room == w.priv || ev.Room == w.direct {
-				t.Errorf("%s got an event of a room not theirs: %+v", role.name, ev)
-			}
-		}
-	}
-}
-
-// checkRefused: someone who may not join room is told forbidden for each
-// event, in the same words as for a room that does not exist, and the
-// message other stays.
-func checkRefused(t *testing.T, cl *client, cell, room string, other uint64, missing, missingText string) {
-	t.Helper()
-	for _, ev := range []wire.Event{
-		{Type: wire.TypeJoin, Room: room},
-		{Type: wire.TypeHistory, Room: room, Before: other + 1},
-		{Type: wire.TypeSend, Room: room, ID: "intruder", Text: "let me in"},
-		{Type: wire.TypeDelete, Room: room, ID: "intruder-d", Target: other},
-		{Type: wire.TypeLeave, Room: room},
-	} {
-		cl.send(ev)
-		e := errorFor(cl, room)
-		if e.Code != wire.CodeForbidden {
-			t.Errorf("%s: %s answered %+v, want forbidden", cell, ev.Type, e)
-		}
-		if ev.Type == wire.TypeJoin && strings.ReplaceAll(e.Text, room, missing) != missingText {
-			t.Errorf("%s: the refusal %q tells the room from one that does not exist (%q)", cell, e.Text, missingText)
-		}
-	}
-}
-
-// checkDelete sends a delete of seq and checks it is acked (and reaches
-// the deleter as a delete event) when allowed, refused with forbidden when
-// not.
-func checkDelete(t *testing.T, cl *client, cell, room string, seq uint64, allowed bool) {
-	t.Helper()
-	id := fmt.Sprintf("del-%d", seq)
-	cl.send(wire.Event{Type: wire.TypeDelete, Room: room, ID: id, Target: seq})
-	for {
-		ev := cl.nextOf(wire.TypeAck, wire.TypeError)
-		if ev.ID != id {
-			continue
-		}
-		switch {
-		case allowed && ev.Type != wire.TypeAck:
-			t.Errorf("%s: delete refused: %+v", cell, ev)
-		case !allowed && (ev.Type != wire.TypeError || ev.Code != wire.CodeForbidden):
-			t.Errorf("%s: delete answered %+v, want forbidden", cell, ev)
-		case allowed:
-			for {
-				if d := cl.next(wire.TypeDelete); d.Target == seq {
-					break
-				}
-			}
-		}
-		return
-	}
 }
 
 // TestRemovedMemberLeavesAtOnce: a member taken out of a private room on

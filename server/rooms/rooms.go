@@ -283,9 +283,12 @@ func (s *Store) Admit(ctx context.Context, room string, m Membership, by string)
 // RemoveMember takes user out of a server-named room (whether the asker
 // may is the caller's to have decided). The room's owner stays.
 func (s *Store) RemoveMember(ctx context.Context, room, user string) error {
-	r, _, err := s.Get(ctx, room)
+	r, ok, err := s.Get(ctx, room)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		return ErrForbidden
 	}
 	if r.Owner == user {
 		return wire.Errorf(wire.CodeBadField, "the owner stays in the room")
