@@ -101,6 +101,8 @@ soak: build
 	for f in FuzzDecode FuzzLines FuzzNormalizeRoom; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./wire/ || exit 1; done
 	$(GO) test -run '^$$' -fuzz '^FuzzClientFrame$$' -fuzztime $(FUZZTIME) ./server/
+	$(GO) test -run '^$$' -fuzz '^FuzzNothingOfARoomYouMayNotRead$$' -fuzztime $(FUZZTIME) ./server/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./server/tokens/
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/app.wasm.br web/wasm_exec.js bench-out

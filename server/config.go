@@ -83,6 +83,9 @@ type Config struct {
 	HeaderTimeout time.Duration
 	ReadTimeout   time.Duration
 	IdleTimeout   time.Duration
+	// UploadIdle is the longest an upload's body may go without a byte
+	// (after as long again it must keep up 16 KiB a second); 10 s.
+	UploadIdle time.Duration
 
 	// Per-connection inbound event rate (events per second) and burst.
 	// A client over it gets a rate_limited error; one that keeps on is

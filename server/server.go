@@ -180,7 +180,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Status: func() (wire.Event, bool) { return s.storeStatus(), s.degraded.Load() },
 	}, cfg.Logger)
 	undo = append(undo, s.ws.Close)
-	s.api = api.New(s.actions, s.metrics, cfg.MetricsAddr == "", cfg.Logger)
+	s.api = api.New(s.actions, s.metrics, api.Options{OperatorApart: cfg.MetricsAddr != "", UploadIdle: cfg.UploadIdle}, cfg.Logger)
 
 	last, err := b.Subscribe(ctx, broker.Handlers{
 		Message:   s.delivery.Add,

@@ -17,17 +17,13 @@ import (
 
 // An upload's body is read before the file takes a checking slot, under
 // a deadline that moves with what arrives: each read must bring bytes
-// within uploadIdle, and after uploadGrace the body must keep up an
-// average of uploadMinRate. A client that trickles, or stops, is cut off
-// instead of holding memory and a share of the node's budget for ever.
-const (
-	uploadIdle    = 10 * time.Second
-	uploadGrace   = 10 * time.Second
-	uploadMinRate = 16 << 10 // bytes a second
-)
+// within Options.UploadIdle, and after as long again the body must keep
+// up an average of uploadMinRate. A client that trickles, or stops, is cut
+// off instead of holding memory and a share of the node's budget for ever.
+const uploadMinRate = 16 << 10 // bytes a second
 
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request, who actions.Actor) {
-	body := &deadlineReader{r: r.Body, rc: http.NewResponseController(w), start: time.Now()}
+	body := &deadlineReader{r: r.Body, rc: http.NewResponseController(w), start: time.Now(), idle: h.opts.UploadIdle}
 	f, err := h.actions.Upload(r.Context(), who, actions.UploadRequest{
 		Room: r.PathValue("id"), Name: r.URL.Query().Get("name"), Size: r.ContentLength, Body: body,
 	})
@@ -44,15 +40,16 @@ type deadlineReader struct {
 	r     io.Reader
 	rc    *http.ResponseController
 	start time.Time
+	idle  time.Duration
 	n     int64
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	now := time.Now()
-	if since := now.Sub(d.start); since > uploadGrace && d.n < int64((since-uploadGrace).Seconds()*uploadMinRate) {
+	if since := now.Sub(d.start); since > d.idle && d.n < int64((since-d.idle).Seconds()*uploadMinRate) {
 		return 0, actions.ErrBodyTimeout
 	}
-	_ = d.rc.SetReadDeadline(now.Add(uploadIdle))
+	_ = d.rc.SetReadDeadline(now.Add(d.idle))
 	n, err := d.r.Read(p)
 	d.n += int64(n)
 	if errors.Is(err, os.ErrDeadlineExceeded) {

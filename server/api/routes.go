@@ -49,19 +49,29 @@ type Route struct {
 type Handler struct {
 	actions *actions.Actions
 	metrics *metrics.Metrics
+	opts    Options
 	log     *slog.Logger
-	// operator says whether /metrics and /stats.json are routes here (a
-	// -metrics-addr serves them elsewhere instead).
-	operator bool
 }
 
-// New makes the API over a; m is served at /metrics and /stats.json
-// unless operatorHere is false.
-func New(a *actions.Actions, m *metrics.Metrics, operatorHere bool, log *slog.Logger) *Handler {
+// Options are the API's settings; zero fields take the defaults.
+type Options struct {
+	// OperatorApart says /metrics and /stats.json are served elsewhere
+	// (-metrics-addr), not here.
+	OperatorApart bool
+	// UploadIdle is the longest an upload's body may go without a byte,
+	// and the grace before it must keep up its minimum rate; 10 s.
+	UploadIdle time.Duration
+}
+
+// New makes the API over a, with m's figures at /metrics and /stats.json.
+func New(a *actions.Actions, m *metrics.Metrics, opts Options, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{actions: a, metrics: m, operator: operatorHere, log: log}
+	if opts.UploadIdle <= 0 {
+		opts.UploadIdle = 10 * time.Second
+	}
+	return &Handler{actions: a, metrics: m, opts: opts, log: log}
 }
 
 // routes is every route of the API, the table the authorization matrix
@@ -120,7 +130,7 @@ func (h *Handler) Routes() []Route {
 	var out []Route
 	for _, rt := range routes {
 		switch {
-		case !h.operator && rt.Action == "Operator":
+		case h.opts.OperatorApart && rt.Action == "Operator":
 		case h.actions.Config().Benchmark == actions.BenchmarkOff && rt.Action == "Benchmark":
 		default:
 			out = append(out, rt)
