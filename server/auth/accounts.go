@@ -251,7 +251,7 @@ func (s *Store) ChangePassword(ctx context.Context, current Session, old, passwo
 		return ErrBanned
 	}
 	var ok bool
-	if err := s.hash(ctx, func() { ok, _ = checkPassword(a.Hash, old) }); err != nil {
+	if err := s.hash(ctx, func() { ok, _ = s.checkHash(a.Hash, old) }); err != nil {
 		return err
 	}
 	if !ok {

@@ -59,7 +59,11 @@ type Store struct {
 	// hashNew hashes a new password: hashPassword, but for tests that
 	// would otherwise spend most of their time hashing.
 	hashNew func(password string) string
-	now     func() time.Time
+	// checkHash checks a password against a PHC string: checkPassword,
+	// but for the test that sees an unknown name do the same work as a
+	// known one.
+	checkHash func(phc, password string) (bool, error)
+	now       func() time.Time
 }
 
 // Options tunes Open. A nil *Options or zero field means the default.
@@ -93,6 +97,7 @@ func Open(ctx context.Context, js jetstream.JetStream, o *Options) (*Store, erro
 		passwords: throttle.New(PasswordChangeRate, time.Minute),
 		hashing:   make(chan struct{}, opts.ConcurrentHashes),
 		hashNew:   hashPassword,
+		checkHash: checkPassword,
 		now:       time.Now,
 	}
 	for _, b := range []struct {

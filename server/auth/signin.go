@@ -65,7 +65,7 @@ func (s *Store) SignIn(ctx context.Context, name, password, addr string) (Accoun
 		phc = dummyHash
 	}
 	var ok bool
-	if err := s.hash(ctx, func() { ok, _ = checkPassword(phc, password) }); err != nil {
+	if err := s.hash(ctx, func() { ok, _ = s.checkHash(phc, password) }); err != nil {
 		return Account{}, err
 	}
 	if !ok || a.ID == "" || a.Bot {
