@@ -103,7 +103,8 @@ func TestPingFloodersDoNotDelayOthersBroadcasts(t *testing.T) {
 		}
 		return r.Latencies
 	}
-	before := slices.Max(fanout())
+	first := fanout()
+	before, beforeTypical := slices.Max(first), median(first)
 
 	// Each flooder's burst fills its socket (the server's 64 KB send buffer,
 	// doubled by the kernel, and 4 KB at the client) and leaves pongs
@@ -125,11 +126,17 @@ func TestPingFloodersDoNotDelayOthersBroadcasts(t *testing.T) {
 	if st := s.Hub().Stats(); st.Stalled < attackers {
 		t.Fatalf("a flooder's socket drained during the measurement (%+v): the attack did not last", st)
 	}
-	worst := slices.Max(during)
-	t.Logf("%d healthy clients, worst broadcast before the attack %v, during it %v (%d flooders with full sockets)",
-		healthy, before.Round(time.Microsecond), worst.Round(time.Microsecond), attackers)
-	if limit := before + 100*time.Millisecond; worst > limit {
-		t.Errorf("with %d ping flooders a broadcast took %v to reach everyone, against %v before: want at most %v", attackers, worst, before, limit)
+	// The typical broadcast is compared, and the worst bounded: the lock
+	// this guards against held every broadcast for seconds, while on a
+	// busy machine any one broadcast may meet a scheduler's hiccup.
+	worst, typical := slices.Max(during), median(during)
+	t.Logf("%d healthy clients, broadcasts before the attack: median %v, worst %v; during it: median %v, worst %v (%d flooders with full sockets)",
+		healthy, beforeTypical.Round(time.Microsecond), before.Round(time.Microsecond), typical.Round(time.Microsecond), worst.Round(time.Microsecond), attackers)
+	if limit := beforeTypical + 50*time.Millisecond; typical > limit {
+		t.Errorf("with %d ping flooders a broadcast took %v to reach everyone (median), against %v before: want at most %v", attackers, typical, beforeTypical, limit)
+	}
+	if limit := before + time.Second; worst > limit {
+		t.Errorf("with %d ping flooders the slowest broadcast took %v, against %v before: want at most %v", attackers, worst, before, limit)
 	}
 	if fleet.Live() != healthy {
 		t.Errorf("%d healthy clients dropped", healthy-fleet.Live())
@@ -339,4 +346,11 @@ func readWholeFrames(t *testing.T, s *Server, slow *rawClient, messages, pings i
 		t.Errorf("no write found the socket full: the test did not write frames in pieces (%+v)", st)
 	}
 	t.Logf("%d messages and %d pongs whole and in order; %d writes found the socket full", len(got), nextPong, st.SocketFull)
+}
+
+// median is the middle of ds.
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
