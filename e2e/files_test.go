@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -255,11 +256,25 @@ func holdRequests(tb testing.TB, tab context.Context, pattern string) (waitHeld 
 // leaves uploads to the page (app/worker.go), as their progress needs.
 func throttle(tb testing.TB, tab context.Context, bytesPerSecond float64) {
 	tb.Helper()
-	if _, err := chromedp.Call(tab, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+	if _, err := chromedp.Call(tab, emulateNetworkConditionsByRule, conditionsByRule{
 		MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: bytesPerSecond, DownloadThroughput: -1}},
 	}); err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("throttle the uploads to %v B/s: %v", bytesPerSecond, err)
 	}
+}
+
+// conditionsByRule is Network.emulateNetworkConditionsByRule's params with
+// offline at the top as well: Chromium 148 requires it there (and refuses
+// the command without it, "Invalid parameters"), while the protocol
+// cdproto v0.159.0 was made from has it in each rule only. Each browser
+// reads the field it knows.
+type conditionsByRule struct {
+	Offline                  bool                  `json:"offline"`
+	MatchedNetworkConditions []*network.Conditions `json:"matchedNetworkConditions"`
+}
+
+var emulateNetworkConditionsByRule = cdp.Command[conditionsByRule, network.EmulateNetworkConditionsByRuleResult]{
+	Method: network.CommandEmulateNetworkConditionsByRule,
 }
 
 // bypassServiceWorker makes a tab's requests go to the network itself,
