@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -123,8 +124,12 @@ func sendFiles(t *testing.T, ana, bo context.Context) {
 	}
 
 	// A slow upload, to see its progress bar move and to photograph it
-	// beside the refusal: the network is throttled for ana's tab.
+	// beside the refusal: the network is throttled for ana's tab. The
+	// server's answer is held until the photographs and the refused send
+	// are done: the upload is still under way then however long they take
+	// (on a busy machine they outlasted its 5 s, and it was done).
 	throttle(t, ana, 6000)
+	answerHeld, answerGo := holdResponses(t, ana, "*/files?name=report.pdf*")
 	do(t, ana, "pick a file on a slow network", chromedp.SetUploadFiles(chromedp.ID("file-input"), []string{report}, chromedp.NodeReady))
 	waitFor(t, ana, "report.pdf under way", attachmentJS("report.pdf")+` === "uploading" && (() => {
 		const p = document.querySelector("#attachments .attachment-progress"); return p !== null && p.value > 0 && p.value < 100; })()`)
@@ -145,6 +150,8 @@ func sendFiles(t *testing.T, ana, bo context.Context) {
 		t.Errorf("the composer holds %q after a refused send, want the text kept", text)
 	}
 	// The slow one goes through; the refused one is taken out.
+	answerHeld()
+	answerGo()
 	waitFor(t, ana, "report.pdf uploaded", attachmentJS("report.pdf")+` === "done"`)
 	throttle(t, ana, -1)
 	do(t, ana, "remove big.bin", chromedp.Click(chromedp.CSS(`#attachments button[aria-label="Remove big.bin"]`)))
@@ -208,6 +215,19 @@ func sendFiles(t *testing.T, ana, bo context.Context) {
 // pattern until release lets them go; waitHeld waits for the first.
 func holdRequests(tb testing.TB, tab context.Context, pattern string) (waitHeld func(), release func()) {
 	tb.Helper()
+	return holdAt(tb, tab, pattern, fetch.RequestStageRequest)
+}
+
+// holdResponses is holdRequests for the server's answers: the requests go
+// out whole (an upload's bytes, its progress), and the page gets no answer
+// until release.
+func holdResponses(tb testing.TB, tab context.Context, pattern string) (waitHeld func(), release func()) {
+	tb.Helper()
+	return holdAt(tb, tab, pattern, fetch.RequestStageResponse)
+}
+
+func holdAt(tb testing.TB, tab context.Context, pattern string, stage fetch.RequestStage) (waitHeld func(), release func()) {
+	tb.Helper()
 	held := make(chan fetch.RequestID, 16)
 	events := chromedp.Events(tab, fetch.RequestPaused)
 	go func() {
@@ -218,7 +238,7 @@ func holdRequests(tb testing.TB, tab context.Context, pattern string) (waitHeld 
 			held <- ev.RequestID
 		}
 	}()
-	if _, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}}); err != nil {
+	if _, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern, RequestStage: stage}}}); err != nil {
 		tb.Fatal(err)
 	}
 	var first fetch.RequestID
@@ -255,11 +275,25 @@ func holdRequests(tb testing.TB, tab context.Context, pattern string) (waitHeld 
 // leaves uploads to the page (app/worker.go), as their progress needs.
 func throttle(tb testing.TB, tab context.Context, bytesPerSecond float64) {
 	tb.Helper()
-	if _, err := chromedp.Call(tab, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+	if _, err := chromedp.Call(tab, emulateNetworkConditionsByRule, conditionsByRule{
 		MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: bytesPerSecond, DownloadThroughput: -1}},
 	}); err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("throttle the uploads to %v B/s: %v", bytesPerSecond, err)
 	}
+}
+
+// conditionsByRule is Network.emulateNetworkConditionsByRule's params with
+// offline at the top as well: Chromium 148 requires it there (and refuses
+// the command without it, "Invalid parameters"), while the protocol
+// cdproto v0.159.0 was made from has it in each rule only. Each browser
+// reads the field it knows.
+type conditionsByRule struct {
+	Offline                  bool                  `json:"offline"`
+	MatchedNetworkConditions []*network.Conditions `json:"matchedNetworkConditions"`
+}
+
+var emulateNetworkConditionsByRule = cdp.Command[conditionsByRule, network.EmulateNetworkConditionsByRuleResult]{
+	Method: network.CommandEmulateNetworkConditionsByRule,
 }
 
 // bypassServiceWorker makes a tab's requests go to the network itself,

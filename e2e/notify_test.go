@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/chromedp"
 )
@@ -21,7 +20,9 @@ type shownNotification struct {
 }
 
 // notificationsJS lists the notifications of the page's service worker
-// registration, which go-app's worker and the page both show through.
+// registration, which go-app's worker and the page both show through. A
+// read while one is being shown deletes that one from the list: read it
+// when none is (notificationWatch.wait).
 const notificationsJS = `navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns =>
 	JSON.stringify(ns.map(n => ({title: n.title, body: n.body, path: n.data?.goapp?.path ?? ""}))))`
 
@@ -36,47 +37,14 @@ func shownNotifications(tb testing.TB, page context.Context) []shownNotification
 	return list
 }
 
-// waitNotifications waits until the page shows n notifications, and
-// returns them.
-func waitNotifications(tb testing.TB, page context.Context, n int) []shownNotification {
-	tb.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		list := shownNotifications(tb, page)
-		if len(list) >= n {
-			if len(list) > n {
-				tb.Errorf("%d notifications, want %d: %+v", len(list), n, list)
-			}
-			return list
-		}
-		if time.Now().After(deadline) {
-			state := value(tb, page, "what the page knows", chromedp.Evaluate[string](`JSON.stringify({
-				visibility: document.visibilityState, permission: Notification.permission,
-				on: document.getElementById("notify-toggle")?.dataset.on,
-				controller: !!navigator.serviceWorker.controller,
-				last: [...document.querySelectorAll("#messages li.msg .text")].slice(-2).map(e => e.textContent)})`))
-			tb.Fatalf("%d notifications after 15 s, want %d: %+v; the page: %s", len(list), n, list, state)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 	t.Helper()
 	origin := strings.TrimSuffix(app.URL, "/")
-	// The permission a person would give at the browser's prompt, for bo's
-	// browser context alone.
-	if _, err := chromedp.CallBrowser(bo, browser.SetPermission, browser.SetPermissionParams{
-		Permission:       &browser.PermissionDescriptor{Name: "notifications"},
-		Setting:          browser.PermissionSettingGranted,
-		Origin:           origin,
-		BrowserContextID: chromedp.FromContext(bo).BrowserContextID,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got := eval[string](t, bo, `Notification.permission`); got != "granted" {
-		t.Fatalf("Notification.permission = %q after granting it", got)
-	}
+	allowNotifications(t, bo, origin)
+	// Counted as the browser displays them, page's and worker's alike
+	// (notify_watch_test.go): reading the list while one is being shown
+	// would lose it.
+	seen := watchNotifications(t, bo, origin)
 
 	do(t, bo, "open the bell", chromedp.Click(chromedp.ID("notify-toggle")))
 	waitFor(t, bo, "the room's setting, the default", `document.getElementById("notify-level-mentions")?.checked === true`)
@@ -99,7 +67,7 @@ func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 	waitMessage(t, bo, "ana", "@bo the release is out")
 	waitFor(t, ana, "stored", msgJS("ana", "@bo the release is out")+`?.dataset.seq > 0`)
 	seq := eval[string](t, ana, msgJS("ana", "@bo the release is out")+`.dataset.seq`)
-	list := waitNotifications(t, bo, 1)
+	list := seen.wait(t, 1)
 	want := shownNotification{Title: "ana in #lobby", Body: "@bo the release is out", Path: "/?room=lobby&seq=" + seq}
 	if list[0] != want {
 		t.Errorf("the mention's notification: %+v, want %+v (and none for the message that names nobody)", list[0], want)
@@ -113,7 +81,7 @@ func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 		t.Errorf("GET /api/rooms/lobby/notify = %s after choosing every message", saved)
 	}
 	say(t, ana, "Coffee is ready")
-	list = waitNotifications(t, bo, 2)
+	list = seen.wait(t, 2)
 	if list[1].Body != "Coffee is ready" {
 		t.Errorf("second notification %+v, want the plain message", list[1])
 	}
@@ -127,7 +95,7 @@ func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 	waitFor(t, ana, "the conversation on screen", `document.querySelector("#direct-rooms li.current") !== null`)
 	waitPresent(t, ana, "bo") // bo's page joined it: what comes now is live
 	say(t, ana, "Are you free at three?")
-	list = waitNotifications(t, bo, 3)
+	list = seen.wait(t, 3)
 	if got := list[2]; got.Title != "ana" || got.Body != "Are you free at three?" || !strings.HasPrefix(got.Path, "/?room=dm-") {
 		t.Errorf("the direct message's notification: %+v", got)
 	}
@@ -163,7 +131,7 @@ func notifications(t *testing.T, app *chatServer, ana, bo context.Context) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	list = waitNotifications(t, bo, 4)
+	list = seen.wait(t, 4)
 	if got := list[3]; got != (shownNotification{Title: "ana in #town", Body: "The deploy is done", Path: "/?room=town&seq=5"}) {
 		t.Errorf("the push shows %+v", got)
 	}
