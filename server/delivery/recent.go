@@ -101,6 +101,17 @@ func (r *recentRoom) append(room string, seq uint64, frame *hub.Frame, ev wire.E
 	r.last = seq
 }
 
+// last is the room's last seq as this node's live feed has it, 0 when the
+// room is not loaded.
+func (c *recent) last(room string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.rooms[room]; r != nil && r.loading == nil && !r.failed {
+		return r.last
+	}
+	return 0
+}
+
 // forget drops a room's cache: the node has no members there any more.
 func (c *recent) forget(room string) {
 	c.mu.Lock()
