@@ -256,42 +256,36 @@ func (s *Server) watch(ctx context.Context) error {
 	return notify.StartPushes(ctx, o)
 }
 
-// withDefaults fills the zero fields of cfg with DefaultConfig's.
+// withDefaults fills the zero (or negative) fields of cfg with
+// DefaultConfig's.
 func withDefaults(cfg Config) Config {
 	def := DefaultConfig()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.PresenceNames <= 0 {
-		cfg.PresenceNames = def.PresenceNames
-	}
-	if cfg.PresenceEvery <= 0 {
-		cfg.PresenceEvery = def.PresenceEvery
-	}
-	if cfg.PresenceExpiry <= 0 {
-		cfg.PresenceExpiry = def.PresenceExpiry
-	}
 	if cfg.EventRate <= 0 {
 		cfg.EventRate, cfg.EventBurst = def.EventRate, def.EventBurst
 	}
-	cfg.HeaderTimeout = cmp.Or(cfg.HeaderTimeout, def.HeaderTimeout)
-	cfg.ReadTimeout = cmp.Or(cfg.ReadTimeout, def.ReadTimeout)
-	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, def.IdleTimeout)
+	orDefault(&cfg.PresenceNames, def.PresenceNames)
+	orDefault(&cfg.PresenceEvery, def.PresenceEvery)
+	orDefault(&cfg.PresenceExpiry, def.PresenceExpiry)
+	orDefault(&cfg.HeaderTimeout, def.HeaderTimeout)
+	orDefault(&cfg.ReadTimeout, def.ReadTimeout)
+	orDefault(&cfg.IdleTimeout, def.IdleTimeout)
+	orDefault(&cfg.HistoryPerRoom, def.HistoryPerRoom)
+	orDefault(&cfg.MaxDeliveryLag, def.MaxDeliveryLag)
+	orDefault(&cfg.HistoryOnJoin, def.HistoryOnJoin)
+	orDefault(&cfg.MaxConns, def.MaxConns)
 	cfg.Access = cmp.Or(cfg.Access, def.Access)
 	cfg.Operator = cmp.Or(cfg.Operator, def.Operator)
-	if cfg.HistoryPerRoom <= 0 {
-		cfg.HistoryPerRoom = def.HistoryPerRoom
-	}
-	if cfg.MaxDeliveryLag <= 0 {
-		cfg.MaxDeliveryLag = def.MaxDeliveryLag
-	}
-	if cfg.HistoryOnJoin <= 0 {
-		cfg.HistoryOnJoin = def.HistoryOnJoin
-	}
-	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = def.MaxConns
-	}
 	return cfg
+}
+
+// orDefault sets *v to def when it is not above zero.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // searchLoad reads a room for the search index: every kept message, with
