@@ -26,7 +26,11 @@ func (p *chatPage) renderSidebar() app.HTMLAside {
 			p.renderPrivateRooms(),
 			p.renderDirectRooms(),
 			p.renderPresence(),
-			app.A().ID("stats-link").Class("side-link").Href("/stats").Text("Server stats"),
+			// The figures are the operator's: /stats answers others with
+			// a refusal, so only an admin is shown the way there.
+			app.If(p.st.admin, func() app.UI {
+				return app.A().ID("stats-link").Class("side-link").Href("/stats").Text("Server stats")
+			}),
 		)
 }
 

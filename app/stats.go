@@ -83,6 +83,9 @@ type statsPoller struct {
 	timeout time.Duration                                         // for one request
 	got     func([]statPoint)
 	failed  func(error)
+	// refused is told, once, that the server will not show its figures
+	// to this visitor (refused: they are its operator's); polling ends.
+	refused func()
 }
 
 // run polls until ctx ends.
@@ -102,6 +105,9 @@ func (sp *statsPoller) run(ctx context.Context) {
 			return
 		}
 		switch {
+		case refused(err):
+			sp.refused()
+			return
 		case err != nil:
 			failing = true
 			sp.failed(err)

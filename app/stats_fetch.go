@@ -8,6 +8,21 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
+// statusError is an answer other than 200.
+type statusError struct {
+	url    string
+	status int
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("%s: HTTP %d", e.url, e.status) }
+
+// refused says whether err is the server's refusal to show its figures to
+// this visitor (they are the operator's): asking again will not help.
+func refused(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && (se.status == 401 || se.status == 403)
+}
+
 // fetchBody GETs url with the browser's fetch and returns the body of a 200
 // answer; ending ctx aborts the request. It blocks until the answer: call it
 // off the UI goroutine.
@@ -41,7 +56,7 @@ func fetchBody(ctx context.Context, url string) ([]byte, error) {
 	gotResponse := app.FuncOf(func(this app.Value, args []app.Value) any {
 		resp := args[0]
 		if !resp.Get("ok").Bool() {
-			done <- result{err: fmt.Errorf("%s: HTTP %d", url, resp.Get("status").Int())}
+			done <- result{err: &statusError{url: url, status: resp.Get("status").Int()}}
 			return nil
 		}
 		resp.Call("text").Call("then", gotText, failed)

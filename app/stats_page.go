@@ -19,6 +19,7 @@ type statsPage struct {
 
 	points  []statPoint // oldest first, the window only (mergePoints)
 	failing bool        // the last request failed
+	refused bool        // the server keeps its figures from this visitor
 	stop    context.CancelFunc
 }
 
@@ -43,6 +44,9 @@ func (p *statsPage) OnMount(ctx app.Context) {
 		},
 		failed: func(error) {
 			ctx.Dispatch(func(app.Context) { p.failing = true })
+		},
+		refused: func() {
+			ctx.Dispatch(func(app.Context) { p.refused = true })
 		},
 	}
 	loop, stop := context.WithCancel(context.Background())
@@ -81,6 +85,8 @@ func (p *statsPage) Render() app.UI {
 // status is the line under the title: whether the figures are live.
 func (p *statsPage) status() (state, note string) {
 	switch {
+	case p.refused:
+		return "refused", "These figures are for the server's operator: sign in as an admin, or open this page on the server's own machine."
 	case p.failing:
 		return "error", "Cannot reach the server; trying again every second."
 	case len(p.points) == 0:

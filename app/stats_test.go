@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -146,9 +145,36 @@ func httpGet(ctx context.Context, url string) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, errors.New(resp.Status)
+		return nil, &statusError{url: url, status: resp.StatusCode}
 	}
 	return io.ReadAll(resp.Body)
+}
+
+// TestPollerStopsWhenRefused: a server that keeps its figures from this
+// visitor (401, 403: they are its operator's) is not asked again, and
+// the page is told once; a 503 is only a failure, asked again.
+func TestPollerStopsWhenRefused(t *testing.T) {
+	for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		fake := &fakeStats{answers: []func(http.ResponseWriter){status(http.StatusServiceUnavailable), status(code), points(`[]`)}}
+		srv := httptest.NewServer(fake)
+		refusedN, failedN := 0, 0
+		sp := &statsPoller{url: srv.URL + "/stats.json", get: httpGet, every: time.Millisecond, timeout: 10 * time.Second,
+			got: func([]statPoint) {}, failed: func(error) { failedN++ }, refused: func() { refusedN++ }}
+		done := make(chan struct{})
+		go func() { sp.run(context.Background()); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d: the poller went on after the refusal", code)
+		}
+		srv.Close()
+		fake.mu.Lock()
+		asked := len(fake.queries)
+		fake.mu.Unlock()
+		if refusedN != 1 || failedN != 1 || asked != 2 {
+			t.Errorf("%d: refused %d, failed %d, asked %d times; want 1, 1 (the 503), 2", code, refusedN, failedN, asked)
+		}
+	}
 }
 
 // TestPollerAsksForWhatIsNew runs the poller against an HTTP server: it
