@@ -128,6 +128,24 @@ func natsURLs(procs []*natsProc) []string {
 	return urls
 }
 
+// waitProgress polls until done holds, for as long as the figure that
+// measures the way there keeps changing: it fails only when the figure
+// stands still for stall. A test of how much of something arrives (not how
+// fast) then waits for a busy machine without waiting for ever on a stuck
+// one.
+func waitProgress(t *testing.T, what string, stall time.Duration, done func() bool, figure func() int) {
+	t.Helper()
+	last, since := figure(), time.Now()
+	for !done() {
+		if now := figure(); now != last {
+			last, since = now, time.Now()
+		} else if time.Since(since) > stall {
+			t.Fatalf("%s: stuck at %d for %v", what, now, stall)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // waitFor polls cond every 50 ms until it holds or within passes.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -38,13 +38,8 @@ func TestPresenceRefreshOfTwentyThousandRooms(t *testing.T) {
 	// A node that starts now learns the rooms from the refreshes alone.
 	b, _ := startNodes(t, url, 1, opts)
 	node := a[0].broker.NodeID()
-	deadline := time.Now().Add(15 * time.Second)
-	for b[0].presence.NodeRooms(node) < rooms {
-		if time.Now().After(deadline) {
-			t.Fatalf("the late node knows %d of %d rooms of the other", b[0].presence.NodeRooms(node), rooms)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	known := func() int { return b[0].presence.NodeRooms(node) }
+	waitProgress(t, "the late node learning the other's rooms", 10*time.Second, func() bool { return known() == rooms }, known)
 	if p := b[0].presence.Current("room-12345"); p.Count != 1 || len(p.Names) != 1 || p.Names[0] != "everywhere" {
 		t.Fatalf("presence of room-12345 on the late node: %+v", p)
 	}
@@ -52,10 +47,5 @@ func TestPresenceRefreshOfTwentyThousandRooms(t *testing.T) {
 	for _, seat := range seats {
 		a[0].Hub().Unregister(seat)
 	}
-	for b[0].presence.NodeRooms(node) > 0 {
-		if time.Now().After(deadline.Add(10 * time.Second)) {
-			t.Fatalf("after leaving, the late node still has %d rooms of the other", b[0].presence.NodeRooms(node))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitProgress(t, "the late node seeing the other leave its rooms", 10*time.Second, func() bool { return known() == 0 }, known)
 }
