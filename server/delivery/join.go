@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"chat/server/hub"
@@ -158,12 +157,12 @@ func (d *Deliveries) storeHistory(ctx context.Context, room string, after uint64
 	if after > 0 {
 		n = d.opts.MaxResume + 1 // one more tells whether more are left out
 	}
-	msgs, last, err := d.roomEnd(ctx, room, n)
+	msgs, last, err := d.recent.readEnd(ctx, room, n)
 	if err != nil {
 		return joinHistory{}, err
 	}
 	h := joinHistory{head: after, end: last}
-	if last == 0 || last <= after {
+	if last <= after {
 		return h, nil
 	}
 	if after > 0 {
@@ -190,60 +189,6 @@ func (d *Deliveries) storeHistory(ctx context.Context, room string, after uint64
 		h.first, h.head = msgs[0].Seq, msgs[len(msgs)-1].Seq
 	}
 	return h, nil
-}
-
-// replicaLagRetry is how long roomEnd waits before reading again from a
-// replica that lags.
-const replicaLagRetry = 100 * time.Millisecond
-
-// roomEnd reads the room's last n events, and its last seq.
-//
-// NATS answers these reads from any replica of the stream (direct gets),
-// and one that lags (a server back from a crash or a hang, catching up)
-// ends the room before messages this node's live feed has already fanned
-// out. Those went to the room's members before the join began holding its
-// live messages: neither its history nor its hold would have them, and no
-// gap would be told (the cluster fault test lost messages so). So a read
-// that ends before the room's last message as the live feed has it is read
-// again as the replica catches up, until it has it or ctx ends; unless the
-// store keeps none of the room past what was read (its oldest is after it,
-// or it has none): those are gone for good, dropped by the history's
-// limits.
-func (d *Deliveries) roomEnd(ctx context.Context, room string, n int) ([]wire.Event, uint64, error) {
-	fed := d.recent.last(room)
-	for {
-		last, err := d.broker.Last(ctx, room)
-		if err != nil {
-			return nil, 0, err
-		}
-		last = max(last, fed)
-		if last == 0 {
-			return nil, 0, nil
-		}
-		msgs, err := d.broker.Before(ctx, room, last+1, n)
-		if err != nil {
-			return nil, 0, err
-		}
-		var end uint64
-		if len(msgs) > 0 {
-			end = msgs[len(msgs)-1].Seq
-		}
-		if end >= fed {
-			return msgs, max(last, end), nil
-		}
-		oldest, err := d.broker.First(ctx, room)
-		if err != nil {
-			return nil, 0, err
-		}
-		if oldest == 0 || oldest > end {
-			return msgs, max(last, end), nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, 0, fmt.Errorf("the store has room %s up to %d, this node's live feed up to %d: %w", room, end, fed, ctx.Err())
-		case <-time.After(replicaLagRetry):
-		}
-	}
 }
 
 // gap says what a join does not send of what follows "after": messages

@@ -44,8 +44,8 @@ func (l *laggingReplica) bound() uint64 {
 func (l *laggingReplica) Last(ctx context.Context, room string) (uint64, error) {
 	last, err := l.Broker.Last(ctx, room)
 	l.mu.Lock()
-	if (l.gone || l.behind > 0) && last > l.upTo {
-		last = l.upTo
+	if l.gone && last > l.upTo {
+		last = l.upTo // another replica may say more: Last is not held back
 	}
 	l.mu.Unlock()
 	return last, err
@@ -144,5 +144,55 @@ func TestStoreHistoryIsNotBehindTheLiveFeed(t *testing.T) {
 	h, err = d.storeHistory(rctx, "r", after)
 	if err != nil || len(h.frames) != 140 || time.Since(start) > time.Second {
 		t.Errorf("a store whose room ends for good: %d messages, %v, in %v", len(h.frames), err, time.Since(start))
+	}
+}
+
+// TestCacheIsNotLoadedBehindTheLiveFeed: a room's cache loaded at its
+// first join, from a replica that lags, must not end before what the live
+// feed delivered while the node kept no cache of the room (those messages
+// are in neither the cache nor a join's hold), and must not take the room's
+// end from another replica's answer than the one it read (what the feed
+// brings in between would be dropped as read already).
+func TestCacheIsNotLoadedBehindTheLiveFeed(t *testing.T) {
+	ctx := context.Background()
+	b, err := broker.Open(ctx, &broker.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	replica := &laggingReplica{Broker: b}
+	d := New(nil, replica, &Options{HistoryOnJoin: 100})
+	t.Cleanup(d.Close)
+	seqs := storeRoom(t, b, "r", 30)
+	// The live feed delivers them while nobody here is in the room.
+	for _, seq := range seqs {
+		m, _, _ := b.Message(ctx, "r", seq)
+		d.recent.add("r", seq, wire.Encode(m), m)
+	}
+	// The first join's read is answered by a replica with the first 20.
+	replica.mu.Lock()
+	replica.upTo, replica.behind = seqs[19], 2
+	replica.mu.Unlock()
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	frames, _, head, ok, err := d.recent.history(rctx, "r", 0, 100)
+	if err != nil || !ok || len(frames) != 30 || head != seqs[29] {
+		t.Fatalf("first join: %d frames, head %d (want 30, %d), ok %v, %v", len(frames), head, seqs[29], ok, err)
+	}
+	// Another room, never fed: Last says 10 from one replica, the read
+	// comes from one with 5; the feed then brings 6 to 10.
+	other := storeRoom(t, b, "o", 10)
+	replica.mu.Lock()
+	replica.upTo, replica.behind = other[4], 1
+	replica.mu.Unlock()
+	if _, _, head, ok, err := d.recent.history(rctx, "o", 0, 100); err != nil || !ok || head != other[4] {
+		t.Fatalf("a read from a replica behind: head %d, ok %v, %v; want the end of what was read, %d", head, ok, err, other[4])
+	}
+	for _, seq := range other[5:] {
+		m, _, _ := b.Message(ctx, "o", seq)
+		d.recent.add("o", seq, wire.Encode(m), m)
+	}
+	if frames, _, head, ok, _ := d.recent.history(rctx, "o", 0, 100); !ok || len(frames) != 10 || head != other[9] {
+		t.Errorf("after the feed brought the rest: %d frames, head %d; want 10 to %d", len(frames), head, other[9])
 	}
 }

@@ -2,8 +2,10 @@ package delivery
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"chat/server/broker"
 	"chat/server/hub"
@@ -24,6 +26,10 @@ type recent struct {
 
 	mu    sync.Mutex
 	rooms map[string]*recentRoom
+	// fed is, for every room, the seq of the last message the live feed
+	// delivered since the node started, cached or not: what a read of the
+	// store for this node must reach (see readEnd).
+	fed map[string]uint64
 }
 
 // recentRoom is one room's cache. Once loaded it holds every message of
@@ -48,7 +54,7 @@ type recentMsg struct {
 }
 
 func newRecent(b broker.Broker, keep int, merge MergeFunc) *recent {
-	return &recent{broker: b, keep: keep, rooms: make(map[string]*recentRoom), merge: merge}
+	return &recent{broker: b, keep: keep, rooms: make(map[string]*recentRoom), fed: make(map[string]uint64), merge: merge}
 }
 
 // add records a message the live feed delivered (its encoded event, and
@@ -60,6 +66,7 @@ func newRecent(b broker.Broker, keep int, merge MergeFunc) *recent {
 func (c *recent) add(room string, seq uint64, event []byte, ev wire.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.fed[room] = max(c.fed[room], seq)
 	r := c.rooms[room]
 	switch {
 	case r == nil:
@@ -101,15 +108,16 @@ func (r *recentRoom) append(room string, seq uint64, frame *hub.Frame, ev wire.E
 	r.last = seq
 }
 
-// last is the room's last seq as this node's live feed has it, 0 when the
-// room is not loaded.
-func (c *recent) last(room string) uint64 {
+// fedUpTo is the room's last seq as this node has it: the last its live
+// feed delivered, or its cache's end.
+func (c *recent) fedUpTo(room string) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	fed := c.fed[room]
 	if r := c.rooms[room]; r != nil && r.loading == nil && !r.failed {
-		return r.last
+		fed = max(fed, r.last)
 	}
-	return 0
+	return fed
 }
 
 // forget drops a room's cache: the node has no members there any more.
@@ -178,19 +186,14 @@ func (r *recentRoom) read(after uint64, limit int) (frames []*hub.Frame, first, 
 func (c *recent) load(ctx context.Context, room string, r *recentRoom) error {
 	// The room's last keep messages (and the one before them, which says
 	// where the cache starts), not its whole history: a room may keep
-	// months of it.
-	head, err := c.broker.Last(ctx, room)
-	var msgs []wire.Event
-	if err == nil {
-		msgs, err = c.broker.Before(ctx, room, head+1, c.keep+1)
-	}
+	// months of it. The room's end is what was read: a replica behind
+	// another may answer the read (see readEnd), and what the live feed
+	// brings past it must not be taken as read already.
+	msgs, head, err := c.readEnd(ctx, room, c.keep+1)
 	var since uint64
 	if n := len(msgs); err == nil && n > c.keep {
 		since = msgs[0].Seq
 		msgs = msgs[1:]
-	}
-	if n := len(msgs); n > 0 {
-		head = max(head, msgs[n-1].Seq)
 	}
 	// The edits and reactions, read before the lock: the live feed goes on
 	// meanwhile, and what it brings for this room waits in early, applied
@@ -216,4 +219,59 @@ func (c *recent) load(ctx context.Context, room string, r *recentRoom) error {
 	}
 	r.early = nil
 	return nil
+}
+
+// replicaLagRetry is how long readEnd waits before reading again from a
+// replica that lags.
+const replicaLagRetry = 100 * time.Millisecond
+
+// readEnd reads the room's last n events from the store, and the seq of
+// the last one read (0: none).
+//
+// NATS answers these reads from any replica of the stream (direct gets),
+// and one that lags (a server back from a crash or a hang, catching up)
+// ends the room before messages this node's live feed has already
+// delivered. Those went to the room's members (or past the cache, when it
+// did not keep the room) before the read: a join's history, or the cache,
+// would miss them, and no gap would be told (the cluster fault test lost
+// messages so). So a read that ends before the room as this node has it
+// (fedUpTo) is made again as the replica catches up, until it reaches it
+// or ctx ends; unless the store keeps none of the room past what was read
+// (its oldest is after it, or it has none): those are gone for good,
+// dropped by the history's limits.
+func (c *recent) readEnd(ctx context.Context, room string, n int) ([]wire.Event, uint64, error) {
+	fed := c.fedUpTo(room)
+	for {
+		last, err := c.broker.Last(ctx, room)
+		if err != nil {
+			return nil, 0, err
+		}
+		last = max(last, fed)
+		if last == 0 {
+			return nil, 0, nil
+		}
+		msgs, err := c.broker.Before(ctx, room, last+1, n)
+		if err != nil {
+			return nil, 0, err
+		}
+		var end uint64
+		if len(msgs) > 0 {
+			end = msgs[len(msgs)-1].Seq
+		}
+		if end >= fed {
+			return msgs, end, nil
+		}
+		oldest, err := c.broker.First(ctx, room)
+		if err != nil {
+			return nil, 0, err
+		}
+		if oldest == 0 || oldest > end {
+			return msgs, end, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, fmt.Errorf("the store has room %s up to %d, this node up to %d: %w", room, end, fed, ctx.Err())
+		case <-time.After(replicaLagRetry):
+		}
+	}
 }
