@@ -241,20 +241,24 @@ func tellJump() {
 }
 
 // whenInPage runs do on the element the selector names once the render
-// under way has put it in the page (it tries a few times, a frame apart,
-// and gives up quietly).
+// under way has put it in the page: it looks every 30 ms until the element
+// is there, a newer request takes over (the reader asked for something
+// else), or whenInPageFor has passed (the message went away). A render of
+// a page of history can take seconds on a slow phone: a bound of 20 tries
+// (600 ms) gave up before it, and "Jump to first unread" did nothing.
 func whenInPage(selector string, do func(el app.Value)) {
-	tries := 0
+	whenInPageGen++
+	gen, until := whenInPageGen, time.Now().Add(whenInPageFor)
 	var fn app.Func
 	fn = app.FuncOf(func(app.Value, []app.Value) any {
-		doc := app.Window().Get("document")
-		el := doc.Call("querySelector", selector)
-		tries++
+		el := app.Window().Get("document").Call("querySelector", selector)
 		switch {
+		case gen != whenInPageGen:
+			fn.Release()
 		case el.Truthy():
 			fn.Release()
 			do(el)
-		case tries >= 20:
+		case time.Now().After(until):
 			fn.Release()
 		default:
 			app.Window().Call("setTimeout", fn, 30)
@@ -263,6 +267,13 @@ func whenInPage(selector string, do func(el app.Value)) {
 	})
 	app.Window().Call("setTimeout", fn, 0)
 }
+
+// whenInPageGen counts whenInPage's requests: only the last is served.
+// (The UI's goroutine alone reads and writes it.)
+var whenInPageGen uint64
+
+// whenInPageFor is how long whenInPage waits for its element.
+const whenInPageFor = 15 * time.Second
 
 // jumpEvent is the DOM event whenInPage fires on #timeline.
 const jumpEvent = "chat-jump"

@@ -95,12 +95,15 @@ func (s *chatState) takeUnreadSeek() bool {
 	if !r.seekingUnread {
 		return false
 	}
+	if r.loadingOlder {
+		// The page comes oldest first: its first messages may be older
+		// than the mark while those after them are still on their way.
+		return false
+	}
 	if _, more := s.unreadStart(); !more {
 		r.seekingUnread = false
 		return true
 	}
-	if !r.loadingOlder {
-		s.requestOlder()
-	}
+	s.requestOlder()
 	return false
 }

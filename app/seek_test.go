@@ -92,7 +92,20 @@ func TestSeekUnreadLoadsOlderPages(t *testing.T) {
 	// the mark's message comes before it.
 	s.takeUnreadSeek()
 	s.takeOut()
-	page(51, 100)
+	// The page comes oldest first, over several reads of the socket: its
+	// first messages are older than the mark, but those between them and
+	// what was held are still on their way. A jump then put the line above
+	// a gap that filled in under it, out of view.
+	for seq := uint64(51); seq <= 60; seq++ {
+		s.apply(msgIn("big", seq, "m"+strconv.FormatUint(seq, 10), "bo", "x"))
+	}
+	if s.takeUnreadSeek() {
+		t.Fatal("done before the page's end")
+	}
+	for seq := uint64(61); seq <= 100; seq++ {
+		s.apply(msgIn("big", seq, "m"+strconv.FormatUint(seq, 10), "bo", "x"))
+	}
+	s.apply(wire.Event{Type: wire.TypeHistory, Room: "big", Count: 50})
 	if !s.takeUnreadSeek() || s.takeUnreadSeek() || r.seekingUnread {
 		t.Error("not done once, with the mark held")
 	}
