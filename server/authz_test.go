@@ -175,6 +175,7 @@ func TestRemovedMemberLeavesAtOnce(t *testing.T) {
 // that everyone else is refused the same way for a room that exists and
 // one that does not.
 func TestRoomsAPIRefusesWhoMayNot(t *testing.T) {
+	t.Parallel()
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
@@ -239,6 +240,7 @@ func TestRoomsAPIRefusesWhoMayNot(t *testing.T) {
 // (once), and lets a new person sign up straight into the room with
 // -access members; a stranger still sees nothing.
 func TestRoomInvitationLink(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, func(c *Config) { c.Access = AccessMembers })
 	setup, _ := srv.SetupInvite(context.Background())
 	admin := newPerson(t, hs)
@@ -339,6 +341,7 @@ func TestCrossSiteWebSocketRefused(t *testing.T) {
 // from the recent cache, not from the store; a client resuming right after
 // it is told of no gap.
 func TestDeletedMessageLeavesHistory(t *testing.T) {
+	t.Parallel()
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
@@ -415,6 +418,7 @@ func TestDeletedMessageLeavesHistory(t *testing.T) {
 // direct message started with them, a topic changed) hears of it at once
 // on every node, so that their page needs no reload; nobody else does.
 func TestRoomChangesArePushed(t *testing.T) {
+	t.Parallel()
 	_, url := startNATS(t, t.TempDir(), 0)
 	srvs, hs := startNodes(t, url, 2, nil)
 	w := newAuthzWorld(t, srvs[0], hs[0])
@@ -454,6 +458,7 @@ func TestRoomChangesArePushed(t *testing.T) {
 // TestRoomsAPILimits: one person making rooms, invitations or members past
 // the hour's limit is answered 429 with Retry-After; someone else is not.
 func TestRoomsAPILimits(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, nil)
 	w := newAuthzWorld(t, srv, hs)
 	sam := w.people[3].p
@@ -511,7 +516,22 @@ func TestPublicRoomDirectory(t *testing.T) {
 		olga.joinAfter(room, 0)
 		olga.say(room, "hi-"+room, "hello")
 	}
-	olga.say("town", "again", "hello again")
+	// The directory follows this node's live feed, which tells it of a
+	// message before its members: once olga has her own message back, the
+	// directory has it too (her ack comes from the store, before the feed).
+	sayAndSee := func(room, id, text string) {
+		t.Helper()
+		olga.say(room, id, text)
+		for olga.next(wire.TypeMsg).ID != id {
+		}
+	}
+	sayAndSee("town", "again", "hello again")
+	// Rooms with more people online come first: olga is counted in both
+	// (presence is counted every PresenceEvery) before the order by
+	// activity is looked at.
+	waitFor(t, 10*time.Second, "olga online in town and garden", func() bool {
+		return srv.presence.Current("town").Count == 1 && srv.presence.Current("garden").Count == 1
+	})
 	directory := func() (names []string) {
 		t.Helper()
 		code, out := newPerson(t, hs).call("GET", "/api/rooms/public", nil)
@@ -530,7 +550,7 @@ func TestPublicRoomDirectory(t *testing.T) {
 	if names := directory(); !slices.Equal(names, []string{"town", "garden"}) {
 		t.Errorf("directory %v, want town (active last) then garden, nothing private", names)
 	}
-	olga.say("garden", "later", "hello garden")
+	sayAndSee("garden", "later", "hello garden")
 	if names := directory(); !slices.Equal(names, []string{"garden", "town"}) {
 		t.Errorf("directory %v, want garden (active last) then town", names)
 	}
@@ -544,6 +564,7 @@ func TestPublicRoomDirectory(t *testing.T) {
 // case, accents aside, as edited), newest first, in public rooms and the
 // person's own private rooms, and nothing from a room they may not read.
 func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, nil)
 	w := newAuthzWorld(t, srv, hs)
 	olga := openSocket(t, w.olga, hs)
@@ -620,6 +641,7 @@ func TestSearchFindsOnlyWhatYouMayRead(t *testing.T) {
 // drops (here the per-room cap) leave the search index at its next prune,
 // though no live event says they went.
 func TestSearchForgetsWhatRetentionDropped(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, func(c *Config) { c.HistoryPerRoom = 3 })
 	w := newAuthzWorld(t, srv, hs)
 	olga := openSocket(t, w.olga, hs)
