@@ -21,6 +21,7 @@ func waitPath(tb testing.TB, page context.Context, path string) {
 // server names, with a guest badge and ways to sign up or in, and another
 // visitor sees the badge next to the guest's messages.
 func TestGuestLandsInLobby(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	guest, other := newPage(t, browser), newPage(t, browser)
@@ -58,6 +59,7 @@ func TestGuestLandsInLobby(t *testing.T) {
 // signing up makes the account and chats as it; signing out and in again
 // comes back as the same account.
 func TestSignUpAndIn(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana, bo := newPage(t, browser), newPage(t, browser)
@@ -95,6 +97,7 @@ func TestSignUpAndIn(t *testing.T) {
 // the other tab of the same browser chats on (close 4003): it stops, says
 // why, and is on /login.
 func TestSessionEndedGoesToLogin(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana := newPage(t, browser)
@@ -116,6 +119,7 @@ func TestSessionEndedGoesToLogin(t *testing.T) {
 // link a second person signs up with; the admin bans them by name, their
 // page ends, and the list says who banned whom.
 func TestMembersOnly(t *testing.T) {
+	t.Parallel()
 	app := startAppWith(t, func(c *server.Config) { c.Access = server.AccessMembers })
 	browser := newBrowser(t)
 	admin, bo := newPage(t, browser), newPage(t, browser)
@@ -153,6 +157,7 @@ func TestMembersOnly(t *testing.T) {
 // ending another device's session sends that device to sign in; the
 // password change says why it is refused, then that it is done.
 func TestAccountPage(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana, phone := newPage(t, browser), newPage(t, browser)

@@ -25,6 +25,7 @@ import (
 // the loading progress still counts to 100 % of the uncompressed size, and
 // that the app runs and connects.
 func TestBrotliOverHTTPS(t *testing.T) {
+	t.Parallel()
 	requireWasm(t)
 	br, err := os.Stat(filepath.Join(webDir, "app.wasm.br"))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 // TestBrowseRooms: a room ana made is in bo's list of public rooms, and
 // its Join button puts bo in it.
 func TestBrowseRooms(t *testing.T) {
+	t.Parallel()
 	_, ana, bo := anaAndBo(t)
 	joinRoom(t, ana, "plans", "plans")
 	say(t, ana, "the plan")

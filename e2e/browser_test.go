@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +33,9 @@ var webDir = func() string {
 
 func TestMain(m *testing.M) {
 	chatapp.Register()
-	os.Exit(m.Run())
+	code := m.Run()
+	shared.close()
+	os.Exit(code)
 }
 
 // chromiumPath finds the browser. On CI (CI=true) a missing browser fails
@@ -176,29 +179,58 @@ func (o testOutput) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// newBrowser starts one headless Chromium for the test; each page it opens
-// gets its own browser context (own storage, like a separate person).
+// newBrowser returns the headless Chromium the tests share. Each page a
+// test opens gets its own browser context (own storage, cookies and
+// permissions, like a separate person), so tests run side by side in one
+// browser: a browser started for each test cost its start-up and its own
+// GPU, network and utility processes, for nothing the tests look at.
 func newBrowser(tb testing.TB) context.Context {
 	tb.Helper()
-	return newBrowserWith(tb)
+	path := chromiumPath(tb)
+	shared.once.Do(func() {
+		dir, err := os.MkdirTemp("", "e2e-chromium-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.dir = dir
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(path, dir)...)
+		ctx, cancel := chromedp.NewContext(alloc)
+		shared.ctx, shared.cancel = ctx, func() { cancel(); cancelAlloc() }
+		shared.err = chromedp.Do(ctx) // starts the browser, with no deadline
+	})
+	if shared.err != nil {
+		tb.Fatalf("start chromium: %v", shared.err)
+	}
+	return shared.ctx
 }
 
-// newBrowserWith is newBrowser with more Chromium flags.
+// shared is the browser of newBrowser, started by the first test that asks.
+var shared sharedBrowser
+
+type sharedBrowser struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	dir    string // its profile
+	err    error
+}
+
+func (b *sharedBrowser) close() {
+	if b.cancel != nil {
+		b.cancel()
+	}
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+	}
+}
+
+// newBrowserWith starts a Chromium of the test's own, with more flags (a
+// certificate to trust), or for what needs the browser's own profile (an
+// installation).
 func newBrowserWith(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	tb.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(tb)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(tb.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	opts = append(opts, extra...)
+	opts := append(browserOptions(chromiumPath(tb), tb.TempDir()), extra...)
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	tb.Cleanup(cancel)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
@@ -207,6 +239,22 @@ func newBrowserWith(tb testing.TB, extra ...chromedp.ExecAllocatorOption) contex
 		tb.Fatalf("start chromium: %v", err)
 	}
 	return browser
+}
+
+// browserOptions are the flags of every browser the tests start.
+func browserOptions(path, profile string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	)
 }
 
 // newPage opens a tab in a fresh browser context.

@@ -14,6 +14,7 @@ import (
 // CSP and the other security headers, and the real app.wasm loads, connects
 // and chats under it in Chromium with no violation reported.
 func TestAppRunsUnderItsContentSecurityPolicy(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	res, err := http.Get(app.URL)
 	if err != nil {

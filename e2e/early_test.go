@@ -23,6 +23,7 @@ func holdWasm(tb testing.TB, tab context.Context) (waitHeld func(), release func
 // the plain-HTML way (a reload to /?text=…); when the app runs, the first
 // message is sent and the second is back in the field, with the focus.
 func TestTypedBeforeTheAppRuns(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana, bo := newPage(t, browser), newPage(t, browser)

@@ -10,6 +10,7 @@ import (
 // messages, so the original of bo's reply is not among those loaded;
 // clicking the quote fetches it, shows it in its place and highlights it.
 func TestReplyToAMessageNotLoaded(t *testing.T) {
+	t.Parallel()
 	app := startAppWith(t, func(c *server.Config) { c.EventRate, c.EventBurst = 10000, 10000 })
 	browser := newBrowser(t)
 	ana, bo := newPage(t, browser), newPage(t, browser)

@@ -34,6 +34,7 @@ const fileMax = 64 << 10
 // with a bot badge, gives it a new token and revokes it. Screenshots of
 // each part at 1280 and 375 px, light and dark.
 func TestFilesNotificationsBots(t *testing.T) {
+	t.Parallel()
 	app := startAppWith(t, func(c *server.Config) { c.FileMax = fileMax })
 	browser := newBrowser(t)
 	ana, bo := newPage(t, browser), newPage(t, browser)

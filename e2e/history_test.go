@@ -79,6 +79,7 @@ const fromEndJS = `(() => { const t = document.getElementById("timeline"); retur
 // while the reader is up the list shows the "new messages" marker instead
 // of moving the list, and the marker takes the reader down.
 func TestHistoryAndScrolling(t *testing.T) {
+	t.Parallel()
 	app := startAppWith(t, func(c *server.Config) { c.EventRate, c.EventBurst = 10000, 10000 })
 	bot := dialBot(t, app, "bot", "lobby")
 	bot.say("lobby", "m", 1, 160)

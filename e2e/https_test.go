@@ -119,6 +119,7 @@ func trustingBrowser(tb testing.TB, spki string) context.Context {
 // a browser allows only in a secure context: this is what makes the app
 // installable off localhost.
 func TestTwoPeopleChatOverHTTPS(t *testing.T) {
+	t.Parallel()
 	base, spki := startAppTLS(t)
 	browser := trustingBrowser(t, spki)
 	ana, bo := newPage(t, browser), newPage(t, browser)

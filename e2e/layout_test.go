@@ -34,6 +34,7 @@ const dayOverTextJS = `(() => {
 // the room field takes at most wire.MaxRoomLen characters, with a refusal
 // that wraps inside the drawer.
 func TestPhoneLayout(t *testing.T) {
+	t.Parallel()
 	app := startAppWith(t, func(c *server.Config) { c.EventRate, c.EventBurst = 10000, 10000 })
 	bot := dialBot(t, app, "bot", "lobby")
 	for i := 1; i <= 40; i++ {
@@ -83,6 +84,7 @@ func TestPhoneLayout(t *testing.T) {
 // wire.MaxRoomLen characters, and a refusal that quotes a long name wraps
 // inside the sidebar instead of running into the messages.
 func TestDesktopRoomField(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana := newPage(t, browser)

@@ -11,6 +11,7 @@ import (
 // marks the mention, and counts it on the room's badge while she is
 // elsewhere.
 func TestMentions(t *testing.T) {
+	t.Parallel()
 	_, ana, bo := anaAndBo(t)
 	logConsole(t, bo, "bo")
 	joinRoom(t, ana, "team", "team")

@@ -36,6 +36,7 @@ func chipJS(from, text, emoji string) string {
 // his back; bo replies, ana sees the quote and clicking it highlights the
 // original.
 func TestEditReactReply(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	logConsole(t, ana, "ana")
 	logConsole(t, bo, "bo")
@@ -112,6 +113,7 @@ func TestEditReactReply(t *testing.T) {
 // messages in a room bo has not open are unread on both of bo's tabs, and
 // reading them on one clears the other.
 func TestTypingAndReadState(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	waitPresent(t, bo, "ana")
 

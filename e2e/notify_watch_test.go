@@ -156,6 +156,7 @@ func allowNotifications(tb testing.TB, page context.Context, origin string) {
 // (the list polled every 100 ms) failed every time. The watch counts every
 // one the browser displayed.
 func TestNotificationsCountedWhileShown(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	bo := newPage(t, newBrowser(t))
 	signUp(t, bo, app.URL, "bo")

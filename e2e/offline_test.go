@@ -36,6 +36,7 @@ func waitState(tb testing.TB, page context.Context, state string) {
 // from localStorage, and says it is offline; when the server is back, the
 // page reconnects by itself and resumes each room where it stopped.
 func TestOfflineReloadAndResume(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	joinRoom(t, ana, "ops", "ops")
 	joinRoom(t, bo, "ops", "ops")
@@ -73,6 +74,7 @@ func TestOfflineReloadAndResume(t *testing.T) {
 // the server is down is shown as pending, kept across a reload, and
 // delivered exactly once when the server is back; then it shows as sent.
 func TestOutboxDeliveredOnce(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	say(t, ana, "while connected")
 	waitMessage(t, bo, "ana", "while connected")
@@ -122,6 +124,7 @@ func TestOutboxDeliveredOnce(t *testing.T) {
 // reload shows the lobby's messages from storage, not an empty room, with
 // the head count unknown rather than 0.
 func TestFirstDayOfflineReload(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	say(t, bo, "hello lobby")
 	waitMessage(t, ana, "bo", "hello lobby")
@@ -172,6 +175,7 @@ const statusJS = `[document.getElementById("status").dataset.state, document.que
 // reached, with a retry); a page whose browser has no network says that
 // instead, and back online it is like the others again.
 func TestStatusSaysWhatIsTrue(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	waitShellCached(t, bo)
 	app.stop()

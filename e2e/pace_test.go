@@ -13,6 +13,7 @@ import (
 // bot) all reach the other page, in order, and not one turns into a "Not
 // sent" bubble: the app sends at the pace the server's welcome gave.
 func TestBurstOfMessagesArrivesInOrder(t *testing.T) {
+	t.Parallel()
 	_, ana, bo := anaAndBo(t)
 	const n = 80
 	// Every submit waits for the composer to take the previous one (it

@@ -42,6 +42,7 @@ func openPanel(tb testing.TB, page context.Context) {
 // invited, sees nothing of it and is refused it by id. Removed, cy loses
 // the room at once.
 func TestPrivateRoomByInvitation(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana, bo, cy, dan := newPage(t, browser), newPage(t, browser), newPage(t, browser), newPage(t, browser)
@@ -127,6 +128,7 @@ func TestPrivateRoomByInvitation(t *testing.T) {
 // that is no account is refused in the dialog); it is named for bo on
 // ana's side and for ana on bo's, whose page lists it at once.
 func TestDirectMessage(t *testing.T) {
+	t.Parallel()
 	_, ana, bo := anaAndBo(t)
 	// The dialog with the keyboard: focus in its field, the page behind
 	// inert, Escape closes it and gives the focus back.
@@ -158,6 +160,7 @@ func TestDirectMessage(t *testing.T) {
 // the keyboard; it disappears from bo's page too. bo is offered no delete
 // on ana's messages.
 func TestDeleteOwnMessage(t *testing.T) {
+	t.Parallel()
 	_, ana, bo := anaAndBo(t)
 	say(t, ana, "oops, wrong room")
 	say(t, ana, "this one stays")

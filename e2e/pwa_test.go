@@ -34,6 +34,7 @@ type manifest struct {
 // worker in control, and Chromium's own verdict (no installability
 // errors).
 func TestInstallable(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	res, err := http.Get(app.URL + "manifest.webmanifest")
 	if err != nil {
@@ -66,7 +67,8 @@ func TestInstallable(t *testing.T) {
 		t.Errorf("icons: sizes %v, maskable %v; want 192 and 512 and a maskable one", sizes, maskable)
 	}
 
-	browser := newBrowser(t)
+	// A browser of its own: the installation is in the browser's profile.
+	browser := newBrowserWith(t)
 	tab := newProfileTab(t, browser)
 	openChat(t, tab, app.URL)
 	waitShellCached(t, tab)
@@ -102,6 +104,7 @@ func pngSize(t *testing.T, url string) (int, int) {
 // page reconnects, asks its service worker for an update, shows the banner,
 // and its Reload runs the new version.
 func TestUpdateBanner(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	tab := newPage(t, browser)
@@ -137,6 +140,7 @@ new MutationObserver(() => {
 // must count the uncompressed size that X-Wasm-Content-Length gives) and
 // from the service worker's cache.
 func TestLoadingProgress(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	tab := newPage(t, browser)

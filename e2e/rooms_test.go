@@ -51,6 +51,7 @@ func unreadJS(room string) string {
 // TestRooms covers the room list: a refused name, create and join, unread
 // counts for a room not on screen, switching clears them, and leaving.
 func TestRooms(t *testing.T) {
+	t.Parallel()
 	_, ana, bo := anaAndBo(t)
 
 	// A name that cannot be a room is refused with the reason, and nothing
@@ -122,6 +123,7 @@ func TestRooms(t *testing.T) {
 // opens the drawer with the room on screen focused, Escape closes it and
 // gives the focus back, Enter on a room switches to it.
 func TestKeyboard(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	page := newPage(t, browser)

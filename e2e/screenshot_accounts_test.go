@@ -39,6 +39,7 @@ func shootSizes(t *testing.T, page context.Context, name string, wait func()) {
 // dark. It checks that nothing is wider than the window; the images are
 // for review.
 func TestScreenshotsAccounts(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana, bo, guest := newPage(t, browser), newPage(t, browser), newPage(t, browser)

@@ -10,6 +10,7 @@ import (
 // an edited message, a reply and the typing line, at phone and desktop
 // widths, light and dark, for review (msgactions-*.png).
 func TestMessageActionsScreenshots(t *testing.T) {
+	t.Parallel()
 	_, ana, bo := anaAndBo(t)
 	logConsole(t, ana, "ana")
 	waitPresent(t, ana, "bo")

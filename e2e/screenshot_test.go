@@ -19,6 +19,7 @@ var screenshotDir = filepath.Join("testdata", "screenshots")
 // and offline. It checks only that the layout holds (nothing wider than the
 // window); the images are for review.
 func TestScreenshots(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	joinRoom(t, ana, "design", "design")
 	joinRoom(t, bo, "design", "design")

@@ -48,6 +48,7 @@ func search(tb testing.TB, page context.Context, q string) {
 // with more unread than a join brings, the pill loads older history until
 // the first unread message is there.
 func TestSearchUnreadAndKeys(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	app := startAppWith(t, func(c *server.Config) { c.EventRate, c.EventBurst = 10000, 10000 })
 	browser := newBrowser(t)

@@ -150,6 +150,7 @@ const statsFetchesJS = `performance.getEntriesByType("resource").filter(e => new
 // in, every chart has its lines, the connections it shows are the bots, it
 // follows a bot leaving, and it stops asking the server once left.
 func TestStatsPage(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	bots := statsTraffic(t, app, 3)
 	browser := newBrowser(t)
@@ -252,6 +253,7 @@ func TestStatsPage(t *testing.T) {
 // widths, light and dark, for review; it checks only that nothing is wider
 // than the window.
 func TestStatsScreenshots(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	statsTraffic(t, app, 4)
 	browser := newBrowser(t)

@@ -40,6 +40,7 @@ func pendingJS(text string) string {
 // still kept, because the room caches make room for them; a reload shows
 // them and they are delivered when the server is back.
 func TestFullStorageKeepsTheOutbox(t *testing.T) {
+	t.Parallel()
 	app := startAppWith(t, func(c *server.Config) { c.EventRate, c.EventBurst = 10000, 10000 })
 	bot := dialBot(t, app, "bot", "lobby")
 	browser := newBrowser(t)
@@ -100,6 +101,7 @@ func newSameContextTab(tb testing.TB, page context.Context) context.Context {
 // reload of either shows both, and each is delivered once when the server
 // is back.
 func TestTwoTabsKeepEachOthersOutbox(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	ana2 := newSameContextTab(t, ana)
 	openChat(t, ana2, app.URL)
@@ -145,6 +147,7 @@ func TestTwoTabsKeepEachOthersOutbox(t *testing.T) {
 // list written last by another tab that never joined it, still shows with
 // its last messages after a reload with the server down.
 func TestRoomOfAnotherTabAfterReload(t *testing.T) {
+	t.Parallel()
 	app, ana, bo := anaAndBo(t)
 	ana2 := newSameContextTab(t, ana)
 	openChat(t, ana2, app.URL)

@@ -14,6 +14,7 @@ import (
 // text, in the timeline and in who is here, builds no element from it,
 // runs none of it, and opens no dialog.
 func TestMessageTextIsNotMarkup(t *testing.T) {
+	t.Parallel()
 	app := startApp(t)
 	browser := newBrowser(t)
 	ana, bo := newPage(t, browser), newPage(t, browser)

@@ -245,6 +245,7 @@ func TestUploadLimits(t *testing.T) {
 // TestUploadsPerHour: past actions.UploadsPerHour in an hour a person is told to
 // wait (429, Retry-After); another person is not.
 func TestUploadsPerHour(t *testing.T) {
+	t.Parallel()
 	_, hs := startServer(t, nil)
 	ana, bo := newPerson(t, hs), newPerson(t, hs)
 	ana.signUp("ana", "")

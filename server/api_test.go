@@ -80,6 +80,7 @@ func (p *person) dial() *client {
 }
 
 func TestAccountsOverHTTP(t *testing.T) {
+	t.Parallel()
 	_, hs := startServer(t, nil)
 	ana := newPerson(t, hs)
 	if code, _ := ana.call("GET", "/api/me", nil); code != http.StatusUnauthorized {

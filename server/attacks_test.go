@@ -32,6 +32,7 @@ import (
 // let a name without the private prefix through, and the NATS subject
 // chat.room.* matched every room).
 func TestGuestSearchWithAWildcardRoomReadsNothing(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, nil)
 	w := newAuthzWorld(t, srv, hs)
 	olga := openSocket(t, w.olga, hs)
@@ -54,6 +55,7 @@ func TestGuestSearchWithAWildcardRoomReadsNothing(t *testing.T) {
 // its owner's change of password: the other sessions end at once, their
 // sockets are closed (4003), and the one that changed it stays.
 func TestPasswordChangeEndsTheOtherSessions(t *testing.T) {
+	t.Parallel()
 	_, hs := startServer(t, nil)
 	laptop := newPerson(t, hs)
 	laptop.signUp("ana", "")
@@ -83,6 +85,7 @@ func TestPasswordChangeEndsTheOtherSessions(t *testing.T) {
 // its copy of the account, unbanned, and bo signed in again. Now the
 // changes are throttled per account and every write is compare-and-set.
 func TestBanHoldsAgainstPasswordChangesAtOnce(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, nil)
 	setup, _ := srv.SetupInvite(context.Background())
 	admin := newPerson(t, hs)
@@ -206,6 +209,7 @@ func TestHistoryFromTheTopOfSeqsIsAnsweredAtOnce(t *testing.T) {
 // that keeps nothing reads nothing into the index (random names made it
 // grow without bound: empty rooms weighed nothing against its bytes).
 func TestSearchesOfRandomNamesDoNotGrowTheIndex(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, nil)
 	p := newPerson(t, hs)
 	p.signUp("ana", "")
@@ -297,6 +301,7 @@ func TestMembersModeEndsGuestSessions(t *testing.T) {
 // server's own host and admins; admins only with -metrics admins; or on a
 // separate -metrics-addr, and not on the public one.
 func TestOperatorsFiguresAreTheOperators(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, func(c *Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}
 	})

@@ -96,6 +96,7 @@ func postAsBot(t *testing.T, hs *httptest.Server, token, room string, body any) 
 // lists, rotates and revokes bots; everyone else is refused, and the list
 // never holds a token or a secret.
 func TestBotAdminCalls(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, func(c *Config) { c.OutgoingAllowPrivate = true })
 	w := newBotWorld(t, srv, hs)
 	id, token, secret := w.admin.makeBot("ci", "http://127.0.0.1:9/hook")
@@ -215,7 +216,10 @@ func TestBotAdminCalls(t *testing.T) {
 // or anything else is refused: no token, a session cookie, a forged
 // token, another bot's token for a room it is not in (the same answer as
 // for a room that does not exist), a revoked token on every node.
-func TestBotPostsLikeAMember(t *testing.T) { onOneAndTwoNodes(t, runBotPosts) }
+func TestBotPostsLikeAMember(t *testing.T) {
+	t.Parallel()
+	onOneAndTwoNodes(t, runBotPosts)
+}
 
 func runBotPosts(t *testing.T, srv *Server, hs1, hs2 *httptest.Server) {
 	w := newBotWorld(t, srv, hs1)
@@ -335,6 +339,7 @@ func listBots(t *testing.T, admin *person) map[string]string {
 // rate of their own: past its burst, 429 with Retry-After, while another
 // bot goes on.
 func TestBotLimits(t *testing.T) {
+	t.Parallel()
 	srv, hs := startServer(t, func(c *Config) { c.BotRate, c.BotBurst = 0.5, 5 })
 	w := newBotWorld(t, srv, hs)
 	_, ci, _ := w.admin.makeBot("ci", "")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestClusterMessageReachesEveryNode(t *testing.T) {
+	t.Parallel()
 	_, url := startNATS(t, t.TempDir(), 0)
 	_, hs := startNodes(t, url, 3, nil)
 	var cls []*client
@@ -76,6 +77,7 @@ func TestClusterPresenceAgreesAndDropsADeadNode(t *testing.T) {
 }
 
 func TestClusterResumeOnAnotherNodeMissesNothing(t *testing.T) {
+	t.Parallel()
 	_, url := startNATS(t, t.TempDir(), 0)
 	_, hs := startNodes(t, url, 3, fastSenders)
 	// The reader hops between nodes 0 and 1 while node 2's writer sends.
@@ -83,6 +85,7 @@ func TestClusterResumeOnAnotherNodeMissesNothing(t *testing.T) {
 }
 
 func TestNodeRidesOutANATSRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ns, url := startNATS(t, dir, 0)
 	port := ns.Addr().(*net.TCPAddr).Port

@@ -85,6 +85,7 @@ func freeAddr(t *testing.T) string {
 }
 
 func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
+	t.Parallel()
 	addr, dir := freeAddr(t), t.TempDir()
 	url := "ws://" + addr + "/ws"
 	proc := serverProcess(t, addr, dir)

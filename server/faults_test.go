@@ -362,6 +362,7 @@ func streamLeader(t *testing.T, urls []string) string {
 }
 
 func TestClusterFaultsLoseNothing(t *testing.T) {
+	t.Parallel()
 	procs := startNATSCluster(t, 3)
 	urls := natsURLs(procs)
 	var nodes []string

@@ -14,6 +14,7 @@ import (
 func fastSenders(c *Config) { c.EventRate, c.EventBurst = 100000, 100000 }
 
 func TestJoinGetsTheLastMessagesThenResumesAfterASeq(t *testing.T) {
+	t.Parallel()
 	_, hs := startServer(t, fastSenders)
 	w := dial(t, hs)
 	w.joinAs("writer", "tea")
@@ -57,6 +58,7 @@ func TestJoinGetsTheLastMessagesThenResumesAfterASeq(t *testing.T) {
 }
 
 func TestOlderHistoryOnRequest(t *testing.T) {
+	t.Parallel()
 	_, hs := startServer(t, fastSenders)
 	w := dial(t, hs)
 	w.joinAs("w", "lobby")
@@ -218,6 +220,7 @@ func TestResendFromAnotherConnectionOfTheBrowserIsStoredOnce(t *testing.T) {
 }
 
 func TestHistorySurvivesRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := func(c *Config) { c.DataDir = dir }
 	s1, hs1 := startServer(t, cfg)
@@ -249,6 +252,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 // and again while a writer keeps sending, and checks that the reader saw
 // every message exactly once, in order.
 func TestResumeWithTrafficIsGaplessAndDuplicateFree(t *testing.T) {
+	t.Parallel()
 	_, hs := startServer(t, fastSenders)
 	resumeUnderTraffic(t, []string{wsURL(hs)}, wsURL(hs))
 }

@@ -186,6 +186,7 @@ func TestPingFloodIsRateLimitedAndClosed(t *testing.T) {
 // pieces; every frame it reads must be whole (no pong inside a data frame),
 // every message must arrive in order, and every ping must get its pong.
 func TestFramesStayWholeWithPartialWritesAndPings(t *testing.T) {
+	t.Parallel()
 	s, hs := startServer(t, slowReaderTolerated)
 	sender := dial(t, hs)
 	sender.joinAs("sender", "big")

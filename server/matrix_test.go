@@ -373,6 +373,7 @@ func secretsFor(k mxKind) []string {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	onOneAndTwoNodesWith(t, func(c *Config) {
 		c.JWTSecret = []byte(testSecret) // for the token's holder
 		fastSenders(c)                   // the matrix sends hundreds of events a socket

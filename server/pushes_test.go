@@ -74,6 +74,7 @@ func pushedAt(t *testing.T, svc *pushtest.Service, n int) push.Notification {
 // only with previews chosen; a device whose push service says it is gone
 // is forgotten.
 func TestPushReachesClosedAppsOnly(t *testing.T) {
+	t.Parallel()
 	_, natsURL := startNATS(t, t.TempDir(), 0)
 	phone, samPhone := pushtest.New(t), pushtest.New(t)
 	srvs, hs := startNodes(t, natsURL, 2, trustingPushes(phone, samPhone))

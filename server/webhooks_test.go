@@ -183,6 +183,7 @@ func TestWebhookCalledOnceAcrossTwoNodes(t *testing.T) {
 // WebhookAttempts times and no more; a 400 is not tried again; a message
 // for two bots, one of which failed, is retried for that one only.
 func TestWebhookRetriedWithBackoff(t *testing.T) {
+	t.Parallel()
 	const backoff = 150 * time.Millisecond
 	srv, hs := startServer(t, func(c *Config) {
 		c.OutgoingAllowPrivate, c.WebhookAttempts, c.WebhookBackoff = true, 3, backoff
