@@ -146,43 +146,20 @@ func (p *chatPage) connect(ctx app.Context) {
 		return
 	}
 	sock := newSocket(wsURL)
+	in := &inbox{schedule: func(take func() []wire.Event) {
+		ctx.Dispatch(func(ctx app.Context) { p.received(ctx, take()) })
+	}}
 	sock.opened = func(sess *session) {
+		in.seal()
 		ctx.Dispatch(func(ctx app.Context) {
 			p.sess = sess
 			p.st.connected()
 			p.flush(ctx)
 		})
 	}
-	sock.received = func(events []wire.Event) {
-		ctx.Dispatch(func(ctx app.Context) {
-			roomsChanged := false
-			for _, ev := range events {
-				p.st.apply(ev)
-				switch ev.Type {
-				case wire.TypeWelcome:
-					p.welcomed(ctx, ev)
-				case wire.TypeRooms:
-					roomsChanged = true
-				}
-			}
-			if roomsChanged {
-				p.refreshRooms(ctx)
-			}
-			if p.st.serverUpdated {
-				p.st.serverUpdated = false
-				app.TryUpdate()
-			}
-			if p.st.sessionEnded {
-				p.endSession(ctx)
-				return
-			}
-			p.panelFollowPresence(ctx)
-			p.afterEvents(ctx)
-			p.notifyNews(ctx)
-			p.flush(ctx)
-		})
-	}
+	sock.received = in.add
 	sock.closed = func(err error, retryIn time.Duration) {
+		in.seal()
 		ended := websocket.CloseStatus(err) == closeSessionEnded
 		ctx.Dispatch(func(ctx app.Context) {
 			dialFailed := p.sess == nil
@@ -203,6 +180,36 @@ func (p *chatPage) connect(ctx app.Context) {
 	p.sock = sock
 	loop := p.loop
 	ctx.Async(func() { sock.run(loop) })
+}
+
+// received applies a batch of the socket's events (the frames that came
+// while the UI was busy, inbox.go) and renders once.
+func (p *chatPage) received(ctx app.Context, events []wire.Event) {
+	roomsChanged := false
+	for _, ev := range events {
+		p.st.apply(ev)
+		switch ev.Type {
+		case wire.TypeWelcome:
+			p.welcomed(ctx, ev)
+		case wire.TypeRooms:
+			roomsChanged = true
+		}
+	}
+	if roomsChanged {
+		p.refreshRooms(ctx)
+	}
+	if p.st.serverUpdated {
+		p.st.serverUpdated = false
+		app.TryUpdate()
+	}
+	if p.st.sessionEnded {
+		p.endSession(ctx)
+		return
+	}
+	p.panelFollowPresence(ctx)
+	p.afterEvents(ctx)
+	p.notifyNews(ctx)
+	p.flush(ctx)
 }
 
 func (p *chatPage) OnDismount() {
