@@ -68,6 +68,17 @@ func (l *laggingReplica) First(ctx context.Context, room string) (uint64, error)
 	return l.Broker.First(ctx, room)
 }
 
+// openBroker opens an embedded NATS store for the test, closed after it.
+func openBroker(t *testing.T) broker.Broker {
+	t.Helper()
+	b, err := broker.Open(context.Background(), &broker.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 func storeRoom(t *testing.T, b broker.Broker, room string, n int) []uint64 {
 	t.Helper()
 	var seqs []uint64
@@ -90,11 +101,7 @@ func storeRoom(t *testing.T, b broker.Broker, room string, n int) []uint64 {
 // seq 1215 (no gap event)".
 func TestStoreHistoryIsNotBehindTheLiveFeed(t *testing.T) {
 	ctx := context.Background()
-	b, err := broker.Open(ctx, &broker.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := openBroker(t)
 	replica := &laggingReplica{Broker: b}
 	d := New(nil, replica, &Options{HistoryOnJoin: 100})
 	t.Cleanup(d.Close)
@@ -155,11 +162,7 @@ func TestStoreHistoryIsNotBehindTheLiveFeed(t *testing.T) {
 // brings in between would be dropped as read already).
 func TestCacheIsNotLoadedBehindTheLiveFeed(t *testing.T) {
 	ctx := context.Background()
-	b, err := broker.Open(ctx, &broker.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := openBroker(t)
 	replica := &laggingReplica{Broker: b}
 	d := New(nil, replica, &Options{HistoryOnJoin: 100})
 	t.Cleanup(d.Close)

@@ -3,8 +3,6 @@ package delivery
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,11 +34,7 @@ func (c *countingBroker) Before(ctx context.Context, room string, before uint64,
 // cost one read of the store, and they share the frames.
 func TestRecentServesAStormFromOneRead(t *testing.T) {
 	ctx := context.Background()
-	b, err := broker.Open(ctx, &broker.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := openBroker(t)
 	var seqs []uint64
 	for i := range 150 {
 		seq, _, err := b.Store(ctx, "r", "t", wire.Event{ID: fmt.Sprint("m", i), From: "t", Text: fmt.Sprint(i), TS: time.Now()})
